@@ -1,0 +1,51 @@
+import { LedgerError } from '@ledger/domain';
+
+interface PgError {
+  code?: string;
+  constraint?: string;
+  constraint_name?: string;
+}
+
+/** The driver's error inside drizzle's wrapper (drizzle 0.45 wraps it as `cause`). */
+function pgErrorOf(error: unknown): PgError | null {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const candidate = current as PgError & { cause?: unknown };
+    if (typeof candidate.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.code)) return candidate;
+    current = candidate.cause;
+  }
+  return null;
+}
+
+/** The violated constraint, from either driver's error. */
+function constraintOf(error: PgError): string | undefined {
+  return error.constraint ?? error.constraint_name;
+}
+
+/** Translations of the constraints the database enforces into the codes callers see. */
+const CONSTRAINT_ERRORS: Record<string, () => LedgerError> = {
+  customers_live_email_key: () =>
+    new LedgerError('duplicate_customer_email', 'A customer with this email already exists', {
+      param: ['email'],
+    }),
+  customers_balance_range: () =>
+    new LedgerError('balance_out_of_range', 'The balance would leave the storable range', {
+      param: ['amount'],
+    }),
+};
+
+/**
+ * Runs a store operation and turns the database's refusals into the `LedgerError`s they mean
+ * (the database is the last word on uniqueness and ranges, even under concurrency).
+ */
+export async function mapDbErrors<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    const pg = pgErrorOf(error);
+    const constraint = pg ? constraintOf(pg) : undefined;
+    const translate = constraint ? CONSTRAINT_ERRORS[constraint] : undefined;
+    if (translate) throw translate();
+    throw error;
+  }
+}

@@ -1,0 +1,154 @@
+import type { Customer, CustomerId, CustomerStore, ListCustomersFilter, Scope } from '@ledger/domain';
+import { and, count, desc, eq, gte, ilike, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../database.js';
+import { mapDbErrors } from '../errors.js';
+import { customers } from '../schema/index.js';
+
+type Row = typeof customers.$inferSelect;
+
+/** Scope filter for the customers table. */
+export function customerScope(scope: Scope) {
+  return and(eq(customers.tenantId, scope.tenantId), eq(customers.appId, scope.appId));
+}
+
+/** A stored row as the domain's Customer. */
+export function toCustomer(row: Row): Customer {
+  return {
+    id: row.id as CustomerId,
+    tenantId: row.tenantId,
+    appId: row.appId,
+    name: row.name,
+    email: row.email,
+    billingAddress: row.billingAddress ?? null,
+    defaultPaymentMethod: (row.defaultPaymentMethod as Customer['defaultPaymentMethod']) ?? null,
+    balance: { amount: row.balance, currency: row.currency },
+    currency: row.currency,
+    taxIds: row.taxIds,
+    taxExempt: row.taxExempt as Customer['taxExempt'],
+    metadata: row.metadata,
+    status: row.status as Customer['status'],
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    deletedAt: row.deletedAt ?? null,
+  };
+}
+
+function profileColumns(customer: Customer) {
+  return {
+    name: customer.name,
+    email: customer.email,
+    billingAddress: customer.billingAddress,
+    defaultPaymentMethod: customer.defaultPaymentMethod,
+    currency: customer.currency,
+    taxIds: customer.taxIds,
+    taxExempt: customer.taxExempt,
+    metadata: customer.metadata,
+    status: customer.status,
+    updatedAt: customer.updatedAt,
+    deletedAt: customer.deletedAt,
+  };
+}
+
+/** `%` and `_` typed by a caller match themselves, not everything. */
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function listConditions(scope: Scope, filter: ListCustomersFilter): SQL[] {
+  const conditions: Array<SQL | undefined> = [customerScope(scope)];
+  if (filter.status === 'active') conditions.push(isNull(customers.deletedAt));
+  if (filter.status === 'deleted') conditions.push(isNotNull(customers.deletedAt));
+  if (filter.email) conditions.push(eq(customers.email, filter.email));
+  if (filter.createdGte) conditions.push(gte(customers.createdAt, filter.createdGte));
+  if (filter.createdLte) conditions.push(lte(customers.createdAt, filter.createdLte));
+  if (filter.q) {
+    const pattern = likePattern(filter.q);
+    conditions.push(or(ilike(customers.name, pattern), ilike(customers.email, pattern)));
+  }
+  for (const [key, value] of Object.entries(filter.metadata ?? {})) {
+    conditions.push(sql`${customers.metadata} ->> ${key} = ${value}`);
+  }
+  return conditions.filter((c): c is SQL => c !== undefined);
+}
+
+/** The customer half of the store, over either driver. */
+export function customerStore(db: Db): CustomerStore {
+  return {
+    async createCustomer(scope, customer) {
+      await mapDbErrors(() =>
+        db.insert(customers).values({
+          ...scope,
+          id: customer.id,
+          ...profileColumns(customer),
+          balance: customer.balance.amount,
+          createdAt: customer.createdAt,
+        }),
+      );
+    },
+
+    async getCustomer(scope, id, options) {
+      const query = db
+        .select()
+        .from(customers)
+        .where(and(customerScope(scope), eq(customers.id, id)));
+      const rows = options?.forUpdate ? await query.for('update') : await query;
+      return rows[0] ? toCustomer(rows[0]) : null;
+    },
+
+    async getCustomerByEmail(scope, email) {
+      const rows = await db
+        .select()
+        .from(customers)
+        .where(and(customerScope(scope), eq(customers.email, email), isNull(customers.deletedAt)));
+      return rows[0] ? toCustomer(rows[0]) : null;
+    },
+
+    async updateCustomer(scope, customer) {
+      await mapDbErrors(() =>
+        db
+          .update(customers)
+          .set(profileColumns(customer))
+          .where(and(customerScope(scope), eq(customers.id, customer.id))),
+      );
+    },
+
+    async deleteCustomer(scope, id, deletedAt) {
+      await db
+        .update(customers)
+        .set({ status: 'deleted', deletedAt, updatedAt: deletedAt, defaultPaymentMethod: null })
+        .where(and(customerScope(scope), eq(customers.id, id)));
+    },
+
+    async listCustomers(scope, filter) {
+      const conditions = listConditions(scope, filter);
+      const where = and(...conditions);
+      const pageWhere = filter.startingAfter
+        ? and(where, lt(customers.id, filter.startingAfter))
+        : where;
+      const [rows, totals] = await Promise.all([
+        db
+          .select()
+          .from(customers)
+          .where(pageWhere)
+          .orderBy(desc(customers.id))
+          .limit(filter.limit + 1)
+          .offset(filter.offset),
+        db.select({ total: count() }).from(customers).where(where),
+      ]);
+      return {
+        rows: rows.slice(0, filter.limit).map(toCustomer),
+        total: totals[0]?.total ?? 0,
+        hasMore: rows.length > filter.limit,
+      };
+    },
+
+    async nextEventSequence(scope, id) {
+      const rows = await db
+        .update(customers)
+        .set({ eventSequence: sql`${customers.eventSequence} + 1` })
+        .where(and(customerScope(scope), eq(customers.id, id)))
+        .returning({ sequence: customers.eventSequence });
+      return rows[0]?.sequence ?? 0;
+    },
+  };
+}

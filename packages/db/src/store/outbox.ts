@@ -1,0 +1,119 @@
+import type { EventId, EventType, LedgerEvent, OutboxStore } from '@ledger/domain';
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Db } from '../database.js';
+import { events } from '../schema/index.js';
+
+type Row = typeof events.$inferSelect;
+
+function toEvent(row: Row): LedgerEvent {
+  return {
+    id: row.id as EventId,
+    type: row.type as EventType,
+    tenantId: row.tenantId,
+    appId: row.appId,
+    customerId: row.customerId,
+    sequence: row.sequence,
+    createdAt: row.createdAt,
+    data: row.payload.data,
+    ...(row.payload.previousAttributes
+      ? { previousAttributes: row.payload.previousAttributes }
+      : {}),
+  };
+}
+
+/** Raw rows from `db.execute` come back snake_case; map the ones the claim needs. */
+interface ClaimRow extends Record<string, unknown> {
+  id: string;
+}
+
+/** The event outbox over either driver. */
+export function outboxStore(db: Db): OutboxStore {
+  return {
+    async appendEvent(event) {
+      await db.insert(events).values({
+        tenantId: event.tenantId,
+        appId: event.appId,
+        id: event.id,
+        type: event.type,
+        customerId: event.customerId,
+        sequence: event.sequence,
+        payload: {
+          data: event.data,
+          ...(event.previousAttributes ? { previousAttributes: event.previousAttributes } : {}),
+        },
+        createdAt: event.createdAt,
+        nextAttemptAt: event.createdAt,
+      });
+    },
+
+    async listEvents(scope, filter) {
+      const rows = await db
+        .select()
+        .from(events)
+        .where(
+          and(
+            eq(events.tenantId, scope.tenantId),
+            eq(events.appId, scope.appId),
+            filter.customerId ? eq(events.customerId, filter.customerId) : undefined,
+          ),
+        )
+        .orderBy(asc(events.position))
+        .limit(filter.limit);
+      return rows.map(toEvent);
+    },
+
+    async claimEvents(now, leaseUntil, limit) {
+      // Only the oldest undelivered event of each customer is claimable, which keeps delivery in
+      // sequence order per customer; SKIP LOCKED lets concurrent workers take disjoint batches.
+      const claimed = await db.execute<ClaimRow>(sql`
+        UPDATE ${events} SET locked_until = ${leaseUntil}
+        WHERE (tenant_id, app_id, id) IN (
+          SELECT e.tenant_id, e.app_id, e.id FROM ${events} e
+          WHERE e.delivered_at IS NULL AND e.dead_at IS NULL
+            AND e.next_attempt_at <= ${now}
+            AND (e.locked_until IS NULL OR e.locked_until < ${now})
+            AND NOT EXISTS (
+              SELECT 1 FROM ${events} p
+              WHERE p.tenant_id = e.tenant_id AND p.app_id = e.app_id
+                AND p.customer_id = e.customer_id AND p.position < e.position
+                AND p.delivered_at IS NULL AND p.dead_at IS NULL)
+          ORDER BY e.position
+          LIMIT ${limit}
+          FOR UPDATE SKIP LOCKED)
+        RETURNING id`);
+      const ids = claimedIds(claimed);
+      if (ids.length === 0) return [];
+      const rows = await db
+        .select()
+        .from(events)
+        .where(sql`${events.id} IN ${ids}`)
+        .orderBy(asc(events.position));
+      return rows.map((row) => ({ event: toEvent(row), attempts: row.attempts }));
+    },
+
+    async markEventDelivered(id) {
+      await db
+        .update(events)
+        .set({ deliveredAt: sql`now()`, lockedUntil: null })
+        .where(eq(events.id, id));
+    },
+
+    async markEventFailed(id, error, retryAt) {
+      await db
+        .update(events)
+        .set({
+          attempts: sql`${events.attempts} + 1`,
+          lastError: error.slice(0, 2000),
+          lockedUntil: null,
+          ...(retryAt ? { nextAttemptAt: retryAt } : { deadAt: sql`now()` }),
+        })
+        .where(eq(events.id, id));
+    },
+  };
+}
+
+/** postgres.js returns an array of rows, PGlite an object with `rows`. */
+function claimedIds(result: unknown): string[] {
+  const rows = Array.isArray(result) ? result : ((result as { rows?: unknown[] }).rows ?? []);
+  return rows.map((row) => (row as ClaimRow).id);
+}

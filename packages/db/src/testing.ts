@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { type Database, openDatabase } from './database.js';
+
+/** The databases a store test runs on. */
+export type DatabaseKind = 'pglite' | 'postgres';
+
+/**
+ * PGlite always; PostgreSQL when `DATABASE_URL` is set. In CI (`CI=true`) a missing URL is an
+ * error rather than a silent skip: the PostgreSQL half of the suite must run there.
+ */
+export function testDatabaseKinds(): DatabaseKind[] {
+  if (process.env.DATABASE_URL) return ['pglite', 'postgres'];
+  if (process.env.CI === 'true') {
+    throw new Error('CI=true but DATABASE_URL is not set: the PostgreSQL tests would not run');
+  }
+  return ['pglite'];
+}
+
+/** The PostgreSQL server URL for tests, or an error saying how to set it. */
+export function postgresUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL is not set');
+  return url;
+}
+
+/**
+ * A fresh, migrated database of `kind` for one test file: PGlite in memory, or a new database
+ * on the PostgreSQL server (dropped again on close), so test files never share state.
+ */
+export async function createTestDatabase(kind: DatabaseKind): Promise<Database> {
+  if (kind === 'pglite') return openDatabase({});
+  const serverUrl = postgresUrl();
+  const name = `ledger_test_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const database = await openDatabase({ url: url.toString(), poolSize: 20 });
+  return {
+    ...database,
+    async close() {
+      await database.close();
+      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import {
+  addCredit,
+  createCustomer,
+  noBillingGuards,
+  type ServiceContext,
+  systemClock,
+  typeIdGenerator,
+} from '@ledger/domain';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStore, type Database } from '../src/index.js';
+import { createTestDatabase, testDatabaseKinds } from '../src/testing.js';
+
+describe.each(testDatabaseKinds())('store on %s', (kind) => {
+  let database: Database;
+  let ctx: ServiceContext;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    ctx = {
+      store: createStore(database.db),
+      clock: systemClock,
+      ids: typeIdGenerator,
+      events: { notify: () => {} },
+      guards: noBillingGuards,
+      scope: { tenantId: 't1', appId: 'a1' },
+    };
+  });
+  afterAll(() => database.close());
+
+  it('round-trips a customer and credits it through the journal', async () => {
+    const created = await createCustomer(ctx, {
+      name: 'Alice Johnson',
+      email: 'Alice@Example.com',
+      currency: 'usd',
+      metadata: { crm: 'A-1' },
+    });
+    const result = await addCredit(ctx, {
+      customerId: created.id,
+      amount: { amount: 10_000, currency: 'USD' },
+      reason: 'goodwill',
+    });
+    expect(result.balance).toEqual({ amount: -10_000, currency: 'USD' });
+    const stored = await ctx.store.getCustomer(ctx.scope, created.id);
+    expect(stored).toMatchObject({ email: 'alice@example.com', currency: 'USD', metadata: { crm: 'A-1' } });
+    expect(stored?.balance.amount).toBe(-10_000);
+  });
+
+  it('refuses to update or delete journal rows', async () => {
+    const refused = { cause: expect.objectContaining({ message: expect.stringMatching(/immutable/) }) };
+    await expect(database.db.execute(sql`UPDATE balance_transactions SET amount = 1`)).rejects.toMatchObject(refused);
+    await expect(database.db.execute(sql`DELETE FROM balance_transactions`)).rejects.toMatchObject(refused);
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * The one closed list of error codes Ledger can return. Every failure a caller can see carries
+ * exactly one of these, so clients can branch on `code` instead of parsing messages. Adding a code
+ * means adding a row to the api package's status table too (the compiler enforces it there).
+ */
+export const ERROR_CODES = [
+  // bad input
+  'invalid_input',
+  'invalid_json',
+  'invalid_id',
+  'invalid_email',
+  'invalid_currency',
+  'invalid_country',
+  'invalid_tax_id',
+  'invalid_metadata',
+  'invalid_amount',
+  'invalid_cursor',
+  // bad state
+  'customer_deleted',
+  'currency_locked',
+  'currency_mismatch',
+  'has_active_subscriptions',
+  'balance_out_of_range',
+  // auth
+  'unauthenticated',
+  'permission_denied',
+  // not found
+  'not_found',
+  'customer_not_found',
+  'payment_method_not_found',
+  // conflicts
+  'duplicate_customer_email',
+  'idempotency_key_reused',
+  'idempotency_key_in_use',
+  // transport
+  'body_too_large',
+  'rate_limited',
+  'internal_error',
+] as const;
+
+/** A code from {@link ERROR_CODES}. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Options that locate and explain an error for the caller. */
+export interface LedgerErrorOptions {
+  /** The input parameter at fault, as a path (`['billingAddress', 'country']`). */
+  param?: ReadonlyArray<string | number>;
+  /** Extra machine-readable facts (e.g. the currencies that did not match). */
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+/**
+ * The only error type domain services throw. It carries a closed `code` and, for input errors,
+ * the path of the offending parameter, so both the REST shim and tRPC can render the documented
+ * envelope without guessing.
+ */
+export class LedgerError extends Error {
+  readonly code: ErrorCode;
+  readonly param: ReadonlyArray<string | number> | undefined;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: LedgerErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'LedgerError';
+    this.code = code;
+    this.param = options.param;
+    this.details = options.details ?? {};
+  }
+}
+
+/** True when `error` is a {@link LedgerError}, optionally with one given code. */
+export function isLedgerError(error: unknown, code?: ErrorCode): error is LedgerError {
+  return error instanceof LedgerError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,32 @@
+import type { EventId } from '../ids.js';
+
+/** The event types of the seed and DOMAIN.md; billing adds `subscription.*` etc. later. */
+export const EVENT_TYPES = [
+  'customer.created',
+  'customer.updated',
+  'customer.deleted',
+  'customer.payment_method.added',
+  'customer.payment_method.removed',
+  'customer.balance.updated',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/**
+ * A lifecycle event as stored in the outbox and delivered to handlers. `data.object` is the
+ * object as the API returns it after the change (JSON: dates as ISO strings);
+ * `previousAttributes` holds the changed fields' old values. `sequence` increases per customer.
+ */
+export interface LedgerEvent<T = unknown> {
+  id: EventId;
+  type: EventType;
+  tenantId: string;
+  appId: string;
+  customerId: string | null;
+  sequence: number;
+  createdAt: Date;
+  data: { object: T };
+  previousAttributes?: Record<string, unknown>;
+}
+
+/** A handler given to `subscribe`; it may throw, and is then retried. */
+export type EventHandler = (event: LedgerEvent) => void | Promise<void>;

@@ -1,0 +1,64 @@
+import { TypeID, typeid } from 'typeid-js';
+import { z } from 'zod';
+
+/**
+ * The TypeID prefix of every Ledger object. TypeIDs are K-sortable (UUIDv7 inside), so ordering
+ * by id is ordering by creation time, which the list cursors rely on.
+ */
+export const ID_PREFIXES = {
+  customer: 'cus',
+  paymentMethod: 'pm',
+  balanceTransaction: 'cbtxn',
+  event: 'evt',
+  plan: 'plan',
+  subscription: 'sub',
+  invoice: 'inv',
+  lineItem: 'li',
+  payment: 'pay',
+  usageEvent: 'use',
+  entitlementCheck: 'echk',
+  portalSession: 'bps',
+  webhookEndpoint: 'we',
+  apiKey: 'key',
+  request: 'req',
+} as const;
+
+/** One of the object kinds that have an id. */
+export type IdKind = keyof typeof ID_PREFIXES;
+/** A TypeID string whose prefix is that of kind K, e.g. `cus_01jd…`. */
+export type Id<K extends IdKind> = `${(typeof ID_PREFIXES)[K]}_${string}`;
+
+export type CustomerId = Id<'customer'>;
+export type PaymentMethodId = Id<'paymentMethod'>;
+export type BalanceTransactionId = Id<'balanceTransaction'>;
+export type EventId = Id<'event'>;
+
+/** Makes a new, time-ordered id for `kind`. */
+export function newId<K extends IdKind>(kind: K): Id<K> {
+  return typeid(ID_PREFIXES[kind]).toString() as Id<K>;
+}
+
+/** True when `value` is a well-formed TypeID with the prefix of `kind`. */
+export function isId<K extends IdKind>(kind: K, value: string): value is Id<K> {
+  try {
+    TypeID.fromString(value, ID_PREFIXES[kind]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A zod schema for an id of `kind`. A malformed id, or one with another prefix, fails with a
+ * message naming the expected prefix; callers map that to `invalid_id` on the parameter.
+ */
+export function idSchema<K extends IdKind>(kind: K) {
+  const prefix = ID_PREFIXES[kind];
+  return z
+    .string()
+    .refine((value) => isId(kind, value), {
+      message: `must be an id starting with "${prefix}_"`,
+      params: { ledgerCode: 'invalid_id' },
+    })
+    .transform((value) => value as Id<K>);
+}

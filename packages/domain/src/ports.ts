@@ -1,0 +1,138 @@
+import type { BalanceTransaction, BalanceTransactionType } from './balance/model.js';
+import type { ListCustomersFilter } from './customer/schemas.js';
+import type { Customer } from './customer/model.js';
+import type { LedgerEvent } from './events/model.js';
+import type { BalanceTransactionId, CustomerId, Id, IdKind, PaymentMethodId } from './ids.js';
+import type { PageResult } from './schemas/pagination.js';
+import type { Scope } from './scope.js';
+
+/**
+ * The customer part of the store: the seed's `Store` interface, scope-explicit. Every method
+ * filters by `scope`, so an id from another scope is simply not found.
+ */
+export interface CustomerStore {
+  /** Inserts a new customer; a live customer with the same email gives `duplicate_customer_email`. */
+  createCustomer(scope: Scope, customer: Customer): Promise<void>;
+  /** A customer of this scope (deleted ones too); `forUpdate` locks the row for the transaction. */
+  getCustomer(scope: Scope, id: CustomerId, options?: { forUpdate?: boolean }): Promise<Customer | null>;
+  /** The live (not deleted) customer with this lower-cased email. */
+  getCustomerByEmail(scope: Scope, email: string): Promise<Customer | null>;
+  /** Writes the profile fields and status of `customer` (never the balance). */
+  updateCustomer(scope: Scope, customer: Customer): Promise<void>;
+  /** Soft-deletes: status `deleted`, `deletedAt` set. */
+  deleteCustomer(scope: Scope, id: CustomerId, deletedAt: Date): Promise<void>;
+  /** One page of customers, newest first. */
+  listCustomers(scope: Scope, filter: ListCustomersFilter): Promise<PageResult<Customer>>;
+  /** Takes the next per-customer event sequence number (atomic increment). */
+  nextEventSequence(scope: Scope, id: CustomerId): Promise<number>;
+}
+
+/** A journal posting before the store fills in the resulting balance. */
+export interface BalancePosting {
+  id: BalanceTransactionId;
+  customerId: CustomerId;
+  type: BalanceTransactionType;
+  amount: number;
+  currency: string;
+  description: string;
+  invoiceId: string | null;
+  createdAt: Date;
+}
+
+/** The balance journal. Rows are immutable; the database refuses updates and deletes. */
+export interface BalanceStore {
+  /**
+   * Atomically adds `posting.amount` to the customer's balance (UPDATE … RETURNING) and inserts
+   * the journal row with the resulting `endingBalance`, in the caller's transaction. A result
+   * outside ±(2^53 − 1) is `balance_out_of_range` and nothing is written.
+   */
+  postBalance(scope: Scope, posting: BalancePosting): Promise<BalanceTransaction>;
+  listBalanceTransactions(
+    scope: Scope,
+    customerId: CustomerId,
+    page: { limit: number; offset: number; startingAfter?: string | undefined },
+  ): Promise<PageResult<BalanceTransaction>>;
+}
+
+/** A stored payment method, as far as the customer core needs it. */
+export interface PaymentMethodRef {
+  id: PaymentMethodId;
+  customerId: CustomerId;
+  removedAt: Date | null;
+}
+
+/** Payment methods, as far as the customer core needs them (the processor issue adds more). */
+export interface PaymentMethodStore {
+  getPaymentMethod(scope: Scope, id: PaymentMethodId): Promise<PaymentMethodRef | null>;
+  /** Marks every live method of the customer removed; returns the ids removed. */
+  removeAllPaymentMethods(scope: Scope, customerId: CustomerId, at: Date): Promise<PaymentMethodId[]>;
+}
+
+/** An outbox row claimed for delivery. */
+export interface ClaimedEvent {
+  event: LedgerEvent;
+  attempts: number;
+}
+
+/** The event outbox: written in the change's transaction, delivered after commit. */
+export interface OutboxStore {
+  appendEvent(event: LedgerEvent): Promise<void>;
+  /** Events of one scope in order, for exports and tests. */
+  listEvents(scope: Scope, filter: { customerId?: CustomerId; limit: number }): Promise<LedgerEvent[]>;
+  /**
+   * Claims up to `limit` undelivered events that are due, each the oldest undelivered event of
+   * its customer, leasing them until `leaseUntil` (`FOR UPDATE SKIP LOCKED`, so any number of
+   * workers can claim at once without taking the same event).
+   */
+  claimEvents(now: Date, leaseUntil: Date, limit: number): Promise<ClaimedEvent[]>;
+  markEventDelivered(id: string): Promise<void>;
+  /** Records a failed attempt; `retryAt: null` gives the event up (dead letter). */
+  markEventFailed(id: string, error: string, retryAt: Date | null): Promise<void>;
+}
+
+/** Everything a service may read or write inside one transaction. */
+export interface StoreTx extends CustomerStore, BalanceStore, PaymentMethodStore, OutboxStore {}
+
+/**
+ * The store port. `transaction` runs `fn` in one database transaction (reusing an outer one when
+ * nested), so a change and its event commit or roll back together.
+ */
+export interface Store extends StoreTx {
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+}
+
+/** Time, injected so tests can move it deterministically. */
+export interface Clock {
+  now(): Date;
+}
+
+/** Id generation, injected so tests can predict ids if they need to. */
+export interface IdGenerator {
+  newId<K extends IdKind>(kind: K): Id<K>;
+}
+
+/**
+ * What the billing core answers for customer rules. The customer core ships with a port that
+ * says "no billing objects"; the billing issue fills it from subscriptions and invoices.
+ */
+export interface BillingGuards {
+  /** True while any subscription is `active`, `trialing`, `past_due` or `paused`. */
+  hasActiveSubscriptions(tx: StoreTx, scope: Scope, customerId: CustomerId): Promise<boolean>;
+  /** True when the customer has an invoice or a subscription that is not canceled. */
+  hasBillingHistory(tx: StoreTx, scope: Scope, customerId: CustomerId): Promise<boolean>;
+}
+
+/** Told after a commit that new events are waiting, so delivery starts at once. */
+export interface EventNotifier {
+  notify(): void;
+}
+
+/** The ports every service receives, plus the caller's scope. */
+export interface ServiceContext {
+  store: Store;
+  clock: Clock;
+  ids: IdGenerator;
+  events: EventNotifier;
+  guards: BillingGuards;
+  scope: Scope;
+}
