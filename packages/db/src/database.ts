@@ -60,7 +60,5 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
  * URL is given, otherwise the embedded PGlite (a data directory on disk, or memory for tests).
  */
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
-  return config.url
-    ? openPostgres(config.url, config.poolSize ?? 10)
-    : openPglite(config.dataDir);
+  return config.url ? openPostgres(config.url, config.poolSize ?? 10) : openPglite(config.dataDir);
 }

@@ -42,13 +42,23 @@ describe.each(testDatabaseKinds())('store on %s', (kind) => {
     });
     expect(result.balance).toEqual({ amount: -10_000, currency: 'USD' });
     const stored = await ctx.store.getCustomer(ctx.scope, created.id);
-    expect(stored).toMatchObject({ email: 'alice@example.com', currency: 'USD', metadata: { crm: 'A-1' } });
+    expect(stored).toMatchObject({
+      email: 'alice@example.com',
+      currency: 'USD',
+      metadata: { crm: 'A-1' },
+    });
     expect(stored?.balance.amount).toBe(-10_000);
   });
 
   it('refuses to update or delete journal rows', async () => {
-    const refused = { cause: expect.objectContaining({ message: expect.stringMatching(/immutable/) }) };
-    await expect(database.db.execute(sql`UPDATE balance_transactions SET amount = 1`)).rejects.toMatchObject(refused);
-    await expect(database.db.execute(sql`DELETE FROM balance_transactions`)).rejects.toMatchObject(refused);
+    const refused = {
+      cause: expect.objectContaining({ message: expect.stringMatching(/immutable/) }),
+    };
+    await expect(
+      database.db.execute(sql`UPDATE balance_transactions SET amount = 1`),
+    ).rejects.toMatchObject(refused);
+    await expect(database.db.execute(sql`DELETE FROM balance_transactions`)).rejects.toMatchObject(
+      refused,
+    );
   });
 });

@@ -45,6 +45,8 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export interface LedgerErrorOptions {
   /** The input parameter at fault, as a path (`['billingAddress', 'country']`). */
   param?: ReadonlyArray<string | number>;
+  /** The parameter exactly as the caller wrote it, when a path cannot say it (wire-level keys). */
+  paramText?: string;
   /** Extra machine-readable facts (e.g. the currencies that did not match). */
   details?: Record<string, unknown>;
   cause?: unknown;
@@ -58,6 +60,7 @@ export interface LedgerErrorOptions {
 export class LedgerError extends Error {
   readonly code: ErrorCode;
   readonly param: ReadonlyArray<string | number> | undefined;
+  readonly paramText: string | undefined;
   readonly details: Record<string, unknown>;
 
   constructor(code: ErrorCode, message: string, options: LedgerErrorOptions = {}) {
@@ -65,6 +68,7 @@ export class LedgerError extends Error {
     this.name = 'LedgerError';
     this.code = code;
     this.param = options.param;
+    this.paramText = options.paramText;
     this.details = options.details ?? {};
   }
 }
@@ -72,4 +76,12 @@ export class LedgerError extends Error {
 /** True when `error` is a {@link LedgerError}, optionally with one given code. */
 export function isLedgerError(error: unknown, code?: ErrorCode): error is LedgerError {
   return error instanceof LedgerError && (code === undefined || error.code === code);
+}
+
+/** A parameter path as written in messages: `['taxIds', 0, 'value']` → `taxIds[0].value`. */
+export function formatParam(path: ReadonlyArray<string | number>): string {
+  return path.reduce<string>(
+    (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${part}` : part),
+    '',
+  );
 }

@@ -1,11 +1,4 @@
-import {
-  add,
-  type Dinero,
-  type DineroCurrency,
-  dinero,
-  toDecimal,
-  toSnapshot,
-} from 'dinero.js';
+import { add, type Dinero, type DineroCurrency, dinero, toDecimal, toSnapshot } from 'dinero.js';
 import * as currencies from 'dinero.js/currencies';
 import { z } from 'zod';
 import { LedgerError } from './errors.js';
@@ -92,11 +85,9 @@ export function zero(currency: string): Money {
  */
 export function addMoney(a: Money, b: Money): Money {
   if (a.currency !== b.currency) {
-    throw new LedgerError(
-      'currency_mismatch',
-      `Cannot combine ${a.currency} with ${b.currency}`,
-      { details: { expected: a.currency, received: b.currency } },
-    );
+    throw new LedgerError('currency_mismatch', `Cannot combine ${a.currency} with ${b.currency}`, {
+      details: { expected: a.currency, received: b.currency },
+    });
   }
   const sum = fromDinero(add(toDinero(a), toDinero(b)));
   assertStorable(sum);

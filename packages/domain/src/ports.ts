@@ -1,6 +1,6 @@
 import type { BalanceTransaction, BalanceTransactionType } from './balance/model.js';
-import type { ListCustomersFilter } from './customer/schemas.js';
 import type { Customer } from './customer/model.js';
+import type { ListCustomersFilter } from './customer/schemas.js';
 import type { LedgerEvent } from './events/model.js';
 import type { BalanceTransactionId, CustomerId, Id, IdKind, PaymentMethodId } from './ids.js';
 import type { PageResult } from './schemas/pagination.js';
@@ -14,7 +14,11 @@ export interface CustomerStore {
   /** Inserts a new customer; a live customer with the same email gives `duplicate_customer_email`. */
   createCustomer(scope: Scope, customer: Customer): Promise<void>;
   /** A customer of this scope (deleted ones too); `forUpdate` locks the row for the transaction. */
-  getCustomer(scope: Scope, id: CustomerId, options?: { forUpdate?: boolean }): Promise<Customer | null>;
+  getCustomer(
+    scope: Scope,
+    id: CustomerId,
+    options?: { forUpdate?: boolean },
+  ): Promise<Customer | null>;
   /** The live (not deleted) customer with this lower-cased email. */
   getCustomerByEmail(scope: Scope, email: string): Promise<Customer | null>;
   /** Writes the profile fields and status of `customer` (never the balance). */
@@ -65,7 +69,11 @@ export interface PaymentMethodRef {
 export interface PaymentMethodStore {
   getPaymentMethod(scope: Scope, id: PaymentMethodId): Promise<PaymentMethodRef | null>;
   /** Marks every live method of the customer removed; returns the ids removed. */
-  removeAllPaymentMethods(scope: Scope, customerId: CustomerId, at: Date): Promise<PaymentMethodId[]>;
+  removeAllPaymentMethods(
+    scope: Scope,
+    customerId: CustomerId,
+    at: Date,
+  ): Promise<PaymentMethodId[]>;
 }
 
 /** An outbox row claimed for delivery. */
@@ -78,7 +86,10 @@ export interface ClaimedEvent {
 export interface OutboxStore {
   appendEvent(event: LedgerEvent): Promise<void>;
   /** Events of one scope in order, for exports and tests. */
-  listEvents(scope: Scope, filter: { customerId?: CustomerId; limit: number }): Promise<LedgerEvent[]>;
+  listEvents(
+    scope: Scope,
+    filter: { customerId?: CustomerId; limit: number },
+  ): Promise<LedgerEvent[]>;
   /**
    * Claims up to `limit` undelivered events that are due, each the oldest undelivered event of
    * its customer, leasing them until `leaseUntil` (`FOR UPDATE SKIP LOCKED`, so any number of

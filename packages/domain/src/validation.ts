@@ -1,10 +1,11 @@
 import type { z } from 'zod';
-import { ERROR_CODES, type ErrorCode, LedgerError } from './errors.js';
+import { ERROR_CODES, type ErrorCode, formatParam, LedgerError } from './errors.js';
 
 type Issue = z.core.$ZodIssue;
 
 function ledgerCodeOf(issue: Issue): ErrorCode {
-  const params = 'params' in issue ? (issue.params as Record<string, unknown> | undefined) : undefined;
+  const params =
+    'params' in issue ? (issue.params as Record<string, unknown> | undefined) : undefined;
   const code = params?.ledgerCode;
   if (typeof code === 'string' && (ERROR_CODES as readonly string[]).includes(code)) {
     return code as ErrorCode;
@@ -22,9 +23,9 @@ function paramOf(issue: Issue): Array<string | number> {
 }
 
 function messageOf(issue: Issue, param: Array<string | number>): string {
-  if (issue.code === 'unrecognized_keys') return `Unknown parameter "${param.join('.')}"`;
-  const name = param.length > 0 ? param.join('.') : 'input';
-  return `Invalid ${name}: ${issue.message}`;
+  if (issue.code === 'unrecognized_keys') return `Unknown parameter "${formatParam(param)}"`;
+  if (param.length === 0) return `Invalid input: ${issue.message}`;
+  return `Invalid "${formatParam(param)}": ${issue.message}`;
 }
 
 /** Turns the first zod issue into the {@link LedgerError} the caller sees. */

@@ -38,9 +38,6 @@ export const customers = pgTable(
     check('customers_tax_exempt_check', sql`${t.taxExempt} IN ('none', 'exempt', 'reverse')`),
     check('customers_currency_check', sql`${t.currency} ~ '^[A-Z]{3}$'`),
     check('customers_email_lower_check', sql`${t.email} = lower(${t.email})`),
-    check(
-      'customers_deleted_check',
-      sql`(${t.status} = 'deleted') = (${t.deletedAt} IS NOT NULL)`,
-    ),
+    check('customers_deleted_check', sql`(${t.status} = 'deleted') = (${t.deletedAt} IS NOT NULL)`),
   ],
 );

@@ -54,7 +54,10 @@ export function balanceStore(db: Db): BalanceStore {
           .returning({ balance: customers.balance });
         const balance = updated[0]?.balance;
         if (balance === undefined) {
-          throw new LedgerError('customer_not_found', `No customer ${posting.customerId} in ${posting.currency}`);
+          throw new LedgerError(
+            'customer_not_found',
+            `No customer ${posting.customerId} in ${posting.currency}`,
+          );
         }
         const rows = await db
           .insert(balanceTransactions)

@@ -1,5 +1,25 @@
-import type { Customer, CustomerId, CustomerStore, ListCustomersFilter, Scope } from '@ledger/domain';
-import { and, count, desc, eq, gte, ilike, isNotNull, isNull, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import type {
+  Customer,
+  CustomerId,
+  CustomerStore,
+  ListCustomersFilter,
+  Scope,
+} from '@ledger/domain';
+import {
+  and,
+  count,
+  desc,
+  eq,
+  gte,
+  ilike,
+  isNotNull,
+  isNull,
+  lt,
+  lte,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { mapDbErrors } from '../errors.js';
 import { customers } from '../schema/index.js';

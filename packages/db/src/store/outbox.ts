@@ -62,16 +62,19 @@ export function outboxStore(db: Db): OutboxStore {
       return rows.map(toEvent);
     },
 
-    async claimEvents(now, leaseUntil, limit) {
+    async claimEvents(nowDate, leaseDate, limit) {
+      // Raw SQL bypasses drizzle's column mapping, so timestamps go in as ISO strings.
+      const now = nowDate.toISOString();
+      const leaseUntil = leaseDate.toISOString();
       // Only the oldest undelivered event of each customer is claimable, which keeps delivery in
       // sequence order per customer; SKIP LOCKED lets concurrent workers take disjoint batches.
       const claimed = await db.execute<ClaimRow>(sql`
-        UPDATE ${events} SET locked_until = ${leaseUntil}
+        UPDATE ${events} SET locked_until = ${leaseUntil}::timestamptz
         WHERE (tenant_id, app_id, id) IN (
           SELECT e.tenant_id, e.app_id, e.id FROM ${events} e
           WHERE e.delivered_at IS NULL AND e.dead_at IS NULL
-            AND e.next_attempt_at <= ${now}
-            AND (e.locked_until IS NULL OR e.locked_until < ${now})
+            AND e.next_attempt_at <= ${now}::timestamptz
+            AND (e.locked_until IS NULL OR e.locked_until < ${now}::timestamptz)
             AND NOT EXISTS (
               SELECT 1 FROM ${events} p
               WHERE p.tenant_id = e.tenant_id AND p.app_id = e.app_id

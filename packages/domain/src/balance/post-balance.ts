@@ -36,7 +36,10 @@ export async function postBalance(
     throw new LedgerError(
       'currency_mismatch',
       `The amount is in ${change.amount.currency} but the customer is billed in ${customer.currency}`,
-      { param: ['amount', 'currency'], details: { expected: customer.currency, received: change.amount.currency } },
+      {
+        param: ['amount', 'currency'],
+        details: { expected: customer.currency, received: change.amount.currency },
+      },
     );
   }
   addMoney(customer.balance, change.amount); // refuses an out-of-range result before writing

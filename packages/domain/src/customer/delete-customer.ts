@@ -44,7 +44,9 @@ export async function deleteCustomer(
     await recordCustomerEvent(tx, ctx, 'customer.deleted', deleted, deleted, {
       status: customer.status,
       deletedAt: null,
-      ...(customer.defaultPaymentMethod ? { defaultPaymentMethod: customer.defaultPaymentMethod } : {}),
+      ...(customer.defaultPaymentMethod
+        ? { defaultPaymentMethod: customer.defaultPaymentMethod }
+        : {}),
     });
     return deleted;
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { idSchema } from '../ids.js';
-import { currencySchema, positiveMoneySchema, moneySchema } from '../money.js';
+import { currencySchema, moneySchema, positiveMoneySchema } from '../money.js';
 import { AddressSchema } from '../schemas/address.js';
 import { MetadataSchema } from '../schemas/metadata.js';
 import { oneStyleOfPaging, pageSchema, timestampSchema } from '../schemas/pagination.js';

@@ -24,7 +24,12 @@ async function assertCurrencyMayChange(tx: StoreTx, ctx: ServiceContext, custome
   }
 }
 
-async function assertPaymentMethod(tx: StoreTx, ctx: ServiceContext, customer: Customer, id: string) {
+async function assertPaymentMethod(
+  tx: StoreTx,
+  ctx: ServiceContext,
+  customer: Customer,
+  id: string,
+) {
   const method = await tx.getPaymentMethod(ctx.scope, id as `pm_${string}`);
   if (!method || method.customerId !== customer.id || method.removedAt !== null) {
     throw new LedgerError('payment_method_not_found', `No payment method ${id} on this customer`, {
@@ -38,10 +43,12 @@ function applyPatch(customer: Customer, patch: Patch): Customer {
   if (patch.name !== undefined) next.name = patch.name;
   if (patch.email !== undefined) next.email = patch.email;
   if (patch.billingAddress !== undefined) next.billingAddress = patch.billingAddress;
-  if (patch.defaultPaymentMethod !== undefined) next.defaultPaymentMethod = patch.defaultPaymentMethod;
+  if (patch.defaultPaymentMethod !== undefined)
+    next.defaultPaymentMethod = patch.defaultPaymentMethod;
   if (patch.taxIds !== undefined) next.taxIds = patch.taxIds;
   if (patch.taxExempt !== undefined) next.taxExempt = patch.taxExempt;
-  if (patch.metadata !== undefined) next.metadata = mergeMetadata(customer.metadata, patch.metadata);
+  if (patch.metadata !== undefined)
+    next.metadata = mergeMetadata(customer.metadata, patch.metadata);
   if (patch.currency !== undefined && patch.currency !== customer.currency) {
     next.currency = patch.currency;
     next.balance = zero(patch.currency);

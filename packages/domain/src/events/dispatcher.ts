@@ -62,7 +62,8 @@ export function createEventDispatcher(options: DispatcherOptions): EventDispatch
     } catch (error) {
       options.onError?.(error, event);
       const tries = attempts + 1;
-      const retryAt = tries >= maxAttempts ? null : new Date(clock.now().getTime() + retryDelayMs(tries));
+      const retryAt =
+        tries >= maxAttempts ? null : new Date(clock.now().getTime() + retryDelayMs(tries));
       await outbox.markEventFailed(event.id, String(error), retryAt);
     }
   }

@@ -29,7 +29,9 @@ export async function recordCustomerEvent(
     sequence,
     createdAt: ctx.clock.now(),
     data: { object: toJsonObject(object) },
-    ...(previousAttributes ? { previousAttributes: toJsonObject(previousAttributes) as Record<string, unknown> } : {}),
+    ...(previousAttributes
+      ? { previousAttributes: toJsonObject(previousAttributes) as Record<string, unknown> }
+      : {}),
   };
   await tx.appendEvent(event);
   return event;

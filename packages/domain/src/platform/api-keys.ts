@@ -37,9 +37,13 @@ export async function issueApiKey(
 ): Promise<{ secret: string; key: ApiKeyRecord }> {
   for (const [param, value] of Object.entries(scope)) {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(value)) {
-      throw new LedgerError('invalid_input', `${param} must be 1–64 letters, digits, "_", "." or "-"`, {
-        param: [param],
-      });
+      throw new LedgerError(
+        'invalid_input',
+        `${param} must be 1–64 letters, digits, "_", "." or "-"`,
+        {
+          param: [param],
+        },
+      );
     }
   }
   const secret = options.secret ?? generateApiKeySecret();
@@ -61,7 +65,10 @@ export async function issueApiKey(
 }
 
 /** The live key behind a presented secret, or `unauthenticated`. */
-export async function authenticateApiKey(store: ApiKeyStore, secret: string): Promise<ApiKeyRecord> {
+export async function authenticateApiKey(
+  store: ApiKeyStore,
+  secret: string,
+): Promise<ApiKeyRecord> {
   const key = secret ? await store.findApiKeyByHash(await hashApiKey(secret)) : null;
   if (!key || key.revokedAt !== null) {
     throw new LedgerError('unauthenticated', 'Missing, unknown or revoked API key');

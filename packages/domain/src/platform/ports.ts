@@ -43,7 +43,13 @@ export interface IdempotencyRecord {
 export interface IdempotencyStore {
   reserveIdempotencyKey(
     scope: Scope,
-    request: { key: string; requestHash: string; now: Date; expiredBefore: Date; lockedUntil: Date },
+    request: {
+      key: string;
+      requestHash: string;
+      now: Date;
+      expiredBefore: Date;
+      lockedUntil: Date;
+    },
   ): Promise<{ reserved: true } | { reserved: false; record: IdempotencyRecord }>;
   completeIdempotencyKey(scope: Scope, key: string, response: StoredResponse): Promise<void>;
   /** Forgets a reservation whose request must not be remembered (validation failures, 5xx). */

@@ -39,10 +39,10 @@ const metadataKey = z
   .refine((key) => !/[[\]]/.test(key), { message: 'keys must not contain "[" or "]"', ...invalid });
 
 function limitedValue<T extends z.ZodType>(value: T) {
-  return value.refine(
-    (v) => JSON.stringify(v).length <= METADATA_LIMITS.maxValueJsonLength,
-    { message: `values must be at most ${METADATA_LIMITS.maxValueJsonLength} characters of JSON`, ...invalid },
-  );
+  return value.refine((v) => JSON.stringify(v).length <= METADATA_LIMITS.maxValueJsonLength, {
+    message: `values must be at most ${METADATA_LIMITS.maxValueJsonLength} characters of JSON`,
+    ...invalid,
+  });
 }
 
 /**
@@ -64,9 +64,13 @@ export function mergeMetadata(current: Metadata, patch: Metadata): Metadata {
     else next[key] = value;
   }
   if (Object.keys(next).length > METADATA_LIMITS.maxKeys) {
-    throw new LedgerError('invalid_metadata', `Metadata must have at most ${METADATA_LIMITS.maxKeys} keys`, {
-      param: ['metadata'],
-    });
+    throw new LedgerError(
+      'invalid_metadata',
+      `Metadata must have at most ${METADATA_LIMITS.maxKeys} keys`,
+      {
+        param: ['metadata'],
+      },
+    );
   }
   return next;
 }

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+const optional = z
+  .string()
+  .optional()
+  .transform((value) => (value === '' ? undefined : value));
+
+/**
+ * The configuration contract of ARCHITECTURE.md, validated once. This is the only module that
+ * reads `process.env`; everything else receives a `Config`.
+ */
+export const ConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: optional.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+  LEDGER_DATA_DIR: z.string().min(1).default('./.ledger/data'),
+  LEDGER_PUBLIC_URL: optional.pipe(z.url().optional()),
+  LEDGER_DEV_API_KEY: optional.pipe(z.string().min(16).optional()),
+  STRIPE_SECRET_KEY: optional,
+  STRIPE_WEBHOOK_SECRET: optional,
+  STRIPE_API_BASE: optional.pipe(z.url().optional()),
+});
+
+/** Validated configuration. */
+export type Config = z.output<typeof ConfigSchema>;
+
+/** Parses the environment, naming every bad variable at once instead of failing later. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = ConfigSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map(
+      (issue) => `  ${issue.path.join('.')}: ${issue.message}`,
+    );
+    throw new Error(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,45 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { composeLedger, type Ledger, type LedgerOverrides } from './compose.js';
+import type { Config } from './env.js';
+
+/** A running server: where it listens, the composed Ledger, and a graceful `close`. */
+export interface RunningServer {
+  url: string;
+  port: number;
+  ledger: Ledger;
+  /** Stops accepting, lets in-flight requests finish, stops event delivery, closes the database. */
+  close(): Promise<void>;
+}
+
+/** Starts Ledger's HTTP server (port 0 picks a free port). */
+export async function startServer(
+  config: Config,
+  overrides: LedgerOverrides = {},
+): Promise<RunningServer> {
+  const ledger = await composeLedger(config, overrides);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: ledger.app.fetch, port: config.PORT, hostname: config.HOST }, () =>
+      resolve(s),
+    );
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.HOST}:${port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    ledger,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          // Idle keep-alive sockets would hold the server open; busy ones finish their request.
+          if ('closeIdleConnections' in server) server.closeIdleConnections();
+        });
+        await ledger.close();
+      })();
+      return closing;
+    },
+  };
+}

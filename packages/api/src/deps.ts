@@ -1,0 +1,33 @@
+import type {
+  ApiKeyStore,
+  BillingGuards,
+  Clock,
+  EventNotifier,
+  IdempotencyStore,
+  IdGenerator,
+  Scope,
+  ServiceContext,
+  Store,
+} from '@ledger/domain';
+
+/** What the composition root hands the api: the domain's ports plus the platform stores. */
+export interface ApiDeps {
+  store: Store;
+  platform: ApiKeyStore & IdempotencyStore;
+  clock: Clock;
+  ids: IdGenerator;
+  events: EventNotifier;
+  guards: BillingGuards;
+}
+
+/** The service context for one authenticated call: the ports plus the key's scope. */
+export function serviceContext(deps: ApiDeps, scope: Scope): ServiceContext {
+  return {
+    store: deps.store,
+    clock: deps.clock,
+    ids: deps.ids,
+    events: deps.events,
+    guards: deps.guards,
+    scope,
+  };
+}

@@ -1,0 +1,75 @@
+import { formatMoney, LedgerError } from '@ledger/domain';
+
+/** Keys whose values belong to the caller and are never renamed. */
+const OPAQUE_KEYS = new Set(['metadata']);
+
+const toSnake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const toCamel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date)
+  );
+}
+
+function isMoney(value: Record<string, unknown>): boolean {
+  const keys = Object.keys(value);
+  return (
+    keys.length === 2 && typeof value.amount === 'number' && typeof value.currency === 'string'
+  );
+}
+
+/**
+ * Renders a domain value for REST: snake_case keys, ISO dates, and every money value with its
+ * `display` string. Metadata is the caller's own and passes through untouched.
+ */
+export function toWire(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (Array.isArray(value)) return value.map(toWire);
+  if (!isPlainObject(value)) return value;
+  if (isMoney(value)) {
+    return { ...value, display: formatMoney(value as { amount: number; currency: string }) };
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    out[toSnake(key)] = OPAQUE_KEYS.has(key) ? inner : toWire(inner);
+  }
+  return out;
+}
+
+/**
+ * Reads a REST body or query into the domain's camelCase. Keys must be snake_case: a camelCase
+ * key is an unknown parameter here, refused with its path like any other.
+ */
+export function fromWire(value: unknown, path: Array<string | number> = []): unknown {
+  if (Array.isArray(value)) return value.map((item, i) => fromWire(item, [...path, i]));
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) {
+    if (!/^[a-z0-9]+(_[a-z0-9]+)*$/.test(key)) {
+      const written = snakeParam(path) ? `${snakeParam(path)}.${key}` : key;
+      throw new LedgerError('invalid_input', `Unknown parameter "${written}"`, {
+        paramText: written,
+      });
+    }
+    const camel = toCamel(key);
+    out[camel] = OPAQUE_KEYS.has(camel) ? inner : fromWire(inner, [...path, camel]);
+  }
+  return out;
+}
+
+/** A parameter path as REST callers wrote it: `tax_ids[0].value`, metadata keys verbatim. */
+export function snakeParam(path: ReadonlyArray<string | number>): string {
+  let out = '';
+  let opaque = false;
+  for (const part of path) {
+    if (typeof part === 'number') {
+      out += `[${part}]`;
+      continue;
+    }
+    const name = opaque || part.includes('-') ? part : toSnake(part);
+    out = out ? `${out}.${name}` : name;
+    if (OPAQUE_KEYS.has(part)) opaque = true;
+  }
+  return out;
+}

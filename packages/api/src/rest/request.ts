@@ -1,0 +1,69 @@
+import { LedgerError, type ServiceContext } from '@ledger/domain';
+import type { Context } from 'hono';
+import { type ApiDeps, serviceContext } from '../deps.js';
+import type { AppEnv } from '../http/env.js';
+import { fromWire } from './casing.js';
+
+/** The caller's service context. */
+export function services(c: Context<AppEnv>, deps: ApiDeps): ServiceContext {
+  return serviceContext(deps, c.get('scope'));
+}
+
+/**
+ * The JSON body as a camelCase object, typed as the verb's input but not yet verified: the verb
+ * validates it (every verb parses its input first), so REST never trusts a body's shape. An empty body is `{}`; a body that is not JSON is
+ * `invalid_json`; a body sent with another Content-Type is refused (it was meant as something else).
+ */
+export async function readBody<T = Record<string, unknown>>(c: Context<AppEnv>): Promise<T> {
+  const text = await c.req.text();
+  if (text.trim() === '') return {} as T;
+  const type = c.req.header('Content-Type') ?? '';
+  if (type && !/^application\/json\b/i.test(type)) {
+    throw new LedgerError(
+      'invalid_input',
+      'Send the body as JSON with Content-Type: application/json',
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new LedgerError('invalid_json', 'The body is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new LedgerError('invalid_json', 'The body must be a JSON object');
+  }
+  return fromWire(parsed) as T;
+}
+
+/** Refuses body fields that the path already decides (e.g. `id`, `customer_id`). */
+export function withPathParams<T>(body: object, params: Record<string, string>): T {
+  for (const key of Object.keys(params)) {
+    if (key in body) {
+      throw new LedgerError(
+        'invalid_input',
+        `Unknown parameter "${key}" (it comes from the path)`,
+        {
+          param: [key],
+        },
+      );
+    }
+  }
+  return { ...body, ...params } as T;
+}
+
+/**
+ * The query string as a camelCase object: `metadata[key]=value` becomes `metadata: {key: value}`;
+ * other keys must be snake_case and are checked by the verb's schema like body fields.
+ */
+export function readQuery<T = Record<string, unknown>>(c: Context<AppEnv>): T {
+  const out: Record<string, unknown> = {};
+  const metadata: Record<string, string> = {};
+  for (const [key, value] of new URL(c.req.url).searchParams) {
+    const meta = key.match(/^metadata\[(.+)\]$/);
+    if (meta?.[1] !== undefined) metadata[meta[1]] = value;
+    else Object.assign(out, fromWire({ [key]: value }));
+  }
+  if (Object.keys(metadata).length > 0) out.metadata = metadata;
+  return out as T;
+}

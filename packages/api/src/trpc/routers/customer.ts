@@ -1,0 +1,54 @@
+import {
+  type AddCreditInput,
+  type AdjustBalanceInput,
+  addCredit,
+  adjustBalance,
+  type CreateCustomerInput,
+  createCustomer,
+  type DeleteCustomerInput,
+  deleteCustomer,
+  type GetCustomerByEmailInput,
+  type GetCustomerInput,
+  getCustomer,
+  getCustomerByEmail,
+  type ListBalanceTransactionsInput,
+  type ListCustomersInput,
+  listBalanceTransactions,
+  listCustomers,
+  type UpdateCustomerInput,
+  updateCustomer,
+} from '@ledger/domain';
+import { procedure, router, typed } from '../init.js';
+
+/** `customer.*`: each procedure calls one verb with the caller's service context. */
+export const customerRouter = router({
+  create: procedure
+    .input(typed<CreateCustomerInput>())
+    .mutation(({ ctx, input }) => createCustomer(ctx.services, input)),
+  get: procedure
+    .input(typed<GetCustomerInput>())
+    .query(({ ctx, input }) => getCustomer(ctx.services, input)),
+  getByEmail: procedure
+    .input(typed<GetCustomerByEmailInput>())
+    .query(({ ctx, input }) => getCustomerByEmail(ctx.services, input)),
+  update: procedure
+    .input(typed<UpdateCustomerInput>())
+    .mutation(({ ctx, input }) => updateCustomer(ctx.services, input)),
+  delete: procedure
+    .input(typed<DeleteCustomerInput>())
+    .mutation(({ ctx, input }) => deleteCustomer(ctx.services, input)),
+  list: procedure
+    .input(typed<ListCustomersInput | undefined>())
+    .query(({ ctx, input }) => listCustomers(ctx.services, input)),
+  addCredit: procedure
+    .input(typed<AddCreditInput>())
+    .mutation(({ ctx, input }) => addCredit(ctx.services, input)),
+  adjustBalance: procedure
+    .input(typed<AdjustBalanceInput>())
+    .mutation(({ ctx, input }) => adjustBalance(ctx.services, input)),
+  balanceTransactions: router({
+    list: procedure
+      .input(typed<ListBalanceTransactionsInput>())
+      .query(({ ctx, input }) => listBalanceTransactions(ctx.services, input)),
+  }),
+});
