@@ -27,3 +27,5 @@ export * from './scope.js';
 export * from './tax-ids/index.js';
 export * from './transaction.js';
 export * from './validation.js';
+export * from './fx/index.js';
+export * from './tax/index.js';
