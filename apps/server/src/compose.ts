@@ -2,11 +2,19 @@ import { type ApiDeps, createApp } from '@ledger/api';
 import { createPlatformStore, createStore, type Database, openDatabase } from '@ledger/db';
 import {
   type BillingGuards,
+  billingGuards,
+  builtInTax,
   type Clock,
   createEventDispatcher,
   type EventDispatcher,
-  noBillingGuards,
+  type FxPort,
+  noPayments,
+  type PaymentsPort,
+  type RunDueReport,
+  referenceFx,
+  runDue,
   systemClock,
+  type TaxPort,
   typeIdGenerator,
 } from '@ledger/domain';
 import type { Config } from './env.js';
@@ -15,6 +23,9 @@ import type { Config } from './env.js';
 export interface LedgerOverrides {
   clock?: Clock;
   guards?: BillingGuards;
+  payments?: PaymentsPort;
+  tax?: TaxPort;
+  fx?: FxPort;
   logError?: (error: unknown, requestId: string) => void;
   /** An already open database (tests create one per file). */
   database?: Database;
@@ -25,6 +36,8 @@ export interface Ledger {
   app: ReturnType<typeof createApp>;
   deps: ApiDeps;
   events: EventDispatcher;
+  /** The billing job: ends trials, bills closed periods, applies cancellations. */
+  billing: { runDue(now?: Date): Promise<RunDueReport> };
   database: Database;
   close(): Promise<void>;
 }
@@ -54,16 +67,33 @@ export async function composeLedger(
     clock,
     ids: typeIdGenerator,
     events,
-    guards: overrides.guards ?? noBillingGuards,
+    guards: overrides.guards ?? billingGuards,
+    payments: overrides.payments ?? noPayments,
+    tax: overrides.tax ?? builtInTax(config.LEDGER_TAX_ORIGIN),
+    fx: overrides.fx ?? referenceFx,
   };
   const app = createApp(deps, overrides.logError ? { logError: overrides.logError } : {});
+  const billing = { runDue: (now: Date = clock.now()) => runDue(deps, now) };
+  let running: Promise<unknown> = Promise.resolve();
+  const timer =
+    config.LEDGER_BILLING_INTERVAL_MS > 0
+      ? setInterval(() => {
+          running = billing
+            .runDue()
+            .catch((error: unknown) => console.error('[ledger] billing job failed:', error));
+        }, config.LEDGER_BILLING_INTERVAL_MS)
+      : null;
+  timer?.unref();
   events.start();
   return {
     app,
     deps,
     events,
+    billing,
     database,
     async close() {
+      if (timer) clearInterval(timer);
+      await running;
       await events.stop();
       await database.close();
     },

@@ -16,6 +16,13 @@ export const ConfigSchema = z.object({
   LEDGER_DATA_DIR: z.string().min(1).default('./.ledger/data'),
   LEDGER_PUBLIC_URL: optional.pipe(z.url().optional()),
   LEDGER_DEV_API_KEY: optional.pipe(z.string().min(16).optional()),
+  LEDGER_TAX_ORIGIN: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code')
+    .transform((code) => code.toUpperCase())
+    .default('US'),
+  /** How often the billing job runs (0 turns it off, e.g. in tests that drive time). */
+  LEDGER_BILLING_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   STRIPE_SECRET_KEY: optional,
   STRIPE_WEBHOOK_SECRET: optional,
   STRIPE_API_BASE: optional.pipe(z.url().optional()),

@@ -44,7 +44,7 @@ export async function startTestLedger(
   overrides: LedgerOverrides = {},
 ): Promise<TestLedger> {
   const database = await createTestDatabase(kind);
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1' });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LEDGER_BILLING_INTERVAL_MS: '0' });
   const server = await startServer(config, { database, logError: () => {}, ...overrides });
   const keys = server.ledger.deps.platform;
   const keyA = (await issueApiKey(keys, systemClock, { tenantId: 'tenant-a', appId: 'app' }))

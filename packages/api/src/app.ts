@@ -8,6 +8,7 @@ import type { AppEnv } from './http/env.js';
 import { idempotency } from './http/idempotency.js';
 import { type ErrorLogger, onError } from './http/on-error.js';
 import { requestId } from './http/request-id.js';
+import { billingRoutes } from './rest/billing.js';
 import { customerRoutes } from './rest/customers.js';
 import { openApiDocument } from './rest/openapi.js';
 import { appRouter } from './trpc/router.js';
@@ -40,6 +41,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
 
   app.use('/ledger/*', ...guard);
   app.route('/ledger', customerRoutes(deps));
+  app.route('/ledger', billingRoutes(deps));
 
   app.use('/trpc/*', ...guard);
   app.use(

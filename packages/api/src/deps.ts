@@ -3,11 +3,14 @@ import type {
   BillingGuards,
   Clock,
   EventNotifier,
+  FxPort,
   IdempotencyStore,
   IdGenerator,
+  PaymentsPort,
   Scope,
   ServiceContext,
   Store,
+  TaxPort,
 } from '@ledger/domain';
 
 /** What the composition root hands the api: the domain's ports plus the platform stores. */
@@ -18,6 +21,9 @@ export interface ApiDeps {
   ids: IdGenerator;
   events: EventNotifier;
   guards: BillingGuards;
+  payments: PaymentsPort;
+  tax: TaxPort;
+  fx: FxPort;
 }
 
 /** The service context for one authenticated call: the ports plus the key's scope. */
@@ -28,6 +34,9 @@ export function serviceContext(deps: ApiDeps, scope: Scope): ServiceContext {
     ids: deps.ids,
     events: deps.events,
     guards: deps.guards,
+    payments: deps.payments,
+    tax: deps.tax,
+    fx: deps.fx,
     scope,
   };
 }

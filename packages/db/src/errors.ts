@@ -29,6 +29,10 @@ const CONSTRAINT_ERRORS: Record<string, () => LedgerError> = {
     new LedgerError('duplicate_customer_email', 'A customer with this email already exists', {
       param: ['email'],
     }),
+  plans_slug_key: () =>
+    new LedgerError('duplicate_plan_slug', 'A plan with this slug already exists', {
+      param: ['slug'],
+    }),
   customers_balance_range: () =>
     new LedgerError('balance_out_of_range', 'The balance would leave the storable range', {
       param: ['amount'],

@@ -1,7 +1,10 @@
 import {
   addCredit,
+  builtInTax,
   createCustomer,
   noBillingGuards,
+  noPayments,
+  referenceFx,
   type ServiceContext,
   systemClock,
   typeIdGenerator,
@@ -23,6 +26,9 @@ describe.each(testDatabaseKinds())('store on %s', (kind) => {
       ids: typeIdGenerator,
       events: { notify: () => {} },
       guards: noBillingGuards,
+      payments: noPayments,
+      tax: builtInTax('US'),
+      fx: referenceFx,
       scope: { tenantId: 't1', appId: 'a1' },
     };
   });

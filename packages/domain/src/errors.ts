@@ -21,6 +21,11 @@ export const ERROR_CODES = [
   'currency_mismatch',
   'has_active_subscriptions',
   'balance_out_of_range',
+  'invalid_state',
+  'plan_archived',
+  'feature_not_found',
+  // payment
+  'payment_declined',
   // auth
   'unauthenticated',
   'permission_denied',
@@ -28,8 +33,12 @@ export const ERROR_CODES = [
   'not_found',
   'customer_not_found',
   'payment_method_not_found',
+  'plan_not_found',
+  'subscription_not_found',
+  'invoice_not_found',
   // conflicts
   'duplicate_customer_email',
+  'duplicate_plan_slug',
   'idempotency_key_reused',
   'idempotency_key_in_use',
   // transport

@@ -47,6 +47,12 @@ export const currencySchema = z
 /** A caller-given amount in minor units: an integer with 1 ≤ |amount| ≤ 999 999 999 999. */
 export const amountSchema = z
   .number({ error: 'must be an integer number of minor units' })
+  // First and aborting, so a fraction is `invalid_amount`; `.int()` keeps the JSON Schema type.
+  .refine(Number.isSafeInteger, {
+    message: 'must be an integer number of minor units',
+    params: { ledgerCode: 'invalid_amount' },
+    abort: true,
+  })
   .int({ error: 'must be an integer number of minor units' })
   .refine((amount) => amount !== 0 && Math.abs(amount) <= MAX_INPUT_AMOUNT, {
     message: `must be between 1 and ${MAX_INPUT_AMOUNT} in absolute value`,

@@ -1,4 +1,5 @@
 import type { BalanceTransaction, BalanceTransactionType } from './balance/model.js';
+import type { BillingStore, FxPort, PaymentsPort, TaxPort } from './billing/ports.js';
 import type { Customer } from './customer/model.js';
 import type { ListCustomersFilter } from './customer/schemas.js';
 import type { LedgerEvent } from './events/model.js';
@@ -102,7 +103,12 @@ export interface OutboxStore {
 }
 
 /** Everything a service may read or write inside one transaction. */
-export interface StoreTx extends CustomerStore, BalanceStore, PaymentMethodStore, OutboxStore {}
+export interface StoreTx
+  extends CustomerStore,
+    BalanceStore,
+    PaymentMethodStore,
+    OutboxStore,
+    BillingStore {}
 
 /**
  * The store port. `transaction` runs `fn` in one database transaction (reusing an outer one when
@@ -145,5 +151,8 @@ export interface ServiceContext {
   ids: IdGenerator;
   events: EventNotifier;
   guards: BillingGuards;
+  payments: PaymentsPort;
+  tax: TaxPort;
+  fx: FxPort;
   scope: Scope;
 }

@@ -4,6 +4,8 @@ import { ERROR_CODES, type ErrorCode, formatParam, LedgerError } from './errors.
 type Issue = z.core.$ZodIssue;
 
 function ledgerCodeOf(issue: Issue): ErrorCode {
+  // A record key's own checks (e.g. metadata keys) arrive wrapped in an `invalid_key` issue.
+  if (issue.code === 'invalid_key' && issue.issues[0]) return ledgerCodeOf(issue.issues[0]);
   const params =
     'params' in issue ? (issue.params as Record<string, unknown> | undefined) : undefined;
   const code = params?.ledgerCode;

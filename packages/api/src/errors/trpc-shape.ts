@@ -1,5 +1,9 @@
 import type { LedgerError } from '@ledger/domain';
-import { type TRPC_ERROR_CODE_KEY, TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
+import {
+  type TRPC_ERROR_CODE_KEY,
+  type TRPC_ERROR_CODE_NUMBER,
+  TRPC_ERROR_CODES_BY_KEY,
+} from '@trpc/server/rpc';
 import { camelParam, errorEnvelope } from './envelope.js';
 import type { ErrorStatus } from './status-table.js';
 
@@ -30,7 +34,8 @@ export interface LedgerErrorData {
 /** The tRPC error shape Ledger sends: tRPC's own fields plus `data.ledger`. */
 export interface LedgerTrpcErrorShape {
   message: string;
-  code: number;
+  // Not `number`: tRPC would then infer its default shape and the client would lose data.ledger.
+  code: TRPC_ERROR_CODE_NUMBER;
   data: {
     code: TRPC_ERROR_CODE_KEY;
     httpStatus: number;

@@ -8,7 +8,9 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export function limitBody() {
   return bodyLimit({
     maxSize: MAX_BODY_BYTES,
-    onError: () => {
+    onError: (c) => {
+      // The rest of the body is never read, so the connection cannot serve another request.
+      c.header('Connection', 'close');
       throw new LedgerError(
         'body_too_large',
         `Request bodies are limited to ${MAX_BODY_BYTES} bytes`,

@@ -6,9 +6,14 @@ import {
   deleteCustomer,
   getCustomer,
   getCustomerByEmail,
+  getCustomerUsage,
   type ListBalanceTransactionsInput,
+  type ListCustomerInvoicesInput,
+  type ListCustomerSubscriptionsInput,
   type ListCustomersInput,
   listBalanceTransactions,
+  listCustomerInvoices,
+  listCustomerSubscriptions,
   listCustomers,
   type UpdateCustomerInput,
   updateCustomer,
@@ -56,6 +61,23 @@ export function customerRoutes(deps: ApiDeps) {
         customerId: c.req.param('id'),
       });
       return c.json(toWire(await addCredit(services(c, deps), input)));
+    })
+    .get('/customers/:id/subscriptions', async (c) => {
+      const input = withPathParams<ListCustomerSubscriptionsInput>(readQuery(c), {
+        customerId: c.req.param('id'),
+      });
+      return c.json(toWire(await listCustomerSubscriptions(services(c, deps), input)));
+    })
+    .get('/customers/:id/invoices', async (c) => {
+      const input = withPathParams<ListCustomerInvoicesInput>(readQuery(c), {
+        customerId: c.req.param('id'),
+      });
+      return c.json(toWire(await listCustomerInvoices(services(c, deps), input)));
+    })
+    .get('/customers/:id/usage', async (c) => {
+      return c.json(
+        toWire(await getCustomerUsage(services(c, deps), { customerId: c.req.param('id') })),
+      );
     })
     .get('/customers/:id/balance-transactions', async (c) => {
       const input = withPathParams<ListBalanceTransactionsInput>(readQuery(c), {

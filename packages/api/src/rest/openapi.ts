@@ -175,7 +175,10 @@ export function openApiDocument(): JsonSchema {
             },
           },
           withId({
-            parameters: queryParameters(ListBalanceTransactionsInput.omit({ customerId: true })),
+            // zod refuses .omit() on a refined object; rebuild it from the shape first.
+            parameters: queryParameters(
+              z.object(ListBalanceTransactionsInput.shape).omit({ customerId: true }),
+            ),
           }),
         ),
       },

@@ -1,10 +1,19 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { router } from './init.js';
+import { entitlementRouter, invoiceRouter, meterRouter, paymentRouter } from './routers/billing.js';
 import { customerRouter } from './routers/customer.js';
+import { planRouter } from './routers/plan.js';
+import { subscriptionRouter } from './routers/subscription.js';
 
 /** The whole tRPC API, one nested router per aggregate. */
 export const appRouter = router({
   customer: customerRouter,
+  plan: planRouter,
+  subscription: subscriptionRouter,
+  meter: meterRouter,
+  entitlement: entitlementRouter,
+  invoice: invoiceRouter,
+  payment: paymentRouter,
 });
 
 /** The router's type: what `@ledger/client` is typed against. */

@@ -2,9 +2,13 @@ import type { ApiKeyStore, IdempotencyStore, Store, StoreTx } from '@ledger/doma
 import type { Db } from '../database.js';
 import { balanceStore } from './balance.js';
 import { customerStore } from './customers.js';
+import { invoiceStore } from './invoices.js';
 import { outboxStore } from './outbox.js';
 import { paymentMethodStore } from './payment-methods.js';
+import { planStore } from './plans.js';
 import { apiKeyStore, idempotencyStore } from './platform.js';
+import { subscriptionStore } from './subscriptions.js';
+import { usageStore } from './usage.js';
 
 function storeTx(db: Db): StoreTx {
   return {
@@ -12,6 +16,10 @@ function storeTx(db: Db): StoreTx {
     ...balanceStore(db),
     ...paymentMethodStore(db),
     ...outboxStore(db),
+    ...planStore(db),
+    ...subscriptionStore(db),
+    ...usageStore(db),
+    ...invoiceStore(db),
   };
 }
 

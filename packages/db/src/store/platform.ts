@@ -72,8 +72,9 @@ export function idempotencyStore(db: Db): IdempotencyStore {
             createdAt: request.now,
             lockedUntil: request.lockedUntil,
           },
-          setWhere: sql`${idempotencyKeys.createdAt} < ${request.expiredBefore}
-            OR (${idempotencyKeys.status} = 'in_progress' AND ${idempotencyKeys.lockedUntil} < ${request.now})`,
+          // Raw SQL bypasses drizzle's column mapping (postgres.js refuses Date params here).
+          setWhere: sql`${idempotencyKeys.createdAt} < ${request.expiredBefore.toISOString()}::timestamptz
+            OR (${idempotencyKeys.status} = 'in_progress' AND ${idempotencyKeys.lockedUntil} < ${request.now.toISOString()}::timestamptz)`,
         })
         .returning({ key: idempotencyKeys.key });
       if (taken.length > 0) return { reserved: true };

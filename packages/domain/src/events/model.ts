@@ -1,6 +1,6 @@
 import type { EventId } from '../ids.js';
 
-/** The event types of the seed and DOMAIN.md; billing adds `subscription.*` etc. later. */
+/** The event types of the seed and DOMAIN.md: customer lifecycle, then billing objects. */
 export const EVENT_TYPES = [
   'customer.created',
   'customer.updated',
@@ -8,6 +8,19 @@ export const EVENT_TYPES = [
   'customer.payment_method.added',
   'customer.payment_method.removed',
   'customer.balance.updated',
+  'subscription.created',
+  'subscription.updated',
+  'subscription.trial_ended',
+  'subscription.paused',
+  'subscription.resumed',
+  'subscription.canceled',
+  'invoice.created',
+  'invoice.finalized',
+  'invoice.paid',
+  'invoice.payment_failed',
+  'invoice.voided',
+  'payment.succeeded',
+  'payment.failed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

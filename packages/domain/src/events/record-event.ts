@@ -15,7 +15,7 @@ export async function recordCustomerEvent(
   tx: StoreTx,
   ctx: ServiceContext,
   type: EventType,
-  customer: Customer,
+  customer: Pick<Customer, 'id'>,
   object: unknown,
   previousAttributes?: Record<string, unknown>,
 ): Promise<LedgerEvent> {

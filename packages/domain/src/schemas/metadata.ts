@@ -29,13 +29,15 @@ const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
 
 const invalid = { params: { ledgerCode: 'invalid_metadata' } } as const;
 
+// Refinements rather than .min/.max: zod drops `params` (the ledger code) on built-in checks.
 const metadataKey = z
   .string()
-  .min(1, { message: 'keys must not be empty', ...invalid })
-  .max(METADATA_LIMITS.maxKeyLength, {
+  .refine((key) => key.length >= 1, { message: 'keys must not be empty', ...invalid })
+  .refine((key) => key.length <= METADATA_LIMITS.maxKeyLength, {
     message: `keys must be at most ${METADATA_LIMITS.maxKeyLength} characters`,
     ...invalid,
   })
+  .meta({ minLength: 1, maxLength: METADATA_LIMITS.maxKeyLength })
   .refine((key) => !/[[\]]/.test(key), { message: 'keys must not contain "[" or "]"', ...invalid });
 
 function limitedValue<T extends z.ZodType>(value: T) {

@@ -4,6 +4,7 @@ import {
   addCredit,
   adjustBalance,
   type CreateCustomerInput,
+  type CustomerIdInput,
   createCustomer,
   type DeleteCustomerInput,
   deleteCustomer,
@@ -11,9 +12,14 @@ import {
   type GetCustomerInput,
   getCustomer,
   getCustomerByEmail,
+  getCustomerUsage,
   type ListBalanceTransactionsInput,
+  type ListCustomerInvoicesInput,
+  type ListCustomerSubscriptionsInput,
   type ListCustomersInput,
   listBalanceTransactions,
+  listCustomerInvoices,
+  listCustomerSubscriptions,
   listCustomers,
   type UpdateCustomerInput,
   updateCustomer,
@@ -46,6 +52,19 @@ export const customerRouter = router({
   adjustBalance: procedure
     .input(typed<AdjustBalanceInput>())
     .mutation(({ ctx, input }) => adjustBalance(ctx.services, input)),
+  subscriptions: router({
+    list: procedure
+      .input(typed<ListCustomerSubscriptionsInput>())
+      .query(({ ctx, input }) => listCustomerSubscriptions(ctx.services, input)),
+  }),
+  invoices: router({
+    list: procedure
+      .input(typed<ListCustomerInvoicesInput>())
+      .query(({ ctx, input }) => listCustomerInvoices(ctx.services, input)),
+  }),
+  usage: procedure
+    .input(typed<CustomerIdInput>())
+    .query(({ ctx, input }) => getCustomerUsage(ctx.services, input)),
   balanceTransactions: router({
     list: procedure
       .input(typed<ListBalanceTransactionsInput>())

@@ -1,0 +1,258 @@
+import type {
+  BillingStore,
+  CustomerId,
+  Invoice,
+  InvoiceId,
+  Payment,
+  PaymentId,
+  SubscriptionId,
+} from '@ledger/domain';
+import { and, asc, count, desc, eq, isNull, lt, lte, sql } from 'drizzle-orm';
+import type { Db } from '../database.js';
+import { invoiceSequences, invoices, payments, pendingLines } from '../schema/index.js';
+import { inScope } from './scope.js';
+
+type Row = typeof invoices.$inferSelect;
+type PaymentRow = typeof payments.$inferSelect;
+
+function toInvoice(row: Row): Invoice {
+  const money = (amount: number) => ({ amount, currency: row.currency });
+  return {
+    id: row.id as InvoiceId,
+    number: row.number,
+    customerId: row.customerId as CustomerId,
+    subscriptionId: row.subscriptionId as SubscriptionId | null,
+    status: row.status as Invoice['status'],
+    currency: row.currency,
+    lineItems: row.lineItems.map((line) => ({
+      ...line,
+      periodStart: new Date(line.periodStart),
+      periodEnd: new Date(line.periodEnd),
+    })),
+    subtotal: money(row.subtotal),
+    tax: row.tax,
+    creditApplied: money(row.creditApplied),
+    total: money(row.total),
+    amountDue: money(row.amountDue),
+    amountPaid: money(row.amountPaid),
+    fx: row.fx ?? null,
+    periodStart: row.periodStart,
+    periodEnd: row.periodEnd,
+    dueDate: row.dueDate,
+    paidAt: row.paidAt,
+    voidedAt: row.voidedAt,
+    collectionNote: row.collectionNote,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+function columnsOf(invoice: Invoice) {
+  return {
+    number: invoice.number,
+    status: invoice.status,
+    currency: invoice.currency,
+    lineItems: invoice.lineItems,
+    subtotal: invoice.subtotal.amount,
+    tax: invoice.tax,
+    creditApplied: invoice.creditApplied.amount,
+    total: invoice.total.amount,
+    amountDue: invoice.amountDue.amount,
+    amountPaid: invoice.amountPaid.amount,
+    fx: invoice.fx,
+    periodStart: invoice.periodStart,
+    periodEnd: invoice.periodEnd,
+    dueDate: invoice.dueDate,
+    paidAt: invoice.paidAt,
+    voidedAt: invoice.voidedAt,
+    collectionNote: invoice.collectionNote,
+    updatedAt: invoice.updatedAt,
+  };
+}
+
+function toPayment(row: PaymentRow): Payment {
+  return {
+    id: row.id as PaymentId,
+    invoiceId: row.invoiceId as InvoiceId,
+    customerId: row.customerId as CustomerId,
+    amount: { amount: row.amount, currency: row.currency },
+    status: row.status as Payment['status'],
+    paymentMethodId: row.paymentMethodId,
+    processor: row.processor,
+    processorRef: row.processorRef,
+    failureCode: row.failureCode,
+    failureMessage: row.failureMessage,
+    createdAt: row.createdAt,
+  };
+}
+
+type InvoiceMethods =
+  | 'insertInvoice'
+  | 'getInvoice'
+  | 'updateInvoice'
+  | 'listCustomerInvoices'
+  | 'countInvoices'
+  | 'nextInvoiceNumber'
+  | 'listInvoicesToRetry'
+  | 'insertPendingLine'
+  | 'takePendingLines'
+  | 'releasePendingLines'
+  | 'insertPayment'
+  | 'listPayments';
+
+/** Invoices, proration lines and payments over either driver. */
+export function invoiceStore(db: Db): Pick<BillingStore, InvoiceMethods> {
+  return {
+    async insertInvoice(scope, invoice) {
+      const rows = await db
+        .insert(invoices)
+        .values({
+          ...scope,
+          ...columnsOf(invoice),
+          id: invoice.id,
+          customerId: invoice.customerId,
+          subscriptionId: invoice.subscriptionId,
+          createdAt: invoice.createdAt,
+        })
+        .onConflictDoNothing()
+        .returning({ id: invoices.id });
+      return rows.length > 0;
+    },
+    async getInvoice(scope, id, options) {
+      const query = db
+        .select()
+        .from(invoices)
+        .where(and(inScope(invoices, scope), eq(invoices.id, id)));
+      const rows = options?.forUpdate ? await query.for('update') : await query;
+      return rows[0] ? toInvoice(rows[0]) : null;
+    },
+    async updateInvoice(scope, invoice) {
+      const retry = invoice.status === 'past_due';
+      await db
+        .update(invoices)
+        .set({
+          ...columnsOf(invoice),
+          ...(retry ? {} : { nextAttemptAt: null }),
+        })
+        .where(and(inScope(invoices, scope), eq(invoices.id, invoice.id)));
+    },
+    async listCustomerInvoices(scope, customerId, filter) {
+      const where = and(
+        inScope(invoices, scope),
+        eq(invoices.customerId, customerId),
+        filter.status ? eq(invoices.status, filter.status) : undefined,
+      );
+      const pageWhere = filter.startingAfter
+        ? and(where, lt(invoices.id, filter.startingAfter))
+        : where;
+      const [rows, totals] = await Promise.all([
+        db
+          .select()
+          .from(invoices)
+          .where(pageWhere)
+          .orderBy(desc(invoices.id))
+          .limit(filter.limit + 1)
+          .offset(filter.offset),
+        db.select({ n: count() }).from(invoices).where(where),
+      ]);
+      return {
+        rows: rows.slice(0, filter.limit).map(toInvoice),
+        total: totals[0]?.n ?? 0,
+        hasMore: rows.length > filter.limit,
+      };
+    },
+    async countInvoices(scope, customerId) {
+      const rows = await db
+        .select({ n: count() })
+        .from(invoices)
+        .where(and(inScope(invoices, scope), eq(invoices.customerId, customerId)));
+      return rows[0]?.n ?? 0;
+    },
+    async nextInvoiceNumber(scope) {
+      // The counter row is locked by this UPDATE until the finalizing transaction ends, so
+      // numbers are handed out in commit order and a rolled-back finalize leaves no gap.
+      const rows = await db
+        .insert(invoiceSequences)
+        .values({ ...scope, last: 1 })
+        .onConflictDoUpdate({
+          target: [invoiceSequences.tenantId, invoiceSequences.appId],
+          set: { last: sql`${invoiceSequences.last} + 1` },
+        })
+        .returning({ last: invoiceSequences.last });
+      return rows[0]?.last ?? 1;
+    },
+    async listInvoicesToRetry(now, limit) {
+      const rows = await db
+        .select({ tenantId: invoices.tenantId, appId: invoices.appId, id: invoices.id })
+        .from(invoices)
+        .where(and(eq(invoices.status, 'past_due'), lte(invoices.nextAttemptAt, now)))
+        .orderBy(asc(invoices.nextAttemptAt))
+        .limit(limit);
+      return rows.map((row) => ({
+        scope: { tenantId: row.tenantId, appId: row.appId },
+        invoiceId: row.id as InvoiceId,
+      }));
+    },
+    async insertPendingLine(scope, subscriptionId, line) {
+      await db
+        .insert(pendingLines)
+        .values({ ...scope, id: line.id, subscriptionId, line, createdAt: new Date() });
+    },
+    async takePendingLines(scope, subscriptionId, invoiceId) {
+      const rows = await db
+        .update(pendingLines)
+        .set({ invoiceId })
+        .where(
+          and(
+            inScope(pendingLines, scope),
+            eq(pendingLines.subscriptionId, subscriptionId),
+            isNull(pendingLines.invoiceId),
+          ),
+        )
+        .returning({ line: pendingLines.line });
+      return rows
+        .map((row) => ({
+          ...row.line,
+          periodStart: new Date(row.line.periodStart),
+          periodEnd: new Date(row.line.periodEnd),
+        }))
+        .sort((a, b) => a.id.localeCompare(b.id));
+    },
+    async releasePendingLines(scope, invoiceId) {
+      await db
+        .update(pendingLines)
+        .set({ invoiceId: null })
+        .where(and(inScope(pendingLines, scope), eq(pendingLines.invoiceId, invoiceId)));
+    },
+    async insertPayment(scope, payment) {
+      await db.insert(payments).values({
+        ...scope,
+        ...payment,
+        amount: payment.amount.amount,
+        currency: payment.amount.currency,
+      });
+    },
+    async listPayments(scope, filter) {
+      const where = and(
+        inScope(payments, scope),
+        filter.customerId ? eq(payments.customerId, filter.customerId) : undefined,
+        filter.invoiceId ? eq(payments.invoiceId, filter.invoiceId) : undefined,
+      );
+      const [rows, totals] = await Promise.all([
+        db
+          .select()
+          .from(payments)
+          .where(where)
+          .orderBy(desc(payments.id))
+          .limit(filter.limit + 1)
+          .offset(filter.offset),
+        db.select({ n: count() }).from(payments).where(where),
+      ]);
+      return {
+        rows: rows.slice(0, filter.limit).map(toPayment),
+        total: totals[0]?.n ?? 0,
+        hasMore: rows.length > filter.limit,
+      };
+    },
+  };
+}

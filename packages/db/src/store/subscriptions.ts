@@ -1,0 +1,101 @@
+import type {
+  BillingStore,
+  CustomerId,
+  PlanId,
+  Subscription,
+  SubscriptionId,
+} from '@ledger/domain';
+import { and, asc, count, eq, inArray, lte } from 'drizzle-orm';
+import type { Db } from '../database.js';
+import { subscriptions } from '../schema/index.js';
+import { inScope } from './scope.js';
+
+type Row = typeof subscriptions.$inferSelect;
+
+function toSubscription(row: Row): Subscription {
+  const { tenantId: _t, appId: _a, ...rest } = row;
+  return {
+    ...rest,
+    id: row.id as SubscriptionId,
+    customerId: row.customerId as CustomerId,
+    planId: row.planId as PlanId,
+    status: row.status as Subscription['status'],
+  };
+}
+
+type SubscriptionMethods =
+  | 'insertSubscription'
+  | 'getSubscription'
+  | 'updateSubscription'
+  | 'listCustomerSubscriptions'
+  | 'countSubscriptions'
+  | 'claimDueSubscriptions';
+
+/** Subscriptions over either driver. */
+export function subscriptionStore(db: Db): Pick<BillingStore, SubscriptionMethods> {
+  return {
+    async insertSubscription(scope, subscription) {
+      await db.insert(subscriptions).values({ ...scope, ...subscription });
+    },
+    async getSubscription(scope, id, options) {
+      const query = db
+        .select()
+        .from(subscriptions)
+        .where(and(inScope(subscriptions, scope), eq(subscriptions.id, id)));
+      const rows = options?.forUpdate ? await query.for('update') : await query;
+      return rows[0] ? toSubscription(rows[0]) : null;
+    },
+    async updateSubscription(scope, subscription) {
+      const { id, customerId: _c, createdAt: _d, ...fields } = subscription;
+      await db
+        .update(subscriptions)
+        .set(fields)
+        .where(and(inScope(subscriptions, scope), eq(subscriptions.id, id)));
+    },
+    async listCustomerSubscriptions(scope, customerId, status) {
+      const rows = await db
+        .select()
+        .from(subscriptions)
+        .where(
+          and(
+            inScope(subscriptions, scope),
+            eq(subscriptions.customerId, customerId),
+            status ? eq(subscriptions.status, status) : undefined,
+          ),
+        )
+        .orderBy(asc(subscriptions.id));
+      return rows.map(toSubscription);
+    },
+    async countSubscriptions(scope, customerId, statuses) {
+      const rows = await db
+        .select({ n: count() })
+        .from(subscriptions)
+        .where(
+          and(
+            inScope(subscriptions, scope),
+            eq(subscriptions.customerId, customerId),
+            inArray(subscriptions.status, [...statuses]),
+          ),
+        );
+      return rows[0]?.n ?? 0;
+    },
+    async claimDueSubscriptions(now, limit) {
+      const rows = await db
+        .select()
+        .from(subscriptions)
+        .where(
+          and(
+            inArray(subscriptions.status, ['active', 'trialing', 'past_due']),
+            lte(subscriptions.currentPeriodEnd, now),
+          ),
+        )
+        .orderBy(asc(subscriptions.currentPeriodEnd))
+        .limit(limit)
+        .for('update', { skipLocked: true });
+      return rows.map((row) => ({
+        scope: { tenantId: row.tenantId, appId: row.appId },
+        subscription: toSubscription(row),
+      }));
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import type { Customer } from '../../customer/model.js';
+import type { ServiceContext, StoreTx } from '../../ports.js';
+import type { Invoice, InvoiceFx, LineItem, Plan, Subscription } from '../model.js';
+import { priceTiers } from '../pricing.js';
+
+/** The period an invoice covers. */
+export interface BillingWindow {
+  start: Date;
+  end: Date;
+}
+
+async function usageLines(
+  tx: StoreTx,
+  ctx: ServiceContext,
+  plan: Plan,
+  subscription: Subscription,
+  window: BillingWindow,
+): Promise<LineItem[]> {
+  const lines: LineItem[] = [];
+  for (const feature of plan.features) {
+    const tiers = plan.pricing.tiers.filter((tier) => tier.featureKey === feature.key);
+    if (tiers.length === 0 || feature.type === 'boolean') continue;
+    const quantity =
+      feature.type === 'seat'
+        ? await tx.latestUsage(ctx.scope, subscription.customerId, feature.key, window.end)
+        : await tx.sumUsage(
+            ctx.scope,
+            subscription.customerId,
+            feature.key,
+            window.start,
+            window.end,
+          );
+    const amount = priceTiers(tiers, quantity);
+    if (quantity === 0 && amount === 0) continue;
+    lines.push({
+      id: ctx.ids.newId('lineItem'),
+      kind: 'usage',
+      description: `${feature.name} × ${quantity}`,
+      featureKey: feature.key,
+      quantity,
+      amount: { amount, currency: plan.currency },
+      periodStart: window.start,
+      periodEnd: window.end,
+    });
+  }
+  return lines;
+}
+
+/**
+ * Converts the lines into the customer's currency. The subtotal converts once (rounded half to
+ * even, DOMAIN.md); each line converts on its own and the rounding difference goes to the largest
+ * line, so the lines still add up to the subtotal exactly.
+ */
+async function convertLines(
+  ctx: ServiceContext,
+  lines: LineItem[],
+  from: string,
+  to: string,
+): Promise<{ lines: LineItem[]; subtotal: number; fx: InvoiceFx | null }> {
+  const sum = lines.reduce((total, line) => total + line.amount.amount, 0);
+  if (from === to) return { lines, subtotal: sum, fx: null };
+  const total = await ctx.fx.convert(ctx.scope, { amount: sum, currency: from }, to);
+  const converted: LineItem[] = [];
+  for (const line of lines) {
+    const result = await ctx.fx.convert(ctx.scope, line.amount, to);
+    converted.push({ ...line, amount: result.amount });
+  }
+  const difference = total.amount.amount - converted.reduce((t, line) => t + line.amount.amount, 0);
+  const largest = converted.reduce<LineItem | undefined>(
+    (best, line) =>
+      !best || Math.abs(line.amount.amount) > Math.abs(best.amount.amount) ? line : best,
+    undefined,
+  );
+  if (largest && difference !== 0)
+    largest.amount = { amount: largest.amount.amount + difference, currency: to };
+  return {
+    lines: converted,
+    subtotal: total.amount.amount,
+    fx: { from, rate: total.rate, source: total.source, asOf: total.asOf },
+  };
+}
+
+/**
+ * A draft invoice for one period of a subscription: the base price, usage priced by the plan's
+ * tiers, and waiting proration lines; converted to the customer's currency and taxed once on the
+ * subtotal. Sums add up by construction: lines = subtotal, total = subtotal + tax.
+ */
+export async function buildInvoice(
+  tx: StoreTx,
+  ctx: ServiceContext,
+  input: { customer: Customer; plan: Plan; subscription: Subscription; window: BillingWindow },
+): Promise<Invoice> {
+  const { customer, plan, subscription, window } = input;
+  const id = ctx.ids.newId('invoice');
+  const base: LineItem[] =
+    plan.pricing.baseAmount > 0
+      ? [
+          {
+            id: ctx.ids.newId('lineItem'),
+            kind: 'base',
+            description: `${plan.name} (${plan.pricing.billingPeriod})`,
+            featureKey: null,
+            quantity: 1,
+            amount: { amount: plan.pricing.baseAmount, currency: plan.currency },
+            periodStart: window.start,
+            periodEnd: window.end,
+          },
+        ]
+      : [];
+  const usage = await usageLines(tx, ctx, plan, subscription, window);
+  const prorations = await tx.takePendingLines(ctx.scope, subscription.id, id);
+  const { lines, subtotal, fx } = await convertLines(
+    ctx,
+    [...base, ...usage, ...prorations],
+    plan.currency,
+    customer.currency,
+  );
+  const currency = customer.currency;
+  const money = (amount: number) => ({ amount, currency });
+  const tax = await ctx.tax.calculate({ scope: ctx.scope, subtotal: money(subtotal), customer });
+  const total = subtotal + tax.amount.amount;
+  const now = ctx.clock.now();
+  return {
+    id,
+    number: null,
+    customerId: customer.id,
+    subscriptionId: subscription.id,
+    status: 'draft',
+    currency,
+    lineItems: lines,
+    subtotal: money(subtotal),
+    tax,
+    creditApplied: money(0),
+    total: money(total),
+    amountDue: money(total),
+    amountPaid: money(0),
+    fx,
+    periodStart: window.start,
+    periodEnd: window.end,
+    dueDate: null,
+    paidAt: null,
+    voidedAt: null,
+    collectionNote: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}

@@ -1,0 +1,65 @@
+import { loadLiveCustomer } from '../../customer/load-customer.js';
+import { LedgerError } from '../../errors.js';
+import { recordCustomerEvent } from '../../events/record-event.js';
+import type { ServiceContext, StoreTx } from '../../ports.js';
+import { inTransaction } from '../../transaction.js';
+import { parseInput } from '../../validation.js';
+import { loadPlan, loadSubscription } from '../load.js';
+import type { Invoice, Subscription } from '../model.js';
+import { CreateInvoiceInput } from '../schemas.js';
+import { type BillingWindow, buildInvoice } from './build-invoice.js';
+
+/**
+ * Builds and stores the draft invoice of one subscription period, emitting `invoice.created`.
+ * Returns null when that period already has an invoice (the unique index decides, so concurrent
+ * billing runs cannot bill a period twice).
+ */
+export async function draftPeriodInvoice(
+  tx: StoreTx,
+  ctx: ServiceContext,
+  subscription: Subscription,
+  window: BillingWindow,
+): Promise<Invoice | null> {
+  const customer = await loadLiveCustomer(tx, ctx, subscription.customerId, {
+    param: 'customerId',
+  });
+  const plan = await loadPlan(tx, ctx, subscription.planId, 'planId');
+  const invoice = await buildInvoice(tx, ctx, { customer, plan, subscription, window });
+  if (!(await tx.insertInvoice(ctx.scope, invoice))) {
+    await tx.releasePendingLines(ctx.scope, invoice.id);
+    return null;
+  }
+  await recordCustomerEvent(tx, ctx, 'invoice.created', customer, invoice);
+  return invoice;
+}
+
+/** A draft invoice for the subscription's current period (usage so far; base price in full). */
+export async function createInvoice(
+  ctx: ServiceContext,
+  input: CreateInvoiceInput,
+): Promise<Invoice> {
+  const { subscriptionId } = parseInput(CreateInvoiceInput, input);
+  return inTransaction(ctx, async (tx) => {
+    const subscription = await loadSubscription(tx, ctx, subscriptionId, {
+      forUpdate: true,
+      param: 'subscriptionId',
+    });
+    if (!['active', 'past_due'].includes(subscription.status)) {
+      throw new LedgerError(
+        'invalid_state',
+        `A ${subscription.status} subscription has no billable period`,
+        {
+          param: ['subscriptionId'],
+        },
+      );
+    }
+    const window = { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd };
+    const invoice = await draftPeriodInvoice(tx, ctx, subscription, window);
+    if (!invoice) {
+      throw new LedgerError('invalid_state', 'This subscription period already has an invoice', {
+        param: ['subscriptionId'],
+      });
+    }
+    return invoice;
+  });
+}

@@ -1,0 +1,76 @@
+import { postBalance } from '../../balance/post-balance.js';
+import { loadLiveCustomer } from '../../customer/load-customer.js';
+import { recordCustomerEvent } from '../../events/record-event.js';
+import type { ServiceContext, StoreTx } from '../../ports.js';
+import { inTransaction } from '../../transaction.js';
+import { parseInput } from '../../validation.js';
+import { assertState, loadInvoice } from '../load.js';
+import type { Invoice } from '../model.js';
+import { InvoiceIdInput } from '../schemas.js';
+import { collectInvoice } from './collect-invoice.js';
+
+/** Invoice numbers: a prefix and the scope's gap-free counter. */
+export function formatInvoiceNumber(sequence: number): string {
+  return `INV-${String(sequence).padStart(6, '0')}`;
+}
+
+/**
+ * Finalizes a draft inside the caller's transaction: takes the next gap-free number, applies the
+ * customer's balance through one `applied_to_invoice` journal row (a credit lowers the amount due
+ * to zero at most; a debt is added to it), and marks it `paid` when nothing is due, else `open`.
+ */
+export async function finalizeDraft(
+  tx: StoreTx,
+  ctx: ServiceContext,
+  draft: Invoice,
+): Promise<Invoice> {
+  assertState(draft.status, ['draft'], 'finalize an invoice');
+  const customer = await loadLiveCustomer(tx, ctx, draft.customerId, { param: 'customerId' });
+  const balance = customer.balance.amount;
+  const applied = balance < 0 ? Math.min(draft.total.amount, -balance) : -balance;
+  if (applied !== 0) {
+    await postBalance(tx, ctx, {
+      customerId: customer.id,
+      type: 'applied_to_invoice',
+      amount: { amount: applied, currency: draft.currency },
+      description: applied > 0 ? 'Credit applied to invoice' : 'Balance due added to invoice',
+      invoiceId: draft.id,
+    });
+  }
+  const now = ctx.clock.now();
+  const amountDue = draft.total.amount - applied;
+  const invoice: Invoice = {
+    ...draft,
+    number: formatInvoiceNumber(await tx.nextInvoiceNumber(ctx.scope)),
+    creditApplied: { amount: applied, currency: draft.currency },
+    amountDue: { amount: amountDue, currency: draft.currency },
+    status: amountDue === 0 ? 'paid' : 'open',
+    paidAt: amountDue === 0 ? now : null,
+    dueDate: now,
+    updatedAt: now,
+  };
+  await tx.updateInvoice(ctx.scope, invoice);
+  await recordCustomerEvent(tx, ctx, 'invoice.finalized', customer, invoice);
+  if (invoice.status === 'paid')
+    await recordCustomerEvent(tx, ctx, 'invoice.paid', customer, invoice);
+  return invoice;
+}
+
+/**
+ * Finalizes a draft invoice (number, balance applied) and then tries to collect it from the
+ * customer's default payment method: `paid`, `past_due` on a decline, or `open` when there is no
+ * method or processor.
+ */
+export async function finalizeInvoice(
+  ctx: ServiceContext,
+  input: InvoiceIdInput,
+): Promise<Invoice> {
+  const { id } = parseInput(InvoiceIdInput, input);
+  const finalized = await inTransaction(ctx, async (tx) => {
+    const draft = await loadInvoice(tx, ctx, id, { forUpdate: true });
+    return finalizeDraft(tx, ctx, draft);
+  });
+  return finalized.status === 'open'
+    ? (await collectInvoice(ctx, finalized.id)).invoice
+    : finalized;
+}

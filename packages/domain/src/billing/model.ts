@@ -1,0 +1,209 @@
+import type { CustomerId, Id } from '../ids.js';
+import type { Money } from '../money.js';
+import type { Metadata } from '../schemas/metadata.js';
+
+export type PlanId = Id<'plan'>;
+export type SubscriptionId = Id<'subscription'>;
+export type InvoiceId = Id<'invoice'>;
+export type PaymentId = Id<'payment'>;
+
+export const FEATURE_TYPES = ['metered', 'boolean', 'seat'] as const;
+export const FEATURE_PERIODS = ['monthly', 'yearly', 'none'] as const;
+export const BILLING_PERIODS = ['monthly', 'yearly'] as const;
+export const TIER_TYPES = ['graduated', 'volume', 'flat'] as const;
+export const PLAN_STATUSES = ['active', 'archived'] as const;
+
+/** A capability a plan grants: metered (counted), boolean (on/off) or seat (a gauge). */
+export interface Feature {
+  key: string;
+  name: string;
+  type: (typeof FEATURE_TYPES)[number];
+  /** The included quantity per period; -1 is unlimited. */
+  limit: number;
+  period: (typeof FEATURE_PERIODS)[number];
+  /** A soft limit lets use go past `limit` (billed as overage) instead of refusing it. */
+  softLimit: boolean;
+}
+
+/**
+ * One tier of a metered feature's price. `upTo` is the tier's last unit (-1 = ∞); amounts are
+ * minor units of the plan's currency.
+ */
+export interface Tier {
+  featureKey: string;
+  type: (typeof TIER_TYPES)[number];
+  upTo: number;
+  unitAmount: number;
+  flatAmount: number;
+}
+
+/** A plan's price: a base amount per billing period plus tiers for metered features. */
+export interface Pricing {
+  baseAmount: number;
+  billingPeriod: (typeof BILLING_PERIODS)[number];
+  tiers: Tier[];
+}
+
+/** What customers subscribe to. Archived plans keep their subscriptions but take no new ones. */
+export interface Plan {
+  id: PlanId;
+  name: string;
+  slug: string;
+  currency: string;
+  status: (typeof PLAN_STATUSES)[number];
+  trialDays: number;
+  features: Feature[];
+  pricing: Pricing;
+  metadata: Metadata;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const SUBSCRIPTION_STATUSES = [
+  'active',
+  'trialing',
+  'past_due',
+  'canceled',
+  'expired',
+  'paused',
+] as const;
+export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
+/** Statuses that block deleting the customer (DOMAIN.md "Deletion"). */
+export const LIVE_SUBSCRIPTION_STATUSES: readonly SubscriptionStatus[] = [
+  'active',
+  'trialing',
+  'past_due',
+  'paused',
+];
+
+/** A customer's subscription to a plan, with its current billing period. */
+export interface Subscription {
+  id: SubscriptionId;
+  customerId: CustomerId;
+  planId: PlanId;
+  status: SubscriptionStatus;
+  currentPeriodStart: Date;
+  currentPeriodEnd: Date;
+  trialStart: Date | null;
+  trialEnd: Date | null;
+  cancelAt: Date | null;
+  canceledAt: Date | null;
+  endedAt: Date | null;
+  pausedAt: Date | null;
+  metadata: Metadata;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const INVOICE_STATUSES = ['draft', 'open', 'paid', 'past_due', 'void'] as const;
+export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
+
+/** One line of an invoice, in the invoice's currency. */
+export interface LineItem {
+  id: Id<'lineItem'>;
+  kind: 'base' | 'usage' | 'proration';
+  description: string;
+  featureKey: string | null;
+  quantity: number;
+  amount: Money;
+  periodStart: Date;
+  periodEnd: Date;
+}
+
+/** The tax an invoice carries and why (DOMAIN.md "Tax"). */
+export interface InvoiceTax {
+  amount: Money;
+  rate: string;
+  jurisdiction: string;
+  exempt: boolean;
+  reason: string;
+}
+
+/** The conversion an invoice was priced with, when the plan's currency is not the customer's. */
+export interface InvoiceFx {
+  from: string;
+  rate: string;
+  source: string;
+  asOf: string;
+}
+
+/**
+ * An invoice. Sums always add up: lines = subtotal; total = subtotal + tax;
+ * amountDue = total − creditApplied (creditApplied is negative when a debt was added).
+ */
+export interface Invoice {
+  id: InvoiceId;
+  number: string | null;
+  customerId: CustomerId;
+  subscriptionId: SubscriptionId | null;
+  status: InvoiceStatus;
+  currency: string;
+  lineItems: LineItem[];
+  subtotal: Money;
+  tax: InvoiceTax;
+  creditApplied: Money;
+  total: Money;
+  amountDue: Money;
+  amountPaid: Money;
+  fx: InvoiceFx | null;
+  periodStart: Date;
+  periodEnd: Date;
+  dueDate: Date | null;
+  paidAt: Date | null;
+  voidedAt: Date | null;
+  /** Why an open invoice is not paid yet (`no_payment_method`, a decline code …). */
+  collectionNote: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const PAYMENT_STATUSES = ['succeeded', 'failed', 'pending', 'refunded'] as const;
+
+/** One attempt to collect an invoice. */
+export interface Payment {
+  id: PaymentId;
+  invoiceId: InvoiceId;
+  customerId: CustomerId;
+  amount: Money;
+  status: (typeof PAYMENT_STATUSES)[number];
+  paymentMethodId: string | null;
+  processor: string;
+  processorRef: string | null;
+  failureCode: string | null;
+  failureMessage: string | null;
+  createdAt: Date;
+}
+
+/** A reported quantity of a feature (metered: added up; seat: the latest count wins). */
+export interface UsageEvent {
+  id: Id<'usageEvent'>;
+  customerId: CustomerId;
+  featureKey: string;
+  quantity: number;
+  timestamp: Date;
+  idempotencyKey: string | null;
+  createdAt: Date;
+}
+
+/** The usage of one feature over the current period. */
+export interface FeatureUsage {
+  used: number;
+  limit: number;
+  remaining: number;
+  softLimit: boolean;
+}
+
+/** The answer to "may this customer use N more of this feature?", recorded every time. */
+export interface EntitlementCheck {
+  id: Id<'entitlementCheck'>;
+  customerId: CustomerId;
+  featureKey: string;
+  quantity: number;
+  allowed: boolean;
+  used: number;
+  limit: number;
+  remaining: number;
+  softLimit: boolean;
+  reason: string | null;
+  createdAt: Date;
+}

@@ -1,0 +1,24 @@
+/** Length of a billing period. */
+export type Period = 'monthly' | 'yearly';
+
+/**
+ * `start` plus one period, by calendar (UTC): Jan 31 + 1 month is Feb 28/29, as customers expect
+ * from a monthly bill, never Mar 3.
+ */
+export function addPeriod(start: Date, period: Period, count = 1): Date {
+  const months = period === 'monthly' ? count : 12 * count;
+  const target = new Date(start.getTime());
+  const day = start.getUTCDate();
+  target.setUTCDate(1);
+  target.setUTCMonth(target.getUTCMonth() + months);
+  const lastDay = new Date(
+    Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0),
+  ).getUTCDate();
+  target.setUTCDate(Math.min(day, lastDay));
+  return target;
+}
+
+/** `start` plus whole days. */
+export function addDays(start: Date, days: number): Date {
+  return new Date(start.getTime() + days * 86_400_000);
+}

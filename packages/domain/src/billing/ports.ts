@@ -1,0 +1,174 @@
+import type { Customer } from '../customer/model.js';
+import type { CustomerId } from '../ids.js';
+import type { Money } from '../money.js';
+import type { PageResult } from '../schemas/pagination.js';
+import type { Scope } from '../scope.js';
+import type {
+  EntitlementCheck,
+  Invoice,
+  InvoiceId,
+  InvoiceStatus,
+  LineItem,
+  Payment,
+  Plan,
+  PlanId,
+  Subscription,
+  SubscriptionId,
+  SubscriptionStatus,
+  UsageEvent,
+} from './model.js';
+
+/** Plans, subscriptions, usage, invoices and payments, scope-explicit like the customer store. */
+export interface BillingStore {
+  /** A second plan with the same slug in the scope is `duplicate_plan_slug`. */
+  insertPlan(scope: Scope, plan: Plan): Promise<void>;
+  getPlan(scope: Scope, id: PlanId): Promise<Plan | null>;
+  listPlans(scope: Scope, status: 'active' | 'archived' | 'all'): Promise<Plan[]>;
+  updatePlan(scope: Scope, plan: Plan): Promise<void>;
+
+  insertSubscription(scope: Scope, subscription: Subscription): Promise<void>;
+  getSubscription(
+    scope: Scope,
+    id: SubscriptionId,
+    options?: { forUpdate?: boolean },
+  ): Promise<Subscription | null>;
+  updateSubscription(scope: Scope, subscription: Subscription): Promise<void>;
+  listCustomerSubscriptions(
+    scope: Scope,
+    customerId: CustomerId,
+    status?: SubscriptionStatus,
+  ): Promise<Subscription[]>;
+  countSubscriptions(
+    scope: Scope,
+    customerId: CustomerId,
+    statuses: readonly SubscriptionStatus[],
+  ): Promise<number>;
+  /**
+   * Locks up to `limit` subscriptions (any scope) whose period, trial or cancellation is due at
+   * `now`, skipping rows another worker holds (`FOR UPDATE SKIP LOCKED`). Call inside a transaction.
+   */
+  claimDueSubscriptions(
+    now: Date,
+    limit: number,
+  ): Promise<Array<{ scope: Scope; subscription: Subscription }>>;
+
+  /**
+   * Inserts usage in one statement; an idempotency key already stored in the scope is not stored
+   * again, and the id of the event stored first comes back with `inserted: false`.
+   */
+  insertUsageEvent(scope: Scope, event: UsageEvent): Promise<{ id: string; inserted: boolean }>;
+  /** Sum of metered quantities in [from, to). */
+  sumUsage(
+    scope: Scope,
+    customerId: CustomerId,
+    featureKey: string,
+    from: Date,
+    to: Date,
+  ): Promise<number>;
+  /** The latest reported count at or before `until` (seat gauges), 0 when none. */
+  latestUsage(
+    scope: Scope,
+    customerId: CustomerId,
+    featureKey: string,
+    until: Date,
+  ): Promise<number>;
+  insertEntitlementCheck(scope: Scope, check: EntitlementCheck): Promise<void>;
+
+  /**
+   * Inserts an invoice. A second invoice for one subscription period is refused by a unique index
+   * and returns false, so concurrent billing runs cannot bill a period twice.
+   */
+  insertInvoice(scope: Scope, invoice: Invoice): Promise<boolean>;
+  getInvoice(
+    scope: Scope,
+    id: InvoiceId,
+    options?: { forUpdate?: boolean },
+  ): Promise<Invoice | null>;
+  updateInvoice(scope: Scope, invoice: Invoice): Promise<void>;
+  listCustomerInvoices(
+    scope: Scope,
+    customerId: CustomerId,
+    filter: {
+      status?: InvoiceStatus | undefined;
+      limit: number;
+      offset: number;
+      startingAfter?: string | undefined;
+    },
+  ): Promise<PageResult<Invoice>>;
+  countInvoices(scope: Scope, customerId: CustomerId): Promise<number>;
+  /** The next gap-free invoice number of the scope; taken inside the finalizing transaction. */
+  nextInvoiceNumber(scope: Scope): Promise<number>;
+  /** Past-due invoices whose next collection attempt is due (any scope). */
+  listInvoicesToRetry(
+    now: Date,
+    limit: number,
+  ): Promise<Array<{ scope: Scope; invoiceId: InvoiceId }>>;
+
+  /** Proration lines waiting for the subscription's next invoice. */
+  insertPendingLine(scope: Scope, subscriptionId: SubscriptionId, line: LineItem): Promise<void>;
+  /** Takes the waiting lines into `invoiceId` (they are then no longer pending). */
+  takePendingLines(
+    scope: Scope,
+    subscriptionId: SubscriptionId,
+    invoiceId: InvoiceId,
+  ): Promise<LineItem[]>;
+  /** Gives the lines of a voided draft back to the subscription. */
+  releasePendingLines(scope: Scope, invoiceId: InvoiceId): Promise<void>;
+
+  insertPayment(scope: Scope, payment: Payment): Promise<void>;
+  listPayments(
+    scope: Scope,
+    filter: {
+      customerId?: CustomerId | undefined;
+      invoiceId?: InvoiceId | undefined;
+      limit: number;
+      offset: number;
+    },
+  ): Promise<PageResult<Payment>>;
+}
+
+/** What a charge attempt returned. */
+export type ChargeOutcome =
+  | { status: 'succeeded'; processor: string; processorRef: string }
+  | {
+      status: 'failed';
+      processor: string;
+      processorRef: string | null;
+      code: string;
+      message: string;
+    };
+
+/** Collects money for invoices. The payments issue fills it with Stripe and a test processor. */
+export interface PaymentsPort {
+  /** The processor's name, or null when none is configured (invoices then stay open). */
+  readonly processor: string | null;
+  charge(request: {
+    scope: Scope;
+    customer: Customer;
+    paymentMethodId: string;
+    amount: Money;
+    invoiceId: InvoiceId;
+    /** Unique per invoice attempt, so a retried request never charges twice. */
+    idempotencyKey: string;
+  }): Promise<ChargeOutcome>;
+}
+
+/** Tax for an invoice (DOMAIN.md "Tax"). */
+export interface TaxPort {
+  calculate(request: { scope: Scope; subtotal: Money; customer: Customer }): Promise<{
+    amount: Money;
+    rate: string;
+    jurisdiction: string;
+    exempt: boolean;
+    reason: string;
+  }>;
+}
+
+/** Currency conversion at invoice time (DOMAIN.md "Multi-currency"). */
+export interface FxPort {
+  convert(
+    scope: Scope,
+    money: Money,
+    to: string,
+  ): Promise<{ amount: Money; rate: string; exactRate: string; source: string; asOf: string }>;
+}

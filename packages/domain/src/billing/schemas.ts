@@ -1,0 +1,223 @@
+import { z } from 'zod';
+import { idSchema } from '../ids.js';
+import { currencySchema, MAX_INPUT_AMOUNT } from '../money.js';
+import { MetadataSchema } from '../schemas/metadata.js';
+import { oneStyleOfPaging, pageSchema, timestampSchema } from '../schemas/pagination.js';
+import {
+  BILLING_PERIODS,
+  FEATURE_PERIODS,
+  FEATURE_TYPES,
+  INVOICE_STATUSES,
+  PLAN_STATUSES,
+  SUBSCRIPTION_STATUSES,
+  TIER_TYPES,
+} from './model.js';
+
+const minor = z.number().int().min(0).max(MAX_INPUT_AMOUNT);
+const featureKey = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'must be 1–64 of a-z, 0-9, "_", "." or "-"');
+const limit = z.number().int().min(-1).max(Number.MAX_SAFE_INTEGER);
+
+const FeatureSchema = z.strictObject({
+  key: featureKey,
+  name: z.string().trim().min(1).max(256),
+  type: z.enum(FEATURE_TYPES),
+  limit: limit.default(-1),
+  period: z.enum(FEATURE_PERIODS).default('monthly'),
+  softLimit: z.boolean().default(false),
+});
+
+const TierSchema = z.strictObject({
+  featureKey,
+  type: z.enum(TIER_TYPES),
+  upTo: limit.refine((n) => n !== 0, 'must be positive, or -1 for the last, open tier'),
+  unitAmount: minor.default(0),
+  flatAmount: minor.default(0),
+});
+
+const PricingSchema = z.strictObject({
+  baseAmount: minor,
+  billingPeriod: z.enum(BILLING_PERIODS),
+  tiers: z.array(TierSchema).max(100).default([]),
+});
+
+type PlanShape = {
+  features: Array<z.output<typeof FeatureSchema>>;
+  pricing: z.output<typeof PricingSchema>;
+};
+
+/** Cross-field rules: unique feature keys; tiers only for metered features, well ordered. */
+function checkPlan(plan: PlanShape, ctx: z.RefinementCtx) {
+  const features = new Map(plan.features.map((f) => [f.key, f]));
+  if (features.size !== plan.features.length) {
+    ctx.addIssue({ code: 'custom', path: ['features'], message: 'feature keys must be unique' });
+  }
+  const byFeature = new Map<string, Array<{ tier: z.output<typeof TierSchema>; index: number }>>();
+  plan.pricing.tiers.forEach((tier, index) => {
+    const feature = features.get(tier.featureKey);
+    if (!feature || feature.type === 'boolean') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pricing', 'tiers', index, 'featureKey'],
+        message: 'must name a metered or seat feature of this plan',
+      });
+    }
+    byFeature.set(tier.featureKey, [...(byFeature.get(tier.featureKey) ?? []), { tier, index }]);
+  });
+  for (const tiers of byFeature.values()) {
+    const first = tiers[0];
+    tiers.forEach(({ tier, index }, i) => {
+      const last = i === tiers.length - 1;
+      const path = ['pricing', 'tiers', index];
+      if (first && tier.type !== first.tier.type) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'type'],
+          message: "a feature's tiers must share one type",
+        });
+      }
+      if (last !== (tier.upTo === -1)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'upTo'],
+          message: 'only the last tier is open (-1), and it must be',
+        });
+      }
+      const previous = tiers[i - 1];
+      if (previous && tier.upTo !== -1 && tier.upTo <= previous.tier.upTo) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, 'upTo'],
+          message: 'tiers must be in increasing order of upTo',
+        });
+      }
+    });
+  }
+}
+
+const slug = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be 1–64 of a-z, 0-9 and "-"');
+
+/** Input of `createPlan`. */
+export const CreatePlanInput = z
+  .strictObject({
+    name: z.string().trim().min(1).max(256),
+    slug,
+    currency: currencySchema,
+    trialDays: z.number().int().min(0).max(730).default(0),
+    features: z.array(FeatureSchema).max(100).default([]),
+    pricing: PricingSchema,
+    metadata: MetadataSchema.optional(),
+  })
+  .superRefine(checkPlan);
+export type CreatePlanInput = z.input<typeof CreatePlanInput>;
+
+/** Input of `updatePlan`: name, trial days, metadata and status; prices are fixed once sold. */
+export const UpdatePlanInput = z.strictObject({
+  id: idSchema('plan'),
+  name: z.string().trim().min(1).max(256).optional(),
+  trialDays: z.number().int().min(0).max(730).optional(),
+  status: z.enum(PLAN_STATUSES).optional(),
+  metadata: MetadataSchema.optional(),
+});
+export type UpdatePlanInput = z.input<typeof UpdatePlanInput>;
+
+export const GetPlanInput = z.strictObject({ id: idSchema('plan') });
+export type GetPlanInput = z.input<typeof GetPlanInput>;
+
+export const ListPlansInput = z.strictObject({
+  status: z.enum([...PLAN_STATUSES, 'all']).default('active'),
+});
+export type ListPlansInput = z.input<typeof ListPlansInput>;
+
+/** Input of `createSubscription`: trial days from the body, else from the plan. */
+export const CreateSubscriptionInput = z.strictObject({
+  customerId: idSchema('customer'),
+  planId: idSchema('plan'),
+  trialDays: z.number().int().min(0).max(730).optional(),
+  metadata: MetadataSchema.optional(),
+});
+export type CreateSubscriptionInput = z.input<typeof CreateSubscriptionInput>;
+
+export const SubscriptionIdInput = z.strictObject({ id: idSchema('subscription') });
+export type SubscriptionIdInput = z.input<typeof SubscriptionIdInput>;
+
+export const CancelSubscriptionInput = z.strictObject({
+  id: idSchema('subscription'),
+  immediately: z.boolean().default(false),
+});
+export type CancelSubscriptionInput = z.input<typeof CancelSubscriptionInput>;
+
+export const ChangePlanInput = z.strictObject({
+  id: idSchema('subscription'),
+  planId: idSchema('plan'),
+  prorate: z.boolean().default(true),
+});
+export type ChangePlanInput = z.input<typeof ChangePlanInput>;
+
+export const ListCustomerSubscriptionsInput = z.strictObject({
+  customerId: idSchema('customer'),
+  status: z.enum(SUBSCRIPTION_STATUSES).optional(),
+});
+export type ListCustomerSubscriptionsInput = z.input<typeof ListCustomerSubscriptionsInput>;
+
+/** One usage report. */
+export const UsageEventInput = z.strictObject({
+  customerId: idSchema('customer'),
+  featureKey,
+  quantity: z.number().int().min(0).max(MAX_INPUT_AMOUNT),
+  timestamp: timestampSchema.optional(),
+  idempotencyKey: z.string().min(1).max(255).optional(),
+});
+export type UsageEventInput = z.input<typeof UsageEventInput>;
+
+export const RecordUsageBatchInput = z.strictObject({
+  events: z.array(UsageEventInput).min(1).max(1000),
+});
+export type RecordUsageBatchInput = z.input<typeof RecordUsageBatchInput>;
+
+export const CustomerIdInput = z.strictObject({ customerId: idSchema('customer') });
+export type CustomerIdInput = z.input<typeof CustomerIdInput>;
+
+export const CheckEntitlementInput = z.strictObject({
+  customerId: idSchema('customer'),
+  featureKey,
+  quantity: z.number().int().min(1).max(MAX_INPUT_AMOUNT).default(1),
+});
+export type CheckEntitlementInput = z.input<typeof CheckEntitlementInput>;
+
+export const CreateInvoiceInput = z.strictObject({ subscriptionId: idSchema('subscription') });
+export type CreateInvoiceInput = z.input<typeof CreateInvoiceInput>;
+
+export const InvoiceIdInput = z.strictObject({ id: idSchema('invoice') });
+export type InvoiceIdInput = z.input<typeof InvoiceIdInput>;
+
+export const VoidInvoiceInput = z.strictObject({
+  id: idSchema('invoice'),
+  reason: z.string().trim().max(500).optional(),
+});
+export type VoidInvoiceInput = z.input<typeof VoidInvoiceInput>;
+
+export const ListCustomerInvoicesInput = z
+  .strictObject({
+    customerId: idSchema('customer'),
+    status: z.enum(INVOICE_STATUSES).optional(),
+    ...pageSchema(idSchema('invoice')),
+  })
+  .refine(oneStyleOfPaging, {
+    message: 'give either offset or starting_after, not both',
+    path: ['startingAfter'],
+  });
+export type ListCustomerInvoicesInput = z.input<typeof ListCustomerInvoicesInput>;
+
+export const ListPaymentsInput = z.strictObject({
+  customerId: idSchema('customer').optional(),
+  invoiceId: idSchema('invoice').optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+});
+export type ListPaymentsInput = z.input<typeof ListPaymentsInput>;

@@ -1,0 +1,91 @@
+import { LedgerError } from '../../errors.js';
+import type { ServiceContext } from '../../ports.js';
+import { inTransaction } from '../../transaction.js';
+import { parseInput } from '../../validation.js';
+import { assertState, loadPlan, loadSubscription } from '../load.js';
+import type { LineItem, Plan, Subscription } from '../model.js';
+import { ChangePlanInput } from '../schemas.js';
+import { saveSubscription } from './record.js';
+
+/** `amount × numerator / denominator`, rounded half away from zero, in integers. */
+export function prorate(amount: number, numerator: number, denominator: number): number {
+  const product = BigInt(amount) * BigInt(numerator);
+  const d = BigInt(denominator);
+  const quotient = product / d;
+  const remainder = product % d;
+  const twice = (remainder < 0n ? -remainder : remainder) * 2n;
+  if (twice >= d) return Number(quotient + (product < 0n ? -1n : 1n));
+  return Number(quotient);
+}
+
+function prorationLines(
+  ctx: ServiceContext,
+  subscription: Subscription,
+  from: Plan,
+  to: Plan,
+  now: Date,
+): LineItem[] {
+  const total = Math.round(
+    (subscription.currentPeriodEnd.getTime() - subscription.currentPeriodStart.getTime()) / 1000,
+  );
+  const remaining = Math.max(
+    0,
+    Math.round((subscription.currentPeriodEnd.getTime() - now.getTime()) / 1000),
+  );
+  const line = (description: string, amount: number): LineItem => ({
+    id: ctx.ids.newId('lineItem'),
+    kind: 'proration',
+    description,
+    featureKey: null,
+    quantity: 1,
+    amount: { amount, currency: to.currency },
+    periodStart: now,
+    periodEnd: subscription.currentPeriodEnd,
+  });
+  return [
+    line(`Unused time on ${from.name}`, -prorate(from.pricing.baseAmount, remaining, total)),
+    line(`Remaining time on ${to.name}`, prorate(to.pricing.baseAmount, remaining, total)),
+  ].filter((l) => l.amount.amount !== 0);
+}
+
+/**
+ * Moves a subscription to another plan of the same currency. With `prorate` (default) during a
+ * paid period, the unused fraction of the old base price is credited and the remaining fraction of
+ * the new one charged, by seconds, as proration lines on the next invoice.
+ */
+export async function changePlan(
+  ctx: ServiceContext,
+  input: ChangePlanInput,
+): Promise<Subscription> {
+  const data = parseInput(ChangePlanInput, input);
+  return inTransaction(ctx, async (tx) => {
+    const subscription = await loadSubscription(tx, ctx, data.id, { forUpdate: true });
+    assertState(
+      subscription.status,
+      ['active', 'trialing', 'past_due'],
+      'change the plan of a subscription',
+    );
+    const from = await loadPlan(tx, ctx, subscription.planId, 'planId');
+    const to = await loadPlan(tx, ctx, data.planId, 'planId');
+    if (to.status !== 'active')
+      throw new LedgerError('plan_archived', `Plan ${to.id} is archived`, { param: ['planId'] });
+    if (to.currency !== from.currency) {
+      throw new LedgerError(
+        'currency_mismatch',
+        `Plan ${to.id} is priced in ${to.currency}, not ${from.currency}`,
+        {
+          param: ['planId'],
+          details: { expected: from.currency, received: to.currency },
+        },
+      );
+    }
+    const now = ctx.clock.now();
+    if (data.prorate && subscription.status !== 'trialing' && to.id !== from.id) {
+      for (const line of prorationLines(ctx, subscription, from, to, now)) {
+        await tx.insertPendingLine(ctx.scope, subscription.id, line);
+      }
+    }
+    const next: Subscription = { ...subscription, planId: to.id, updatedAt: now };
+    return saveSubscription(tx, ctx, subscription, next, 'subscription.updated');
+  });
+}
