@@ -6,9 +6,9 @@ import {
   builtInTax,
   type Clock,
   createEventDispatcher,
+  createTestProcessor,
   type EventDispatcher,
   type FxPort,
-  noPayments,
   type PaymentsPort,
   type RunDueReport,
   referenceFx,
@@ -18,6 +18,7 @@ import {
   typeIdGenerator,
 } from '@ledger/domain';
 import type { Config } from './env.js';
+import { createStripeProcessor } from './processors/stripe.js';
 
 /** Ports a test or an embedding program may replace. */
 export interface LedgerOverrides {
@@ -61,6 +62,14 @@ export async function composeLedger(
     onError: (error, event) =>
       console.error(`[ledger] event handler failed${event ? ` for ${event.id}` : ''}:`, error),
   });
+  const stripe = config.STRIPE_SECRET_KEY
+    ? createStripeProcessor({
+        secretKey: config.STRIPE_SECRET_KEY,
+        webhookSecret: config.STRIPE_WEBHOOK_SECRET,
+        apiBase: config.STRIPE_API_BASE,
+        timeoutMs: config.STRIPE_TIMEOUT_MS,
+      })
+    : null;
   const deps: ApiDeps = {
     store,
     platform: createPlatformStore(database.db),
@@ -68,9 +77,10 @@ export async function composeLedger(
     ids: typeIdGenerator,
     events,
     guards: overrides.guards ?? billingGuards,
-    payments: overrides.payments ?? noPayments,
+    payments: overrides.payments ?? stripe ?? createTestProcessor(),
     tax: overrides.tax ?? builtInTax(config.LEDGER_TAX_ORIGIN),
     fx: overrides.fx ?? referenceFx,
+    webhooks: stripe ? { stripe: (body, signature) => stripe.parseWebhook(body, signature) } : {},
   };
   const app = createApp(deps, overrides.logError ? { logError: overrides.logError } : {});
   const billing = { runDue: (now: Date = clock.now()) => runDue(deps, now) };

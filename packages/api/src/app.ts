@@ -11,6 +11,8 @@ import { requestId } from './http/request-id.js';
 import { billingRoutes } from './rest/billing.js';
 import { customerRoutes } from './rest/customers.js';
 import { openApiDocument } from './rest/openapi.js';
+import { paymentMethodRoutes } from './rest/payment-methods.js';
+import { webhookRoutes } from './rest/webhooks.js';
 import { appRouter } from './trpc/router.js';
 
 /** Options of the HTTP app beyond its dependencies. */
@@ -41,7 +43,11 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
 
   app.use('/ledger/*', ...guard);
   app.route('/ledger', customerRoutes(deps));
+  app.route('/ledger', paymentMethodRoutes(deps));
   app.route('/ledger', billingRoutes(deps));
+
+  app.use('/webhooks/*', limitBody());
+  app.route('/webhooks', webhookRoutes(deps));
 
   app.use('/trpc/*', ...guard);
   app.use(

@@ -7,6 +7,7 @@ import type {
   IdempotencyStore,
   IdGenerator,
   PaymentsPort,
+  ProcessorEvent,
   Scope,
   ServiceContext,
   Store,
@@ -24,6 +25,8 @@ export interface ApiDeps {
   payments: PaymentsPort;
   tax: TaxPort;
   fx: FxPort;
+  /** Processor webhooks: verify a delivery and reduce it to an event (null: not one we act on). */
+  webhooks: { stripe?: (rawBody: string, signature: string) => ProcessorEvent | null };
 }
 
 /** The service context for one authenticated call: the ports plus the key's scope. */

@@ -24,8 +24,18 @@ export const ERROR_CODES = [
   'invalid_state',
   'plan_archived',
   'feature_not_found',
-  // payment
+  'invalid_token',
+  'invalid_signature',
+  // payment (402): the processor's decline codes Ledger knows; others arrive as card_declined
   'payment_declined',
+  'card_declined',
+  'insufficient_funds',
+  'expired_card',
+  'incorrect_cvc',
+  'processing_error',
+  // the processor failed (502) or did not answer in time (504)
+  'provider_error',
+  'provider_timeout',
   // auth
   'unauthenticated',
   'permission_denied',

@@ -4,6 +4,7 @@ import type { Customer } from './customer/model.js';
 import type { ListCustomersFilter } from './customer/schemas.js';
 import type { LedgerEvent } from './events/model.js';
 import type { BalanceTransactionId, CustomerId, Id, IdKind, PaymentMethodId } from './ids.js';
+import type { PaymentMethod } from './payment-method/model.js';
 import type { PageResult } from './schemas/pagination.js';
 import type { Scope } from './scope.js';
 
@@ -59,22 +60,30 @@ export interface BalanceStore {
   ): Promise<PageResult<BalanceTransaction>>;
 }
 
-/** A stored payment method, as far as the customer core needs it. */
-export interface PaymentMethodRef {
-  id: PaymentMethodId;
-  customerId: CustomerId;
-  removedAt: Date | null;
-}
-
-/** Payment methods, as far as the customer core needs them (the processor issue adds more). */
+/** Payment methods and the processor's customer records. */
 export interface PaymentMethodStore {
-  getPaymentMethod(scope: Scope, id: PaymentMethodId): Promise<PaymentMethodRef | null>;
-  /** Marks every live method of the customer removed; returns the ids removed. */
-  removeAllPaymentMethods(
+  getPaymentMethod(scope: Scope, id: PaymentMethodId): Promise<PaymentMethod | null>;
+  insertPaymentMethod(scope: Scope, method: PaymentMethod): Promise<void>;
+  /** The customer's live methods, oldest first. */
+  listPaymentMethods(scope: Scope, customerId: CustomerId): Promise<PaymentMethod[]>;
+  /** Marks one live method removed; false when it was not live. */
+  removePaymentMethod(scope: Scope, id: PaymentMethodId, at: Date): Promise<boolean>;
+  /** Marks every live method of the customer removed; returns them. */
+  removeAllPaymentMethods(scope: Scope, customerId: CustomerId, at: Date): Promise<PaymentMethod[]>;
+  /** A method by the processor's id, in any scope (processor webhooks carry no scope). */
+  findPaymentMethodByProcessorId(
+    processor: string,
+    processorId: string,
+  ): Promise<{ scope: Scope; method: PaymentMethod } | null>;
+  /** The processor's id for this customer (e.g. a Stripe `cus_…`), once created. */
+  getProcessorCustomer(scope: Scope, customerId: CustomerId, processor: string): Promise<string | null>;
+  /** Remembers the processor's customer id; the first one stored wins and is returned. */
+  saveProcessorCustomer(
     scope: Scope,
     customerId: CustomerId,
-    at: Date,
-  ): Promise<PaymentMethodId[]>;
+    processor: string,
+    externalId: string,
+  ): Promise<string>;
 }
 
 /** An outbox row claimed for delivery. */

@@ -211,5 +211,6 @@ export const payments = pgTable(
     primaryKey({ name: 'payments_pkey', columns: [t.tenantId, t.appId, t.id] }),
     index('payments_customer_idx').on(t.tenantId, t.appId, t.customerId, t.id),
     index('payments_invoice_idx').on(t.tenantId, t.appId, t.invoiceId),
+    index('payments_processor_ref_idx').on(t.processor, t.processorRef),
   ],
 );

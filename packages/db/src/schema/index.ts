@@ -5,3 +5,4 @@ export * from './customers.js';
 export * from './events.js';
 export * from './idempotency-keys.js';
 export * from './payment-methods.js';
+export * from './processors.js';

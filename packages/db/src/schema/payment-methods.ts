@@ -28,6 +28,7 @@ export const paymentMethods = pgTable(
   (t) => [
     primaryKey({ name: 'payment_methods_pkey', columns: [t.tenantId, t.appId, t.id] }),
     index('payment_methods_customer_idx').on(t.tenantId, t.appId, t.customerId),
+    index('payment_methods_processor_idx').on(t.processor, t.processorId),
     foreignKey({
       name: 'payment_methods_customer_fk',
       columns: [t.tenantId, t.appId, t.customerId],

@@ -9,7 +9,13 @@ import type {
 } from '@ledger/domain';
 import { and, asc, count, desc, eq, isNull, lt, lte, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
-import { invoiceSequences, invoices, payments, pendingLines } from '../schema/index.js';
+import {
+  invoiceSequences,
+  invoices,
+  payments,
+  pendingLines,
+  processedEvents,
+} from '../schema/index.js';
 import { inScope } from './scope.js';
 
 type Row = typeof invoices.$inferSelect;
@@ -42,6 +48,8 @@ function toInvoice(row: Row): Invoice {
     paidAt: row.paidAt,
     voidedAt: row.voidedAt,
     collectionNote: row.collectionNote,
+    attemptCount: row.attempts,
+    nextPaymentAttempt: row.nextAttemptAt,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -66,6 +74,8 @@ function columnsOf(invoice: Invoice) {
     paidAt: invoice.paidAt,
     voidedAt: invoice.voidedAt,
     collectionNote: invoice.collectionNote,
+    attempts: invoice.attemptCount,
+    nextAttemptAt: invoice.nextPaymentAttempt,
     updatedAt: invoice.updatedAt,
   };
 }
@@ -93,11 +103,14 @@ type InvoiceMethods =
   | 'listCustomerInvoices'
   | 'countInvoices'
   | 'nextInvoiceNumber'
-  | 'listInvoicesToRetry'
+  | 'claimInvoicesToRetry'
   | 'insertPendingLine'
   | 'takePendingLines'
   | 'releasePendingLines'
   | 'insertPayment'
+  | 'updatePayment'
+  | 'findPaymentByProcessorRef'
+  | 'markProcessorEvent'
   | 'listPayments';
 
 /** Invoices, proration lines and payments over either driver. */
@@ -127,13 +140,9 @@ export function invoiceStore(db: Db): Pick<BillingStore, InvoiceMethods> {
       return rows[0] ? toInvoice(rows[0]) : null;
     },
     async updateInvoice(scope, invoice) {
-      const retry = invoice.status === 'past_due';
       await db
         .update(invoices)
-        .set({
-          ...columnsOf(invoice),
-          ...(retry ? {} : { nextAttemptAt: null }),
-        })
+        .set(columnsOf(invoice))
         .where(and(inScope(invoices, scope), eq(invoices.id, invoice.id)));
     },
     async listCustomerInvoices(scope, customerId, filter) {
@@ -181,14 +190,27 @@ export function invoiceStore(db: Db): Pick<BillingStore, InvoiceMethods> {
         .returning({ last: invoiceSequences.last });
       return rows[0]?.last ?? 1;
     },
-    async listInvoicesToRetry(now, limit) {
-      const rows = await db
+    async claimInvoicesToRetry(now, limit) {
+      const due = await db
         .select({ tenantId: invoices.tenantId, appId: invoices.appId, id: invoices.id })
         .from(invoices)
         .where(and(eq(invoices.status, 'past_due'), lte(invoices.nextAttemptAt, now)))
         .orderBy(asc(invoices.nextAttemptAt))
-        .limit(limit);
-      return rows.map((row) => ({
+        .limit(limit)
+        .for('update', { skipLocked: true });
+      for (const row of due) {
+        await db
+          .update(invoices)
+          .set({ nextAttemptAt: null })
+          .where(
+            and(
+              eq(invoices.tenantId, row.tenantId),
+              eq(invoices.appId, row.appId),
+              eq(invoices.id, row.id),
+            ),
+          );
+      }
+      return due.map((row) => ({
         scope: { tenantId: row.tenantId, appId: row.appId },
         invoiceId: row.id as InvoiceId,
       }));
@@ -231,6 +253,36 @@ export function invoiceStore(db: Db): Pick<BillingStore, InvoiceMethods> {
         amount: payment.amount.amount,
         currency: payment.amount.currency,
       });
+    },
+    async updatePayment(scope, payment) {
+      await db
+        .update(payments)
+        .set({
+          status: payment.status,
+          failureCode: payment.failureCode,
+          failureMessage: payment.failureMessage,
+        })
+        .where(and(inScope(payments, scope), eq(payments.id, payment.id)));
+    },
+    async findPaymentByProcessorRef(processor, ref) {
+      const rows = await db
+        .select()
+        .from(payments)
+        .where(and(eq(payments.processor, processor), eq(payments.processorRef, ref)))
+        .orderBy(desc(payments.id))
+        .limit(1);
+      const row = rows[0];
+      return row
+        ? { scope: { tenantId: row.tenantId, appId: row.appId }, payment: toPayment(row) }
+        : null;
+    },
+    async markProcessorEvent(scope, processor, eventId, type) {
+      const rows = await db
+        .insert(processedEvents)
+        .values({ ...scope, processor, eventId, type, processedAt: new Date() })
+        .onConflictDoNothing()
+        .returning({ eventId: processedEvents.eventId });
+      return rows.length > 0;
     },
     async listPayments(scope, filter) {
       const where = and(

@@ -9,6 +9,10 @@ import type { FxPort, PaymentsPort, TaxPort } from './ports.js';
  */
 export const noPayments: PaymentsPort = {
   processor: null,
+  attachPaymentMethod: async () => {
+    throw new LedgerError('invalid_state', 'No payment processor is configured');
+  },
+  detachPaymentMethod: async () => {},
   charge: async () => {
     throw new LedgerError('invalid_state', 'No payment processor is configured');
   },

@@ -153,6 +153,10 @@ export interface Invoice {
   voidedAt: Date | null;
   /** Why an open invoice is not paid yet (`no_payment_method`, a decline code …). */
   collectionNote: string | null;
+  /** Charge attempts made so far. */
+  attemptCount: number;
+  /** When the billing job retries a past-due invoice; null when no retry is scheduled. */
+  nextPaymentAttempt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -1,6 +1,7 @@
 import type { Customer } from '../customer/model.js';
 import type { CustomerId } from '../ids.js';
 import type { Money } from '../money.js';
+import type { CardDetails } from '../payment-method/model.js';
 import type { PageResult } from '../schemas/pagination.js';
 import type { Scope } from '../scope.js';
 import type {
@@ -98,8 +99,12 @@ export interface BillingStore {
   countInvoices(scope: Scope, customerId: CustomerId): Promise<number>;
   /** The next gap-free invoice number of the scope; taken inside the finalizing transaction. */
   nextInvoiceNumber(scope: Scope): Promise<number>;
-  /** Past-due invoices whose next collection attempt is due (any scope). */
-  listInvoicesToRetry(
+  /**
+   * Claims past-due invoices whose next collection attempt is due (any scope): their retry time
+   * is cleared as they are taken (`FOR UPDATE SKIP LOCKED`), so two workers never retry one
+   * invoice at once; the attempt's outcome schedules the next one.
+   */
+  claimInvoicesToRetry(
     now: Date,
     limit: number,
   ): Promise<Array<{ scope: Scope; invoiceId: InvoiceId }>>;
@@ -116,6 +121,19 @@ export interface BillingStore {
   releasePendingLines(scope: Scope, invoiceId: InvoiceId): Promise<void>;
 
   insertPayment(scope: Scope, payment: Payment): Promise<void>;
+  updatePayment(scope: Scope, payment: Payment): Promise<void>;
+  /** A payment by the processor's reference (e.g. a PaymentIntent id), in any scope. */
+  findPaymentByProcessorRef(
+    processor: string,
+    ref: string,
+  ): Promise<{ scope: Scope; payment: Payment } | null>;
+  /** Records a processor event as applied; false when it was applied before. */
+  markProcessorEvent(
+    scope: Scope,
+    processor: string,
+    eventId: string,
+    type: string,
+  ): Promise<boolean>;
   listPayments(
     scope: Scope,
     filter: {
@@ -138,14 +156,28 @@ export type ChargeOutcome =
       message: string;
     };
 
-/** Collects money for invoices. The payments issue fills it with Stripe and a test processor. */
+/**
+ * A payment processor: turns tokens into attached payment methods and charges them off session.
+ * Implemented by Stripe (through its SDK) and by the built-in test processor. Card declines are
+ * `LedgerError`s with the processor's code (402); outages and timeouts are `provider_error` (502)
+ * and `provider_timeout` (504).
+ */
 export interface PaymentsPort {
   /** The processor's name, or null when none is configured (invoices then stay open). */
   readonly processor: string | null;
+  attachPaymentMethod(request: {
+    scope: Scope;
+    customer: Customer;
+    /** The processor's customer, when one was created before (created once, then remembered). */
+    processorCustomerId: string | null;
+    token: string;
+  }): Promise<{ processorCustomerId: string; processorId: string; card: CardDetails }>;
+  detachPaymentMethod(request: { scope: Scope; processorId: string }): Promise<void>;
   charge(request: {
     scope: Scope;
     customer: Customer;
-    paymentMethodId: string;
+    processorCustomerId: string | null;
+    paymentMethodProcessorId: string;
     amount: Money;
     invoiceId: InvoiceId;
     /** Unique per invoice attempt, so a retried request never charges twice. */

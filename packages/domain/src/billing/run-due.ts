@@ -1,6 +1,7 @@
+import { isLedgerError } from '../errors.js';
 import type { ServiceContext, StoreTx } from '../ports.js';
 import type { Scope } from '../scope.js';
-import { type Collection, collectInvoice } from './invoice/collect-invoice.js';
+import { collectInvoice } from './invoice/collect-invoice.js';
 import { draftPeriodInvoice } from './invoice/create-invoice.js';
 import { finalizeDraft } from './invoice/finalize-invoice.js';
 import { loadPlan } from './load.js';
@@ -16,7 +17,9 @@ export interface RunDueReport {
   trialsEnded: number;
   periodsBilled: number;
   canceled: number;
-  invoices: Collection[];
+  /** Past-due invoices whose scheduled retry ran. */
+  retried: number;
+  invoices: Array<Awaited<ReturnType<typeof collectInvoice>>>;
 }
 
 async function findPeriodDraft(
@@ -92,7 +95,13 @@ async function advance(
  * billed twice. Charges run after the claiming transaction commits.
  */
 export async function runDue(ctx: SystemContext, now: Date, batchSize = 25): Promise<RunDueReport> {
-  const report: RunDueReport = { trialsEnded: 0, periodsBilled: 0, canceled: 0, invoices: [] };
+  const report: RunDueReport = {
+    trialsEnded: 0,
+    periodsBilled: 0,
+    canceled: 0,
+    retried: 0,
+    invoices: [],
+  };
   for (;;) {
     const toCollect: Array<{ scope: Scope; id: InvoiceId }> = [];
     const claimed = await ctx.store.transaction(async (tx) => {

@@ -1,5 +1,6 @@
 import { LedgerError } from '../errors.js';
 import { recordCustomerEvent } from '../events/record-event.js';
+import { detachQuietly } from '../payment-method/detach.js';
 import type { ServiceContext } from '../ports.js';
 import { inTransaction } from '../transaction.js';
 import { parseInput } from '../validation.js';
@@ -11,14 +12,15 @@ import { DeleteCustomerInput } from './schemas.js';
  * Soft-deletes a customer so its billing history stays: refused with `has_active_subscriptions`
  * while a subscription is live; otherwise removes its payment methods (one event each), clears
  * the default, sets `status: "deleted"` and `deletedAt`, and emits `customer.deleted`. Invoices,
- * payments and balance transactions are kept.
+ * payments and balance transactions are kept. The methods are detached at the processor after
+ * the commit (best effort: the customer is already deleted in Ledger either way).
  */
 export async function deleteCustomer(
   ctx: ServiceContext,
   input: DeleteCustomerInput,
 ): Promise<Customer> {
   const { id } = parseInput(DeleteCustomerInput, input);
-  return inTransaction(ctx, async (tx) => {
+  const { deleted, removed } = await inTransaction(ctx, async (tx) => {
     const customer = await loadLiveCustomer(tx, ctx, id);
     if (await ctx.guards.hasActiveSubscriptions(tx, ctx.scope, id)) {
       throw new LedgerError(
@@ -29,9 +31,11 @@ export async function deleteCustomer(
     }
     const now = ctx.clock.now();
     const removed = await tx.removeAllPaymentMethods(ctx.scope, id, now);
-    for (const paymentMethodId of removed) {
-      const object = { id: paymentMethodId, customerId: id, removedAt: now };
-      await recordCustomerEvent(tx, ctx, 'customer.payment_method.removed', customer, object);
+    for (const method of removed) {
+      await recordCustomerEvent(tx, ctx, 'customer.payment_method.removed', customer, {
+        ...method,
+        removedAt: now,
+      });
     }
     await tx.deleteCustomer(ctx.scope, id, now);
     const deleted: Customer = {
@@ -48,6 +52,8 @@ export async function deleteCustomer(
         ? { defaultPaymentMethod: customer.defaultPaymentMethod }
         : {}),
     });
-    return deleted;
+    return { deleted, removed };
   });
+  await detachQuietly(ctx, removed);
+  return deleted;
 }

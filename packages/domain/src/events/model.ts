@@ -21,6 +21,7 @@ export const EVENT_TYPES = [
   'invoice.voided',
   'payment.succeeded',
   'payment.failed',
+  'payment.refunded',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

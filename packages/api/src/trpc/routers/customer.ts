@@ -25,6 +25,7 @@ import {
   updateCustomer,
 } from '@ledger/domain';
 import { procedure, router, typed } from '../init.js';
+import { paymentMethodRouter } from './payment-method.js';
 
 /** `customer.*`: each procedure calls one verb with the caller's service context. */
 export const customerRouter = router({
@@ -52,6 +53,7 @@ export const customerRouter = router({
   adjustBalance: procedure
     .input(typed<AdjustBalanceInput>())
     .mutation(({ ctx, input }) => adjustBalance(ctx.services, input)),
+  paymentMethods: paymentMethodRouter,
   subscriptions: router({
     list: procedure
       .input(typed<ListCustomerSubscriptionsInput>())

@@ -92,8 +92,15 @@ export async function buildInvoice(
 ): Promise<Invoice> {
   const { customer, plan, subscription, window } = input;
   const id = ctx.ids.newId('invoice');
-  const base: LineItem[] =
-    plan.pricing.baseAmount > 0
+  const waiting = await tx.takePendingLines(ctx.scope, subscription.id, id);
+  const prorations = waiting.filter((line) => line.kind !== 'base');
+  // A prorated plan change keeps the base line of the plan the period started on (change-plan.ts).
+  const kept = waiting.find(
+    (line) => line.kind === 'base' && line.periodStart.getTime() === window.start.getTime(),
+  );
+  const base: LineItem[] = kept
+    ? [kept].filter((line) => line.amount.amount !== 0)
+    : plan.pricing.baseAmount > 0
       ? [
           {
             id: ctx.ids.newId('lineItem'),
@@ -108,7 +115,6 @@ export async function buildInvoice(
         ]
       : [];
   const usage = await usageLines(tx, ctx, plan, subscription, window);
-  const prorations = await tx.takePendingLines(ctx.scope, subscription.id, id);
   const { lines, subtotal, fx } = await convertLines(
     ctx,
     [...base, ...usage, ...prorations],
@@ -141,6 +147,8 @@ export async function buildInvoice(
     paidAt: null,
     voidedAt: null,
     collectionNote: null,
+    attemptCount: 0,
+    nextPaymentAttempt: null,
     createdAt: now,
     updatedAt: now,
   };

@@ -1,9 +1,11 @@
 import { loadCustomer } from '../../customer/load-customer.js';
+import { isLedgerError } from '../../errors.js';
 import { recordCustomerEvent } from '../../events/record-event.js';
 import type { ServiceContext } from '../../ports.js';
 import { inTransaction } from '../../transaction.js';
 import { loadInvoice } from '../load.js';
 import type { Invoice, InvoiceId, Payment } from '../model.js';
+import { addDays } from '../periods.js';
 import type { ChargeOutcome } from '../ports.js';
 
 /** The result of one collection attempt. */
@@ -12,46 +14,75 @@ export interface Collection {
   payment: Payment | null;
 }
 
-/**
- * Tries to collect an open or past-due invoice from the customer's default payment method. The
- * charge runs outside any transaction (a processor call must not hold database locks) with an
- * idempotency key per invoice attempt, then the outcome is recorded: a payment row, the invoice
- * `paid` or `past_due`, and their events. Without a method or processor the invoice stays as it is,
- * with the reason in `collectionNote`.
- */
-export async function collectInvoice(ctx: ServiceContext, id: InvoiceId): Promise<Collection> {
-  const prepared = await inTransaction(ctx, async (tx) => {
+/** After the first failed charge, three more attempts over a week (days after that failure). */
+export const RETRY_SCHEDULE_DAYS = [1, 3, 7] as const;
+
+/** When to try again after `attempts` failed charges, or null when the schedule is used up. */
+export function nextAttemptAfter(failedAt: Date, attempts: number): Date | null {
+  const days = RETRY_SCHEDULE_DAYS[attempts - 1];
+  return days === undefined ? null : addDays(failedAt, days);
+}
+
+async function prepare(ctx: ServiceContext, id: InvoiceId) {
+  return inTransaction(ctx, async (tx) => {
     const invoice = await loadInvoice(tx, ctx, id, { forUpdate: true });
     if (!['open', 'past_due'].includes(invoice.status) || invoice.amountDue.amount <= 0)
       return { invoice, charge: null };
     const customer = await loadCustomer(tx, ctx, invoice.customerId);
-    const note = !customer.defaultPaymentMethod
-      ? 'no_payment_method'
-      : ctx.payments.processor
-        ? null
-        : 'no_processor';
-    if (note) {
+    const method = customer.defaultPaymentMethod
+      ? await tx.getPaymentMethod(ctx.scope, customer.defaultPaymentMethod)
+      : null;
+    const live = method && method.removedAt === null ? method : null;
+    const note = !ctx.payments.processor ? 'no_processor' : !live ? 'no_payment_method' : null;
+    if (note || !live) {
       const updated = { ...invoice, collectionNote: note, updatedAt: ctx.clock.now() };
       await tx.updateInvoice(ctx.scope, updated);
       return { invoice: updated, charge: null };
     }
-    const attempt =
-      (await tx.listPayments(ctx.scope, { invoiceId: id, limit: 1, offset: 0 })).total + 1;
-    return {
-      invoice,
-      charge: { customer, paymentMethodId: customer.defaultPaymentMethod as string, attempt },
-    };
+    const processorCustomerId = await tx.getProcessorCustomer(
+      ctx.scope,
+      customer.id,
+      live.processor,
+    );
+    return { invoice, charge: { customer, method: live, processorCustomerId } };
   });
-  const { invoice, charge } = prepared;
+}
+
+/**
+ * Tries to collect an open or past-due invoice from the customer's default payment method. The
+ * charge runs outside any transaction (a processor call must not hold database locks) with an
+ * idempotency key per invoice attempt: a processor outage records no attempt, so the retry reuses
+ * the key and can never charge twice. The outcome is then recorded: a payment row, the invoice
+ * `paid` or `past_due` (with the next retry scheduled), the subscription's status, and their
+ * events. Without a method or processor the invoice stays open with the reason in `collectionNote`.
+ */
+export async function collectInvoice(ctx: ServiceContext, id: InvoiceId): Promise<Collection> {
+  const { invoice, charge } = await prepare(ctx, id);
   if (!charge) return { invoice, payment: null };
-  const outcome: ChargeOutcome = await ctx.payments.charge({
-    scope: ctx.scope,
-    customer: charge.customer,
-    paymentMethodId: charge.paymentMethodId,
-    amount: invoice.amountDue,
-    invoiceId: invoice.id,
-    idempotencyKey: `${invoice.id}:attempt-${charge.attempt}`,
-  });
+  let outcome: ChargeOutcome;
+  try {
+    outcome = await ctx.payments.charge({
+      scope: ctx.scope,
+      customer: charge.customer,
+      processorCustomerId: charge.processorCustomerId,
+      paymentMethodProcessorId: charge.method.processorId,
+      amount: invoice.amountDue,
+      invoiceId: invoice.id,
+      idempotencyKey: `${invoice.id}:attempt-${invoice.attemptCount + 1}`,
+    });
+  } catch (error) {
+    if (isLedgerError(error, 'provider_error') || isLedgerError(error, 'provider_timeout')) {
+      await inTransaction(ctx, async (tx) => {
+        const current = await loadInvoice(tx, ctx, id, { forUpdate: true });
+        await tx.updateInvoice(ctx.scope, {
+          ...current,
+          collectionNote: error.code,
+          updatedAt: ctx.clock.now(),
+        });
+      });
+    }
+    throw error;
+  }
   return inTransaction(ctx, async (tx) => {
     const current = await loadInvoice(tx, ctx, id, { forUpdate: true });
     const now = ctx.clock.now();
@@ -62,24 +93,35 @@ export async function collectInvoice(ctx: ServiceContext, id: InvoiceId): Promis
       customerId: current.customerId,
       amount: current.amountDue,
       status: succeeded ? 'succeeded' : 'failed',
-      paymentMethodId: charge.paymentMethodId,
+      paymentMethodId: charge.method.id,
       processor: outcome.processor,
       processorRef: outcome.processorRef,
-      failureCode: succeeded ? null : outcome.code,
-      failureMessage: succeeded ? null : outcome.message,
+      failureCode: outcome.status === 'failed' ? outcome.code : null,
+      failureMessage: outcome.status === 'failed' ? outcome.message : null,
       createdAt: now,
     };
     await tx.insertPayment(ctx.scope, payment);
-    const updated: Invoice = succeeded
-      ? {
-          ...current,
-          status: 'paid',
-          amountPaid: current.amountDue,
-          paidAt: now,
-          collectionNote: null,
-          updatedAt: now,
-        }
-      : { ...current, status: 'past_due', collectionNote: outcome.code, updatedAt: now };
+    const attemptCount = current.attemptCount + 1;
+    const updated: Invoice =
+      outcome.status === 'succeeded'
+        ? {
+            ...current,
+            status: 'paid',
+            amountPaid: current.amountDue,
+            paidAt: now,
+            collectionNote: null,
+            attemptCount,
+            nextPaymentAttempt: null,
+            updatedAt: now,
+          }
+        : {
+            ...current,
+            status: 'past_due',
+            collectionNote: outcome.code,
+            attemptCount,
+            nextPaymentAttempt: nextAttemptAfter(now, attemptCount),
+            updatedAt: now,
+          };
     await tx.updateInvoice(ctx.scope, updated);
     const owner = { id: current.customerId };
     await recordCustomerEvent(
@@ -96,6 +138,23 @@ export async function collectInvoice(ctx: ServiceContext, id: InvoiceId): Promis
       owner,
       updated,
     );
+    if (current.subscriptionId) {
+      const subscription = await tx.getSubscription(ctx.scope, current.subscriptionId, {
+        forUpdate: true,
+      });
+      const status = succeeded ? 'active' : 'past_due';
+      if (
+        subscription &&
+        ['active', 'past_due'].includes(subscription.status) &&
+        subscription.status !== status
+      ) {
+        const next = { ...subscription, status, updatedAt: now } as const;
+        await tx.updateSubscription(ctx.scope, next);
+        await recordCustomerEvent(tx, ctx, 'subscription.updated', owner, next, {
+          status: subscription.status,
+        });
+      }
+    }
     return { invoice: updated, payment };
   });
 }

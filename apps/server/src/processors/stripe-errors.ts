@@ -1,0 +1,42 @@
+import { declineCode, LedgerError } from '@ledger/domain';
+import Stripe from 'stripe';
+
+/** Reads a Stripe error's decline code (the issuer's reason) before its generic code. */
+export function stripeDeclineCode(error: Stripe.errors.StripeError): string {
+  return error.decline_code ?? error.code ?? 'card_declined';
+}
+
+/**
+ * Stripe's failures in Ledger's codes: card errors are declines (402, the processor's code);
+ * an unknown token or method is `invalid_token` (400); a request that timed out is
+ * `provider_timeout` (504); anything else Stripe-side (5xx, connection, auth, rate limit) is
+ * `provider_error` (502). The Stripe request id rides along for support.
+ */
+export function toLedgerError(error: unknown): LedgerError {
+  if (!(error instanceof Stripe.errors.StripeError)) {
+    return new LedgerError('provider_error', 'The payment processor failed', { cause: error });
+  }
+  const details = { processor: 'stripe', stripe_request_id: error.requestId ?? null };
+  if (error instanceof Stripe.errors.StripeCardError) {
+    const code = stripeDeclineCode(error);
+    return new LedgerError(declineCode(code), error.message, {
+      details: { ...details, decline_code: code },
+    });
+  }
+  if (
+    error instanceof Stripe.errors.StripeInvalidRequestError &&
+    (error.code === 'resource_missing' || error.param === 'card[token]')
+  ) {
+    return new LedgerError('invalid_token', error.message, { param: ['token'], details });
+  }
+  if (error instanceof Stripe.errors.StripeConnectionError && /timeout/i.test(error.message)) {
+    return new LedgerError('provider_timeout', 'The payment processor did not answer in time', {
+      details,
+      cause: error,
+    });
+  }
+  return new LedgerError('provider_error', 'The payment processor failed', {
+    details,
+    cause: error,
+  });
+}

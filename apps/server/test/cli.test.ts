@@ -1,0 +1,282 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../bin/ledger.mjs', import.meta.url));
+const KEY = /ldg_sk_\w+/g;
+const START_TIMEOUT_MS = 30_000;
+
+/** The environment of a child: this one without DATABASE_URL (so PGlite) or Ledger settings. */
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (name === 'DATABASE_URL' || name === 'PORT' || name === 'HOST') continue;
+    if (name.startsWith('LEDGER_') || name.startsWith('STRIPE_')) continue;
+    env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function collect(child: ChildProcess) {
+  const output = { stdout: '', stderr: '' };
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    output.stdout += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    output.stderr += chunk;
+  });
+  const exited = new Promise<Exit>((resolve) => {
+    child.once('exit', (code, signal) => {
+      // Let the pipes drain before reporting what the process printed.
+      setImmediate(() => resolve({ code, signal, ...output }));
+    });
+  });
+  return { output, exited };
+}
+
+const running = new Set<ChildProcess>();
+
+/** Runs `ledger <args>` to completion. */
+async function ledger(args: string[], env: Record<string, string>): Promise<Exit> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(env) });
+  running.add(child);
+  const { exited } = collect(child);
+  const exit = await exited;
+  running.delete(child);
+  return exit;
+}
+
+interface Served {
+  url: string;
+  stdout(): string;
+  /** Sends SIGTERM and waits for the process to exit. */
+  stop(): Promise<Exit>;
+}
+
+/** Starts `ledger serve` on port 0 and waits until it has printed its address and key advice. */
+async function serve(env: Record<string, string>): Promise<Served> {
+  const child = spawn(process.execPath, [BIN, 'serve'], {
+    env: childEnv({ PORT: '0', HOST: '127.0.0.1', ...env }),
+  });
+  running.add(child);
+  const { output, exited } = collect(child);
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`ledger serve did not start:\n${output.stdout}\n${output.stderr}`));
+    }, START_TIMEOUT_MS);
+    const check = () => {
+      const address = /Ledger is listening on (http:\/\/\S+)/.exec(output.stdout)?.[1];
+      // "Try: curl …" is the last line of the start-up banner, after the key advice.
+      if (address && output.stdout.includes('Try: curl')) {
+        clearTimeout(timer);
+        child.stdout?.off('data', check);
+        resolve(address);
+      }
+    };
+    child.stdout?.on('data', check);
+    void exited.then((exit) => {
+      clearTimeout(timer);
+      reject(new Error(`ledger serve exited with ${exit.code}:\n${exit.stdout}\n${exit.stderr}`));
+    });
+  });
+  return {
+    url,
+    stdout: () => output.stdout,
+    async stop() {
+      child.kill('SIGTERM');
+      const exit = await exited;
+      running.delete(child);
+      return exit;
+    },
+  };
+}
+
+async function call(
+  served: Served,
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${served.url}${path}`, {
+    method,
+    headers: {
+      Authorization: `Bearer ${key}`,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : {} };
+}
+
+function keysIn(text: string): string[] {
+  return text.match(KEY) ?? [];
+}
+
+let root: string;
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'ledger-cli-'));
+});
+
+afterAll(() => {
+  for (const child of running) child.kill('SIGKILL');
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('ledger serve on the embedded database', () => {
+  let dataDir: string;
+  let devKey: string;
+  let customerId: string;
+
+  beforeAll(() => {
+    dataDir = join(root, 'serve');
+  });
+
+  it('prints a working API key on the first start and stops on SIGTERM', async () => {
+    const served = await serve({ LEDGER_DATA_DIR: dataDir });
+    const printed = keysIn(served.stdout());
+    expect(printed).toHaveLength(1);
+    devKey = printed[0] as string;
+    expect(served.stdout()).toContain(dataDir);
+
+    const created = await call(served, devKey, 'POST', '/ledger/customers', {
+      name: 'Persisted',
+      email: 'persisted@example.com',
+      currency: 'usd',
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ tenant_id: 'dev', app_id: 'default' });
+    customerId = String(created.body.id);
+    expect((await call(served, 'ldg_sk_not-a-key-at-all', 'GET', '/ledger/customers')).status).toBe(
+      401,
+    );
+
+    const exit = await served.stop();
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    expect(exit.stdout.trimEnd().endsWith('Ledger stopped.')).toBe(true);
+  });
+
+  it('keeps its data and prints no new key on the next start', async () => {
+    const served = await serve({ LEDGER_DATA_DIR: dataDir });
+    try {
+      expect(keysIn(served.stdout())).toEqual([]);
+      const found = await call(served, devKey, 'GET', `/ledger/customers/${customerId}`);
+      expect(found.status).toBe(200);
+      expect(found.body).toMatchObject({ id: customerId, email: 'persisted@example.com' });
+    } finally {
+      expect((await served.stop()).code).toBe(0);
+    }
+  });
+
+  it('issues a scoped key with `api-keys create` that a server on the same data works with', async () => {
+    const created = await ledger(['api-keys', 'create', '--tenant', 't1', '--app', 'a1'], {
+      LEDGER_DATA_DIR: dataDir,
+    });
+    expect(created.code).toBe(0);
+    const printed = keysIn(created.stdout);
+    expect(printed).toHaveLength(1);
+    const scopedKey = printed[0] as string;
+    expect(created.stdout).toMatch(/tenant "t1", app "a1"/);
+
+    const served = await serve({ LEDGER_DATA_DIR: dataDir });
+    try {
+      expect(keysIn(served.stdout())).toEqual([]);
+      const mine = await call(served, scopedKey, 'POST', '/ledger/customers', {
+        name: 'Scoped',
+        email: 'persisted@example.com',
+        currency: 'eur',
+      });
+      // The same email is free in another scope.
+      expect(mine.status).toBe(201);
+      expect(mine.body).toMatchObject({ tenant_id: 't1', app_id: 'a1' });
+
+      const devList = await call(served, devKey, 'GET', '/ledger/customers');
+      expect(devList.status).toBe(200);
+      const devIds = (devList.body.data as Array<{ id: string }>).map((c) => c.id);
+      expect(devIds).toEqual([customerId]);
+      expect((await call(served, devKey, 'GET', `/ledger/customers/${mine.body.id}`)).status).toBe(
+        404,
+      );
+      expect((await call(served, scopedKey, 'GET', `/ledger/customers/${customerId}`)).status).toBe(
+        404,
+      );
+    } finally {
+      expect((await served.stop()).code).toBe(0);
+    }
+  });
+
+  it('applies migrations with `migrate`, on a new and on an existing data directory', async () => {
+    const fresh = await ledger(['migrate'], { LEDGER_DATA_DIR: join(root, 'migrate') });
+    expect(fresh.code).toBe(0);
+    expect(fresh.stdout).toContain('Migrations applied');
+    expect((await ledger(['migrate'], { LEDGER_DATA_DIR: dataDir })).code).toBe(0);
+  });
+});
+
+describe('ledger serve with LEDGER_DEV_API_KEY', () => {
+  it('uses the chosen key instead of a random one', async () => {
+    const chosen = 'dev-key-chosen-by-me-0123456789';
+    const served = await serve({
+      LEDGER_DATA_DIR: join(root, 'chosen'),
+      LEDGER_DEV_API_KEY: chosen,
+    });
+    try {
+      expect(keysIn(served.stdout())).toEqual([]);
+      const listed = await call(served, chosen, 'GET', '/ledger/customers');
+      expect(listed.status).toBe(200);
+      const created = await call(served, chosen, 'POST', '/ledger/customers', {
+        name: 'Chosen',
+        email: 'chosen@example.com',
+        currency: 'jpy',
+      });
+      expect(created.body).toMatchObject({ tenant_id: 'dev', app_id: 'default', currency: 'JPY' });
+    } finally {
+      expect((await served.stop()).code).toBe(0);
+    }
+  });
+});
+
+describe('ledger with bad input', () => {
+  it('refuses a bad PORT, naming it', async () => {
+    const exit = await ledger(['serve'], { PORT: 'abc', LEDGER_DATA_DIR: join(root, 'bad') });
+    expect(exit.code).not.toBe(0);
+    expect(exit.stderr).toMatch(/PORT/);
+    expect(exit.stdout).not.toMatch(/listening/);
+  });
+
+  it('refuses a LEDGER_DEV_API_KEY that is too short, naming it', async () => {
+    const exit = await ledger(['serve'], {
+      LEDGER_DEV_API_KEY: 'short',
+      LEDGER_DATA_DIR: join(root, 'bad'),
+    });
+    expect(exit.code).not.toBe(0);
+    expect(exit.stderr).toMatch(/LEDGER_DEV_API_KEY/);
+  });
+
+  it('refuses an unknown command and a key without a scope, printing the usage', async () => {
+    const unknown = await ledger(['frobnicate'], { LEDGER_DATA_DIR: join(root, 'bad') });
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/Unknown command "frobnicate"/);
+    expect(unknown.stderr).toMatch(/Usage:/);
+
+    const unscoped = await ledger(['api-keys', 'create', '--tenant', 't1'], {
+      LEDGER_DATA_DIR: join(root, 'bad'),
+    });
+    expect(unscoped.code).not.toBe(0);
+    expect(unscoped.stderr).toMatch(/--tenant and --app are required/);
+    expect(keysIn(unscoped.stdout)).toEqual([]);
+  });
+});

@@ -1,0 +1,932 @@
+import { type AppRouter, appRouter, CustomerObject, listObject } from '@ledger/api';
+import { type LedgerClient, ledgerErrorOf, TRPCClientError } from '@ledger/client';
+import { testDatabaseKinds } from '@ledger/db/testing';
+import { ID_PREFIXES, type IdKind, newId, type Scope } from '@ledger/domain';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { type RestCall, type RestResponse, startTestLedger, type TestLedger } from './harness.js';
+
+/**
+ * Tenant isolation, walked over the whole API surface: every tRPC procedure and every REST route
+ * is called by tenant B against tenant A's objects. The tables below say how; a procedure or
+ * route that is not in them fails the coverage tests, so a new one cannot ship unscoped.
+ */
+
+type WireCustomer = z.infer<typeof CustomerObject>;
+const customerPage = listObject(CustomerObject);
+const scopeA: Scope = { tenantId: 'tenant-a', appId: 'app' };
+
+/** One of tenant A's customers, as tenant B aims at it. */
+interface Target {
+  id: string;
+  email: string;
+  currency: string;
+}
+
+/** What each tenant owns when the walk starts. */
+interface World {
+  a: {
+    /** Active, with a credit balance, a subscription, usage and a draft invoice. */
+    live: Target;
+    deleted: Target;
+    /** Its email is one B takes for a customer of its own. */
+    twin: Target;
+    plan: { id: string; slug: string };
+    /** The slug of another plan of A, which B takes over REST (tRPC takes `plan.slug`). */
+    otherPlanSlug: string;
+    subscription: string;
+    invoice: string;
+  };
+  b: { customer: string; plan: string; subscription: string };
+}
+
+/** One cross-tenant call and the not-found code it must get. */
+interface Attempt<Call> {
+  label: string;
+  code: string;
+  call: Call;
+}
+
+/** How tenant B calls one entry point across the tenant line. */
+type CrossTenantCase<Caller, Call> =
+  /** Every attempt aims at A's objects and must be refused as not found. */
+  | { expect: 'not_found'; attempts: (caller: Caller, w: World) => Array<Attempt<Call>> }
+  /** Entry points that name no object of A (create, list): B sees and changes only its own. */
+  | { expect: 'own_scope'; check: (caller: Caller, w: World) => Promise<void> };
+
+type TrpcCase = CrossTenantCase<LedgerClient, () => Promise<unknown>>;
+
+/** The same call against A's live and A's deleted customer: both unknown to B. */
+function onCustomers<Call>(w: World, call: (target: Target) => Call): Array<Attempt<Call>> {
+  return [w.a.live, w.a.deleted].map((target) => ({
+    label: `customer ${target.email}`,
+    code: 'customer_not_found',
+    call: call(target),
+  }));
+}
+
+const usage = (customerId: string) => ({ customerId, featureKey: 'api_calls', quantity: 5 });
+
+const TRPC_CASES: Record<string, TrpcCase> = {
+  'customer.create': {
+    expect: 'own_scope',
+    async check(b, w) {
+      // Email uniqueness is per scope: B may take an address that a customer of A has.
+      const created = await b.customer.create.mutate({
+        name: 'Twin of B',
+        email: w.a.twin.email.toUpperCase(),
+        currency: 'EUR',
+      });
+      expect(created).toMatchObject({ tenantId: 'tenant-b', email: w.a.twin.email });
+      expect(created.id).not.toBe(w.a.twin.id);
+      expect((await b.customer.getByEmail.query({ email: w.a.twin.email })).id).toBe(created.id);
+      await b.customer.delete.mutate({ id: created.id });
+    },
+  },
+  'customer.get': {
+    expect: 'not_found',
+    attempts: (b, w) => onCustomers(w, (target) => () => b.customer.get.query({ id: target.id })),
+  },
+  'customer.getByEmail': {
+    expect: 'not_found',
+    attempts: (b, w) =>
+      onCustomers(w, (target) => () => b.customer.getByEmail.query({ email: target.email })),
+  },
+  'customer.update': {
+    expect: 'not_found',
+    attempts: (b, w) =>
+      onCustomers(
+        w,
+        (target) => () =>
+          b.customer.update.mutate({
+            id: target.id,
+            name: 'Hijacked',
+            email: 'hijacked@tenant-b.example',
+            metadata: { owner: 'tenant-b' },
+          }),
+      ),
+  },
+  'customer.delete': {
+    expect: 'not_found',
+    attempts: (b, w) =>
+      onCustomers(w, (target) => () => b.customer.delete.mutate({ id: target.id })),
+  },
+  'customer.list': {
+    expect: 'own_scope',
+    async check(b, w) {
+      const all = await b.customer.list.query({ status: 'all', limit: 100 });
+      expect(all.data.map((customer) => customer.id)).toContain(w.b.customer);
+      expect(all.data.every((customer) => customer.tenantId === 'tenant-b')).toBe(true);
+      const ids = all.data.map((customer) => customer.id);
+      for (const target of [w.a.live, w.a.deleted, w.a.twin]) expect(ids).not.toContain(target.id);
+      for (const filter of [
+        { email: w.a.live.email },
+        { email: w.a.deleted.email },
+        { q: 'Tenant A' },
+        { metadata: { owner: 'tenant-a' } },
+      ]) {
+        const page = await b.customer.list.query({ ...filter, status: 'all' });
+        expect(page.data, JSON.stringify(filter)).toEqual([]);
+        expect(page.pagination.total, JSON.stringify(filter)).toBe(0);
+      }
+    },
+  },
+  'customer.addCredit': {
+    expect: 'not_found',
+    attempts: (b, w) =>
+      onCustomers(
+        w,
+        (target) => () =>
+          b.customer.addCredit.mutate({
+            customerId: target.id,
+            amount: { amount: 1_000, currency: target.currency },
+            reason: 'cross-tenant credit',
+          }),
+      ),
+  },
+  'customer.adjustBalance': {
+    expect: 'not_found',
+    attempts: (b, w) =>
+      onCustomers(
+        w,
+        (target) => () =>
+          b.customer.adjustBalance.mutate({
+            customerId: target.id,
+            amount: { amount: 5_000, currency: target.currency },
+            description: 'cross-tenant debt',
+          }),
+      ),
+  },
+  'customer.balanceTransactions.list': {
+    expect: 'not_found',
+    attempts: (b, w) =>
+      onCustomers(
+        w,
+        (target) => () => b.customer.balanceTransactions.list.query({ customerId: target.id }),
+      ),
+  },
+  'customer.subscriptions.list': {
+    expect: 'not_found',
+    attempts: (b, w) =>
+      onCustomers(
+        w,
+        (target) => () => b.customer.subscriptions.list.query({ customerId: target.id }),
+      ),
+  },
+  'customer.invoices.list': {
+    expect: 'not_found',
+    attempts: (b, w) =>
+      onCustomers(w, (target) => () => b.customer.invoices.list.query({ customerId: target.id })),
+  },
+  'customer.usage': {
+    expect: 'not_found',
+    attempts: (b, w) =>
+      onCustomers(w, (target) => () => b.customer.usage.query({ customerId: target.id })),
+  },
+  'plan.create': {
+    expect: 'own_scope',
+    async check(b, w) {
+      // Slugs are unique per scope too.
+      const plan = await b.plan.create.mutate({
+        name: 'B copy of A',
+        slug: w.a.plan.slug,
+        currency: 'USD',
+        pricing: { baseAmount: 100, billingPeriod: 'monthly' },
+      });
+      expect(plan.id).not.toBe(w.a.plan.id);
+      expect((await b.plan.get.query({ id: plan.id })).slug).toBe(w.a.plan.slug);
+    },
+  },
+  'plan.get': {
+    expect: 'not_found',
+    attempts: (b, w) => [
+      { label: 'plan', code: 'plan_not_found', call: () => b.plan.get.query({ id: w.a.plan.id }) },
+    ],
+  },
+  'plan.list': {
+    expect: 'own_scope',
+    async check(b, w) {
+      const plans = await b.plan.list.query({ status: 'all' });
+      const ids = plans.data.map((plan) => plan.id);
+      expect(ids).toContain(w.b.plan);
+      expect(ids).not.toContain(w.a.plan.id);
+    },
+  },
+  'plan.update': {
+    expect: 'not_found',
+    attempts: (b, w) => [
+      {
+        label: 'plan',
+        code: 'plan_not_found',
+        call: () => b.plan.update.mutate({ id: w.a.plan.id, name: 'Hijacked', status: 'archived' }),
+      },
+    ],
+  },
+  'subscription.create': {
+    expect: 'not_found',
+    attempts: (b, w) => [
+      ...onCustomers(
+        w,
+        (target) => () => b.subscription.create.mutate({ customerId: target.id, planId: w.b.plan }),
+      ),
+      {
+        label: "B's customer on A's plan",
+        code: 'plan_not_found',
+        call: () => b.subscription.create.mutate({ customerId: w.b.customer, planId: w.a.plan.id }),
+      },
+    ],
+  },
+  'subscription.get': {
+    expect: 'not_found',
+    attempts: (b, w) => [
+      {
+        label: 'subscription',
+        code: 'subscription_not_found',
+        call: () => b.subscription.get.query({ id: w.a.subscription }),
+      },
+    ],
+  },
+  'subscription.cancel': {
+    expect: 'not_found',
+    attempts: (b, w) => [
+      {
+        label: 'subscription',
+        code: 'subscription_not_found',
+        call: () => b.subscription.cancel.mutate({ id: w.a.subscription, immediately: true }),
+      },
+    ],
+  },
+  'subscription.pause': {
+    expect: 'not_found',
+    attempts: (b, w) => [
+      {
+        label: 'subscription',
+        code: 'subscription_not_found',
+        call: () => b.subscription.pause.mutate({ id: w.a.subscription }),
+      },
+    ],
+  },
+  'subscription.resume': {
+    expect: 'not_found',
+    attempts: (b, w) => [
+      {
+        label: 'subscription',
+        code: 'subscription_not_found',
+        call: () => b.subscription.resume.mutate({ id: w.a.subscription }),
+      },
+    ],
+  },
+  'subscription.changePlan': {
+    expect: 'not_found',
+    attempts: (b, w) => [
+      {
+        label: "A's subscription to B's plan",
+        code: 'subscription_not_found',
+        call: () => b.subscription.changePlan.mutate({ id: w.a.subscription, planId: w.b.plan }),
+      },
+      {
+        label: "B's subscription to A's plan",
+        code: 'plan_not_found',
+        call: () => b.subscription.changePlan.mutate({ id: w.b.subscription, planId: w.a.plan.id }),
+      },
+    ],
+  },
+  'meter.record': {
+    expect: 'not_found',
+    attempts: (b, w) => onCustomers(w, (target) => () => b.meter.record.mutate(usage(target.id))),
+  },
+  'meter.recordBatch': {
+    expect: 'not_found',
+    attempts: (b, w) =>
+      onCustomers(
+        w,
+        // B's own event first: the batch is all or none, so it must not be stored either.
+        (target) => () =>
+          b.meter.recordBatch.mutate({ events: [usage(w.b.customer), usage(target.id)] }),
+      ),
+  },
+  'entitlement.check': {
+    expect: 'not_found',
+    attempts: (b, w) =>
+      onCustomers(
+        w,
+        (target) => () =>
+          b.entitlement.check.mutate({ customerId: target.id, featureKey: 'api_calls' }),
+      ),
+  },
+  'invoice.create': {
+    expect: 'not_found',
+    attempts: (b, w) => [
+      {
+        label: 'subscription',
+        code: 'subscription_not_found',
+        call: () => b.invoice.create.mutate({ subscriptionId: w.a.subscription }),
+      },
+    ],
+  },
+  'invoice.get': {
+    expect: 'not_found',
+    attempts: (b, w) => [
+      {
+        label: 'invoice',
+        code: 'invoice_not_found',
+        call: () => b.invoice.get.query({ id: w.a.invoice }),
+      },
+    ],
+  },
+  'invoice.finalize': {
+    expect: 'not_found',
+    attempts: (b, w) => [
+      {
+        label: 'invoice',
+        code: 'invoice_not_found',
+        call: () => b.invoice.finalize.mutate({ id: w.a.invoice }),
+      },
+    ],
+  },
+  'invoice.pay': {
+    expect: 'not_found',
+    attempts: (b, w) => [
+      {
+        label: 'invoice',
+        code: 'invoice_not_found',
+        call: () => b.invoice.pay.mutate({ id: w.a.invoice }),
+      },
+    ],
+  },
+  'invoice.void': {
+    expect: 'not_found',
+    attempts: (b, w) => [
+      {
+        label: 'invoice',
+        code: 'invoice_not_found',
+        call: () => b.invoice.void.mutate({ id: w.a.invoice, reason: 'cross-tenant' }),
+      },
+    ],
+  },
+  'payment.list': {
+    expect: 'own_scope',
+    async check(b, w) {
+      for (const filter of [{ customerId: w.a.live.id }, { invoiceId: w.a.invoice }]) {
+        const page = await b.payment.list.query(filter);
+        expect(page.data, JSON.stringify(filter)).toEqual([]);
+        expect(page.pagination.total, JSON.stringify(filter)).toBe(0);
+      }
+      const all = await b.payment.list.query();
+      const customers = [w.a.live.id, w.a.deleted.id, w.a.twin.id];
+      expect(all.data.filter((payment) => customers.includes(payment.customerId))).toEqual([]);
+    },
+  },
+};
+
+/** A REST call of tenant B: values for the route's `:params` and the JSON body. */
+interface RestRequest {
+  params?: Record<string, string>;
+  body?: unknown;
+}
+
+type RestCase = CrossTenantCase<TestLedger, RestRequest>;
+
+function restOnCustomers(w: World, body?: (target: Target) => unknown) {
+  return onCustomers(w, (target): RestRequest => {
+    const request: RestRequest = { params: { id: target.id, email: target.email } };
+    if (body) request.body = body(target);
+    return request;
+  });
+}
+
+const restUsage = (customerId: string) => ({
+  customer_id: customerId,
+  feature_key: 'api_calls',
+  quantity: 5,
+});
+
+const on = (code: string, label: string, request: RestRequest): Array<Attempt<RestRequest>> => [
+  { label, code, call: request },
+];
+
+const REST_CASES: Record<string, RestCase> = {
+  'POST /ledger/customers': {
+    expect: 'own_scope',
+    async check(t, w) {
+      const created = await t.rest<WireCustomer>('POST', '/ledger/customers', {
+        key: t.keyB,
+        body: { name: 'Twin of B', email: w.a.twin.email.toUpperCase(), currency: 'GBP' },
+      });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ tenant_id: 'tenant-b', email: w.a.twin.email });
+      expect(created.body.id).not.toBe(w.a.twin.id);
+      const byEmail = `/ledger/customers/email/${encodeURIComponent(w.a.twin.email)}`;
+      const mine = await t.rest<WireCustomer>('GET', byEmail, { key: t.keyB });
+      expect(mine.body.id).toBe(created.body.id);
+      const theirs = await t.rest<WireCustomer>('GET', byEmail);
+      expect(theirs.body.id).toBe(w.a.twin.id);
+      const removed = await t.rest('DELETE', `/ledger/customers/${created.body.id}`, {
+        key: t.keyB,
+      });
+      expect(removed.status).toBe(204);
+    },
+  },
+  'GET /ledger/customers': {
+    expect: 'own_scope',
+    async check(t, w) {
+      const all = customerPage.parse(
+        (await t.rest('GET', '/ledger/customers?status=all&limit=100', { key: t.keyB })).body,
+      );
+      expect(all.data.map((customer) => customer.id)).toContain(w.b.customer);
+      expect(all.data.every((customer) => customer.tenant_id === 'tenant-b')).toBe(true);
+      const ids = all.data.map((customer) => customer.id);
+      for (const target of [w.a.live, w.a.deleted, w.a.twin]) expect(ids).not.toContain(target.id);
+      for (const query of [
+        `email=${encodeURIComponent(w.a.live.email)}`,
+        `email=${encodeURIComponent(w.a.deleted.email)}`,
+        'q=Tenant%20A',
+        'metadata[owner]=tenant-a',
+      ]) {
+        const res = await t.rest('GET', `/ledger/customers?status=all&${query}`, { key: t.keyB });
+        expect(res.status, query).toBe(200);
+        const page = customerPage.parse(res.body);
+        expect(page.data, query).toEqual([]);
+        expect(page.pagination.total, query).toBe(0);
+      }
+    },
+  },
+  'GET /ledger/customers/email/:email': {
+    expect: 'not_found',
+    attempts: (_, w) => restOnCustomers(w),
+  },
+  'GET /ledger/customers/:id': { expect: 'not_found', attempts: (_, w) => restOnCustomers(w) },
+  'PUT /ledger/customers/:id': {
+    expect: 'not_found',
+    attempts: (_, w) =>
+      restOnCustomers(w, () => ({
+        name: 'Hijacked',
+        email: 'hijacked@tenant-b.example',
+        tax_exempt: 'exempt',
+      })),
+  },
+  'DELETE /ledger/customers/:id': {
+    expect: 'not_found',
+    attempts: (_, w) => restOnCustomers(w),
+  },
+  'POST /ledger/customers/:id/credit': {
+    expect: 'not_found',
+    attempts: (_, w) =>
+      restOnCustomers(w, (target) => ({
+        amount: { amount: 1_000, currency: target.currency },
+        reason: 'cross-tenant credit',
+      })),
+  },
+  'GET /ledger/customers/:id/balance-transactions': {
+    expect: 'not_found',
+    attempts: (_, w) => restOnCustomers(w),
+  },
+  'GET /ledger/customers/:id/subscriptions': {
+    expect: 'not_found',
+    attempts: (_, w) => restOnCustomers(w),
+  },
+  'GET /ledger/customers/:id/invoices': {
+    expect: 'not_found',
+    attempts: (_, w) => restOnCustomers(w),
+  },
+  'GET /ledger/customers/:id/usage': {
+    expect: 'not_found',
+    attempts: (_, w) => restOnCustomers(w),
+  },
+  'POST /ledger/plans': {
+    expect: 'own_scope',
+    async check(t, w) {
+      // Slugs are unique per scope: B may take one that a plan of A has.
+      const res = await t.rest<{ id: string; slug: string }>('POST', '/ledger/plans', {
+        key: t.keyB,
+        body: {
+          name: 'B copy of A',
+          slug: w.a.otherPlanSlug,
+          currency: 'USD',
+          pricing: { base_amount: 100, billing_period: 'monthly' },
+        },
+      });
+      expect(res.status).toBe(201);
+      expect(res.body.slug).toBe(w.a.otherPlanSlug);
+      const mine = await t.rest<{ slug: string }>('GET', `/ledger/plans/${res.body.id}`, {
+        key: t.keyB,
+      });
+      expect(mine.body.slug).toBe(w.a.otherPlanSlug);
+    },
+  },
+  'GET /ledger/plans': {
+    expect: 'own_scope',
+    async check(t, w) {
+      const res = await t.rest<{ data: Array<{ id: string }> }>('GET', '/ledger/plans?status=all', {
+        key: t.keyB,
+      });
+      expect(res.status).toBe(200);
+      const ids = res.body.data.map((plan) => plan.id);
+      expect(ids).toContain(w.b.plan);
+      expect(ids).not.toContain(w.a.plan.id);
+    },
+  },
+  'GET /ledger/plans/:id': {
+    expect: 'not_found',
+    attempts: (_, w) => on('plan_not_found', 'plan', { params: { id: w.a.plan.id } }),
+  },
+  'PUT /ledger/plans/:id': {
+    expect: 'not_found',
+    attempts: (_, w) =>
+      on('plan_not_found', 'plan', {
+        params: { id: w.a.plan.id },
+        body: { name: 'Hijacked', status: 'archived' },
+      }),
+  },
+  'POST /ledger/subscriptions': {
+    expect: 'not_found',
+    attempts: (_, w) => [
+      ...onCustomers(w, (target) => ({ body: { customer_id: target.id, plan_id: w.b.plan } })),
+      ...on('plan_not_found', "B's customer on A's plan", {
+        body: { customer_id: w.b.customer, plan_id: w.a.plan.id },
+      }),
+    ],
+  },
+  'GET /ledger/subscriptions/:id': {
+    expect: 'not_found',
+    attempts: (_, w) =>
+      on('subscription_not_found', 'subscription', { params: { id: w.a.subscription } }),
+  },
+  'POST /ledger/subscriptions/:id/cancel': {
+    expect: 'not_found',
+    attempts: (_, w) =>
+      on('subscription_not_found', 'subscription', {
+        params: { id: w.a.subscription },
+        body: { immediately: true },
+      }),
+  },
+  'POST /ledger/subscriptions/:id/pause': {
+    expect: 'not_found',
+    attempts: (_, w) =>
+      on('subscription_not_found', 'subscription', { params: { id: w.a.subscription } }),
+  },
+  'POST /ledger/subscriptions/:id/resume': {
+    expect: 'not_found',
+    attempts: (_, w) =>
+      on('subscription_not_found', 'subscription', { params: { id: w.a.subscription } }),
+  },
+  'POST /ledger/subscriptions/:id/change-plan': {
+    expect: 'not_found',
+    attempts: (_, w) => [
+      ...on('subscription_not_found', "A's subscription to B's plan", {
+        params: { id: w.a.subscription },
+        body: { plan_id: w.b.plan },
+      }),
+      ...on('plan_not_found', "B's subscription to A's plan", {
+        params: { id: w.b.subscription },
+        body: { plan_id: w.a.plan.id },
+      }),
+    ],
+  },
+  'POST /ledger/meter/events': {
+    expect: 'not_found',
+    attempts: (_, w) => onCustomers(w, (target) => ({ body: restUsage(target.id) })),
+  },
+  'POST /ledger/meter/events/batch': {
+    expect: 'not_found',
+    attempts: (_, w) =>
+      onCustomers(w, (target) => ({
+        body: { events: [restUsage(w.b.customer), restUsage(target.id)] },
+      })),
+  },
+  'POST /ledger/entitlements/check': {
+    expect: 'not_found',
+    attempts: (_, w) =>
+      onCustomers(w, (target) => ({
+        body: { customer_id: target.id, feature_key: 'api_calls' },
+      })),
+  },
+  'POST /ledger/invoices': {
+    expect: 'not_found',
+    attempts: (_, w) =>
+      on('subscription_not_found', 'subscription', {
+        body: { subscription_id: w.a.subscription },
+      }),
+  },
+  'GET /ledger/invoices/:id': {
+    expect: 'not_found',
+    attempts: (_, w) => on('invoice_not_found', 'invoice', { params: { id: w.a.invoice } }),
+  },
+  'POST /ledger/invoices/:id/finalize': {
+    expect: 'not_found',
+    attempts: (_, w) => on('invoice_not_found', 'invoice', { params: { id: w.a.invoice } }),
+  },
+  'POST /ledger/invoices/:id/pay': {
+    expect: 'not_found',
+    attempts: (_, w) => on('invoice_not_found', 'invoice', { params: { id: w.a.invoice } }),
+  },
+  'POST /ledger/invoices/:id/void': {
+    expect: 'not_found',
+    attempts: (_, w) =>
+      on('invoice_not_found', 'invoice', {
+        params: { id: w.a.invoice },
+        body: { reason: 'cross-tenant' },
+      }),
+  },
+  'GET /ledger/payments': {
+    expect: 'own_scope',
+    async check(t, w) {
+      for (const query of [`customer_id=${w.a.live.id}`, `invoice_id=${w.a.invoice}`]) {
+        const res = await t.rest<{ data: unknown[]; pagination: { total: number } }>(
+          'GET',
+          `/ledger/payments?${query}`,
+          { key: t.keyB },
+        );
+        expect(res.status, query).toBe(200);
+        expect(res.body.data, query).toEqual([]);
+        expect(res.body.pagination.total, query).toBe(0);
+      }
+    },
+  },
+};
+
+/** The route with its parameters filled in; a parameter without a value fails loudly. */
+function fillPath(route: string, params: Record<string, string>): string {
+  return route.replace(/:(\w+)/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`No value for :${name} in ${route}`);
+    return encodeURIComponent(value);
+  });
+}
+
+async function restCall(t: TestLedger, route: string, request: RestRequest) {
+  const [method = '', pattern = ''] = route.split(' ');
+  const call: RestCall = { key: t.keyB };
+  if (request.body !== undefined) call.body = request.body;
+  return t.rest<{ error: Record<string, unknown> }>(
+    method,
+    fillPath(pattern, request.params ?? {}),
+    call,
+  );
+}
+
+/** The REST routes the running app serves under `/ledger` (the public document aside). */
+function servedRoutes(t: TestLedger): string[] {
+  const routes = t.server.ledger.app.routes
+    .filter(
+      (route) =>
+        route.method !== 'ALL' &&
+        route.path.startsWith('/ledger/') &&
+        route.path !== '/ledger/openapi.json',
+    )
+    .map((route) => `${route.method} ${route.path}`);
+  return [...new Set(routes)].sort();
+}
+
+async function trpcRejection(call: Promise<unknown>) {
+  const error = await call.then(
+    () => null,
+    (thrown: unknown) => thrown,
+  );
+  expect(error).toBeInstanceOf(TRPCClientError);
+  const { data } = error as TRPCClientError<AppRouter>;
+  return { httpStatus: data?.httpStatus, trpcCode: data?.code, code: ledgerErrorOf(error)?.code };
+}
+
+const KIND_OF_PREFIX = new Map<string, IdKind>(
+  Object.entries(ID_PREFIXES).map(([kind, prefix]) => [prefix, kind as IdKind]),
+);
+
+describe.each(testDatabaseKinds())('tenant isolation on %s', (kind) => {
+  let t: TestLedger;
+  let w: World;
+  let b: LedgerClient;
+  /** Each of A's ids and emails, and a stand-in of the same kind that exists nowhere. */
+  let strangers: Array<[string, string]>;
+
+  async function post<T>(path: string, body: unknown, key?: string): Promise<T> {
+    const res = await t.rest<T>('POST', path, key === undefined ? { body } : { body, key });
+    expect(res.status, `${path} ${res.text}`).toBeLessThan(300);
+    return res.body;
+  }
+
+  /** Everything of tenant A that B's calls could touch, read as A. */
+  async function snapshotA() {
+    const read = async (path: string) => {
+      const res = await t.rest('GET', path);
+      expect(res.status, path).toBe(200);
+      return res.body;
+    };
+    const customer = `/ledger/customers/${w.a.live.id}`;
+    return {
+      live: CustomerObject.parse(await read(customer)),
+      deleted: CustomerObject.parse(await read(`/ledger/customers/${w.a.deleted.id}`)),
+      twin: CustomerObject.parse(await read(`/ledger/customers/${w.a.twin.id}`)),
+      customers: customerPage.parse(await read('/ledger/customers?status=all&limit=100')),
+      journal: await read(`${customer}/balance-transactions?limit=100`),
+      subscriptions: await read(`${customer}/subscriptions`),
+      invoices: await read(`${customer}/invoices`),
+      usage: await read(`${customer}/usage`),
+      plan: await read(`/ledger/plans/${w.a.plan.id}`),
+      plans: await read('/ledger/plans?status=all'),
+      subscription: await read(`/ledger/subscriptions/${w.a.subscription}`),
+      invoice: await read(`/ledger/invoices/${w.a.invoice}`),
+      payments: await read('/ledger/payments?limit=100'),
+      events: (await t.server.ledger.deps.store.listEvents(scopeA, { limit: 1_000 })).map(
+        (event) => `${event.id} ${event.type}`,
+      ),
+    };
+  }
+  let before: Awaited<ReturnType<typeof snapshotA>>;
+
+  /** B's usage, which a refused batch must not have grown. */
+  async function usageOfB() {
+    return (await t.rest('GET', `/ledger/customers/${w.b.customer}/usage`, { key: t.keyB })).body;
+  }
+
+  /** The same request with every id and email of A swapped for one that exists nowhere. */
+  function asStranger(request: RestRequest): RestRequest {
+    let text = JSON.stringify(request);
+    for (const [own, stranger] of strangers) text = text.replaceAll(own, stranger);
+    return JSON.parse(text) as RestRequest;
+  }
+
+  /** An error with the ids and emails it names blanked, to compare two errors' shapes. */
+  function blanked(res: RestResponse<{ error: Record<string, unknown> }>) {
+    let message = String(res.body.error.message);
+    for (const pair of strangers)
+      for (const value of pair) message = message.replaceAll(value, '…');
+    return { ...res.body.error, message, request_id: '…' };
+  }
+
+  beforeAll(async () => {
+    t = await startTestLedger(kind);
+    b = t.client(t.keyB);
+    const plan = (slug: string) => ({
+      name: `Plan ${slug}`,
+      slug,
+      currency: 'USD',
+      features: [{ key: 'api_calls', name: 'API calls', type: 'metered', limit: 1_000 }],
+      pricing: { base_amount: 2_000, billing_period: 'monthly' },
+    });
+    const live = await post<WireCustomer>('/ledger/customers', {
+      name: 'Alice of Tenant A',
+      email: 'alice@tenant-a.example',
+      currency: 'USD',
+      billing_address: { line1: '1 A Street', country: 'US', state: 'CA' },
+      metadata: { owner: 'tenant-a' },
+    });
+    await post(`/ledger/customers/${live.id}/credit`, {
+      amount: { amount: 700, currency: 'USD' },
+      reason: 'welcome',
+    });
+    const deleted = await post<WireCustomer>('/ledger/customers', {
+      name: 'Dora of Tenant A',
+      email: 'dora@tenant-a.example',
+      currency: 'EUR',
+      metadata: { owner: 'tenant-a' },
+    });
+    expect((await t.rest('DELETE', `/ledger/customers/${deleted.id}`)).status).toBe(204);
+    const twin = await post<WireCustomer>('/ledger/customers', {
+      name: 'Tess of Tenant A',
+      email: 'tess@shared.example',
+      currency: 'USD',
+    });
+    const planA = await post<{ id: string; slug: string }>('/ledger/plans', plan('pro'));
+    const otherPlanA = await post<{ id: string; slug: string }>('/ledger/plans', plan('team'));
+    const subscription = await post<{ id: string }>('/ledger/subscriptions', {
+      customer_id: live.id,
+      plan_id: planA.id,
+    });
+    await post('/ledger/meter/events', restUsage(live.id));
+    await post('/ledger/entitlements/check', { customer_id: live.id, feature_key: 'api_calls' });
+    const invoice = await post<{ id: string }>('/ledger/invoices', {
+      subscription_id: subscription.id,
+    });
+
+    // B has objects of its own, so "B sees nothing of A" cannot pass by B seeing nothing at all.
+    const customerB = await b.customer.create.mutate({
+      name: 'Bea of B',
+      email: 'bea@tenant-b.example',
+      currency: 'USD',
+    });
+    const planB = await post<{ id: string }>('/ledger/plans', plan('basic'), t.keyB);
+    const subscriptionB = await post<{ id: string }>(
+      '/ledger/subscriptions',
+      { customer_id: customerB.id, plan_id: planB.id },
+      t.keyB,
+    );
+
+    const target = (customer: WireCustomer): Target => ({
+      id: customer.id,
+      email: customer.email,
+      currency: customer.currency,
+    });
+    w = {
+      a: {
+        live: target(live),
+        deleted: target(deleted),
+        twin: target(twin),
+        plan: { id: planA.id, slug: planA.slug },
+        otherPlanSlug: otherPlanA.slug,
+        subscription: subscription.id,
+        invoice: invoice.id,
+      },
+      b: { customer: customerB.id, plan: planB.id, subscription: subscriptionB.id },
+    };
+    const ids = [live.id, deleted.id, twin.id, planA.id, subscription.id, invoice.id];
+    strangers = [
+      ...ids.map((id): [string, string] => {
+        const idKind = KIND_OF_PREFIX.get(id.slice(0, id.lastIndexOf('_')));
+        if (!idKind) throw new Error(`unknown id kind of ${id}`);
+        return [id, newId(idKind)];
+      }),
+      [live.email, 'nobody.live@nowhere.example'],
+      [deleted.email, 'nobody.deleted@nowhere.example'],
+    ];
+    before = await snapshotA();
+  });
+  afterAll(() => t?.close());
+
+  it('starts from tenant A data worth protecting', () => {
+    expect(before.live).toMatchObject({
+      tenant_id: 'tenant-a',
+      name: 'Alice of Tenant A',
+      email: 'alice@tenant-a.example',
+      status: 'active',
+      balance: { amount: -700, currency: 'USD' },
+    });
+    expect(before.deleted.status).toBe('deleted');
+    expect(before.customers.pagination.total).toBe(3);
+    expect(before.usage).toMatchObject({ usage: { api_calls: { used: 5 } } });
+    expect(before.subscription).toMatchObject({ status: 'active', customer_id: w.a.live.id });
+    expect(before.invoice).toMatchObject({ status: 'draft', customer_id: w.a.live.id });
+    expect(before.events.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('covers exactly the tRPC procedures of the router', () => {
+    const procedures = Object.keys(appRouter._def.procedures).sort();
+    expect(procedures.length).toBeGreaterThan(0);
+    expect(Object.keys(TRPC_CASES).sort()).toEqual(procedures);
+  });
+
+  it('covers exactly the REST routes the app serves', () => {
+    const routes = servedRoutes(t);
+    expect(routes.length).toBeGreaterThan(0);
+    expect(Object.keys(REST_CASES).sort()).toEqual(routes);
+  });
+
+  describe.each(Object.keys(TRPC_CASES))('tRPC %s as tenant B', (name) => {
+    it("finds nothing of tenant A's and changes nothing of it", async () => {
+      const entry = TRPC_CASES[name];
+      if (!entry) throw new Error(`no case for ${name}`);
+      const usageB = await usageOfB();
+      if (entry.expect === 'own_scope') {
+        await entry.check(b, w);
+      } else {
+        const attempts = entry.attempts(b, w);
+        expect(attempts.length).toBeGreaterThan(0);
+        for (const attempt of attempts) {
+          expect(await trpcRejection(attempt.call()), `${name}: ${attempt.label}`).toEqual({
+            httpStatus: 404,
+            trpcCode: 'NOT_FOUND',
+            code: attempt.code,
+          });
+        }
+        expect(await usageOfB()).toEqual(usageB);
+      }
+      expect(await snapshotA()).toEqual(before);
+    });
+  });
+
+  describe.each(Object.keys(REST_CASES))('REST %s as tenant B', (route) => {
+    it("finds nothing of tenant A's and changes nothing of it", async () => {
+      const entry = REST_CASES[route];
+      if (!entry) throw new Error(`no case for ${route}`);
+      const usageB = await usageOfB();
+      if (entry.expect === 'own_scope') {
+        await entry.check(t, w);
+      } else {
+        const attempts = entry.attempts(t, w);
+        expect(attempts.length).toBeGreaterThan(0);
+        for (const attempt of attempts) {
+          const label = `${route}: ${attempt.label}`;
+          const res = await restCall(t, route, attempt.call);
+          expect(res.status, label).toBe(404);
+          expect(res.body.error, label).toMatchObject({ type: 'not_found', code: attempt.code });
+          // To B, A's object is indistinguishable from one that never existed (no oracle).
+          const stranger = await restCall(t, route, asStranger(attempt.call));
+          expect(blanked(res), label).toEqual(blanked(stranger));
+        }
+        expect(await usageOfB()).toEqual(usageB);
+      }
+      expect(await snapshotA()).toEqual(before);
+    });
+  });
+
+  it("lets B use an email that one of A's customers has, in create and update", async () => {
+    const renamed = await b.customer.update.mutate({ id: w.b.customer, email: w.a.live.email });
+    expect(renamed).toMatchObject({ tenantId: 'tenant-b', email: w.a.live.email });
+    const mine = await b.customer.getByEmail.query({ email: w.a.live.email });
+    expect(mine.id).toBe(w.b.customer);
+    const theirs = await t.client().customer.getByEmail.query({ email: w.a.live.email });
+    expect(theirs).toMatchObject({ id: w.a.live.id, tenantId: 'tenant-a' });
+    await b.customer.update.mutate({ id: w.b.customer, email: 'bea@tenant-b.example' });
+    expect(await snapshotA()).toEqual(before);
+  });
+});

@@ -1,0 +1,21 @@
+import type { ServiceContext } from '../ports.js';
+import type { PaymentMethod } from './model.js';
+
+/**
+ * Detaches removed methods at the processor after Ledger committed their removal. A failure is
+ * logged, not raised: Ledger will never charge a removed method, and the processor's copy can be
+ * detached again later.
+ */
+export async function detachQuietly(
+  ctx: ServiceContext,
+  methods: readonly PaymentMethod[],
+): Promise<void> {
+  for (const method of methods) {
+    if (method.processor !== ctx.payments.processor) continue;
+    try {
+      await ctx.payments.detachPaymentMethod({ scope: ctx.scope, processorId: method.processorId });
+    } catch (error) {
+      console.warn(`[ledger] could not detach ${method.id} at ${method.processor}:`, error);
+    }
+  }
+}
