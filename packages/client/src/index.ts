@@ -1,4 +1,5 @@
 import type { AppRouter, LedgerErrorData } from '@ledger/api';
+import type * as domain from '@ledger/domain';
 import {
   createTRPCClient,
   type HTTPHeaders,
@@ -11,25 +12,27 @@ import superjson from 'superjson';
 
 export type { AppRouter, LedgerErrorData, RouterInputs, RouterOutputs } from '@ledger/api';
 export type {
-  AddCreditInput,
   Address,
-  AdjustBalanceInput,
   BalanceTransaction,
-  CreateCustomerInput,
   CreditResult,
   Customer,
   CustomerStatus,
   ErrorCode,
   LedgerEvent,
-  ListBalanceTransactionsInput,
-  ListCustomersInput,
   Metadata,
   Money,
   Page,
   TaxExempt,
   TaxId,
-  UpdateCustomerInput,
 } from '@ledger/domain';
+// The input types share their names with zod schemas (values) in @ledger/domain: aliases keep the
+// bundled .d.ts from exporting those values, which dist/index.js does not have.
+export type AddCreditInput = domain.AddCreditInput;
+export type AdjustBalanceInput = domain.AdjustBalanceInput;
+export type CreateCustomerInput = domain.CreateCustomerInput;
+export type ListBalanceTransactionsInput = domain.ListBalanceTransactionsInput;
+export type ListCustomersInput = domain.ListCustomersInput;
+export type UpdateCustomerInput = domain.UpdateCustomerInput;
 export { TRPCClientError };
 
 /** Where Ledger runs and which key to call it with. */
