@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { composeLedger, type Ledger, type LedgerOverrides } from './compose.js';
@@ -34,8 +35,12 @@ export async function startServer(
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
-          // Idle keep-alive sockets would hold the server open; busy ones finish their request.
-          if ('closeIdleConnections' in server) server.closeIdleConnections();
+          // Busy sockets finish their request; each one that turns idle (keep-alive) is closed
+          // at once instead of holding shutdown open until the client lets go.
+          const http = server as Server;
+          const sweep = setInterval(() => http.closeIdleConnections(), 25);
+          http.once('close', () => clearInterval(sweep));
+          http.closeIdleConnections();
         });
         await ledger.close();
       })();

@@ -71,6 +71,23 @@ describe.each(testDatabaseKinds())('Idempotency-Key on %s', (kind) => {
     expect(created[0]?.customerId).toBe(first.body.id);
   });
 
+  it('compares parameters, not bytes: reordered keys and other whitespace replay', async () => {
+    const headers = { 'Idempotency-Key': 'reordered-1', 'Content-Type': 'application/json' };
+    const first = await t.rest<Wire>('POST', '/ledger/customers', {
+      rawBody: '{"name":"Order","email":"order@idem.example","currency":"USD"}',
+      headers,
+    });
+    expect(first.status).toBe(201);
+    const second = await t.rest<Wire>('POST', '/ledger/customers', {
+      rawBody: '{ "currency": "USD",\n  "email": "order@idem.example", "name": "Order" }',
+      headers,
+    });
+    expect(second.status).toBe(201);
+    expect(second.headers.get(REPLAYED)).toBe('true');
+    expect(second.text).toBe(first.text);
+    expect(await countByEmail(t, 'order@idem.example')).toBe(1);
+  });
+
   it('refuses the same key with another body, and with another method or path', async () => {
     const headers = { 'Idempotency-Key': 'create-2' };
     const first = await t.rest<Wire>('POST', '/ledger/customers', {

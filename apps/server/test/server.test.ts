@@ -202,7 +202,11 @@ describe.each(testDatabaseKinds())('graceful close on %s', (kind) => {
       const [res] = await Promise.all([deletion, closing]);
       expect(res.status).toBe(204);
       expect(res.text).toBe('');
-      expect(order).toEqual(['guard answered', 'DELETE answered 204', 'server closed']);
+      // The request finished before close resolved; whether the client's callback or the
+      // server's close runs first after that is up to the event loop, so only that order counts.
+      expect(order.indexOf('guard answered')).toBe(0);
+      expect(order.indexOf('server closed')).toBeGreaterThan(order.indexOf('guard answered'));
+      expect(order).toContain('DELETE answered 204');
 
       expect((await connectionError(t.server.port))?.code).toBe('ECONNREFUSED');
       await expect(fetch(`${t.url}/healthz`)).rejects.toThrow();

@@ -12,6 +12,28 @@ async function sha256(text: string): Promise<string> {
   return Buffer.from(digest).toString('hex');
 }
 
+/** JSON with object keys sorted, so the same parameters always give the same text. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * What identifies a request's parameters: a JSON body compares by its parameters (key order and
+ * whitespace do not matter, as with Stripe), anything else by its exact text.
+ */
+function parametersOf(body: string): string {
+  try {
+    return canonical(JSON.parse(body));
+  } catch {
+    return body;
+  }
+}
+
 /** Stripe's rule: a request that failed validation, or failed on our side, is not remembered. */
 function isRemembered(status: number): boolean {
   return status !== 400 && status !== 413 && status < 500;
@@ -38,7 +60,7 @@ export function idempotency(
     const scope = c.get('scope');
     const url = new URL(c.req.url);
     const requestHash = await sha256(
-      `${c.req.method} ${url.pathname}${url.search}\n${await c.req.text()}`,
+      `${c.req.method} ${url.pathname}${url.search}\n${parametersOf(await c.req.text())}`,
     );
     const at = now();
     const reservation = await store.reserveIdempotencyKey(scope, {

@@ -6,88 +6,14 @@ import {
   UpdateCustomerInput,
 } from '@ledger/domain';
 import { z } from 'zod';
+import { billingPaths } from './openapi-billing.js';
+import { type JsonSchema, json, operation, queryParameters, withId } from './openapi-helpers.js';
 import {
   BalanceTransactionObject,
   CreditResultObject,
   CustomerObject,
-  ErrorObject,
   listObject,
 } from './wire-schemas.js';
-
-type JsonSchema = Record<string, unknown>;
-const toSnake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-
-/** Renames a JSON Schema's properties to snake_case, as REST callers write them. */
-function snakeSchema(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(snakeSchema);
-  if (typeof schema !== 'object' || schema === null) return schema;
-  const out: JsonSchema = {};
-  for (const [key, value] of Object.entries(schema)) {
-    if (key === 'properties') {
-      out.properties = Object.fromEntries(
-        Object.entries(value as JsonSchema).map(([name, inner]) => [
-          toSnake(name),
-          snakeSchema(inner),
-        ]),
-      );
-    } else if (key === 'required') {
-      out.required = (value as string[]).map(toSnake);
-    } else {
-      out[key] = snakeSchema(value);
-    }
-  }
-  return out;
-}
-
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'input'): JsonSchema {
-  const generated = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
-  const { $schema: _ignored, ...rest } = snakeSchema(generated) as JsonSchema;
-  return rest;
-}
-
-function queryParameters(schema: z.ZodObject): JsonSchema[] {
-  return Object.entries(schema.shape).map(([name, field]) =>
-    name === 'metadata'
-      ? {
-          name: 'metadata[key]',
-          in: 'query',
-          description: 'Metadata equality filter; repeat for several keys.',
-          schema: { type: 'string' },
-        }
-      : { name: toSnake(name), in: 'query', schema: jsonSchema(field as z.ZodType) },
-  );
-}
-
-const idParameter = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
-
-function json(schema: z.ZodType, io: 'input' | 'output' = 'output') {
-  return { content: { 'application/json': { schema: jsonSchema(schema, io) } } };
-}
-
-const errors = {
-  default: { description: 'Error envelope (see REST.md "Errors")', ...json(ErrorObject) },
-};
-
-function operation(summary: string, responses: Record<string, unknown>, extra: JsonSchema = {}) {
-  return {
-    summary,
-    security: [{ bearer: [] }, { apiKey: [] }],
-    parameters: [
-      {
-        name: 'Idempotency-Key',
-        in: 'header',
-        required: false,
-        schema: { type: 'string', maxLength: 255 },
-      },
-    ],
-    ...extra,
-    responses: { ...responses, ...errors },
-  };
-}
-
-function withId(extra: JsonSchema = {}): JsonSchema {
-  return { ...extra, parameters: [idParameter, ...((extra.parameters as JsonSchema[]) ?? [])] };
-}
 
 let cached: JsonSchema | undefined;
 
@@ -182,6 +108,7 @@ export function openApiDocument(): JsonSchema {
           }),
         ),
       },
+      ...billingPaths(),
     },
   };
   return cached;
