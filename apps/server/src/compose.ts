@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type ApiDeps, createApp } from '@ledger/api';
 import { createPlatformStore, createStore, type Database, openDatabase } from '@ledger/db';
 import {
@@ -9,21 +10,38 @@ import {
   createTestProcessor,
   type EventDispatcher,
   type FxPort,
+  offlineTaxIdVerifier,
   type PaymentsPort,
   type RunDueReport,
   referenceFx,
   runDue,
   systemClock,
+  type TaxIdVerifier,
   type TaxPort,
+  type TaxRateOverrides,
+  TaxRateOverridesSchema,
   typeIdGenerator,
 } from '@ledger/domain';
 import type { Config } from './env.js';
 import { createStripeProcessor } from './processors/stripe.js';
 
+/**
+ * A deployment's tax rate overrides (`LEDGER_TAX_RATES_FILE`, JSON in the shape of the shipped
+ * table), validated at start so a bad file stops the server with the reason.
+ */
+function loadTaxOverrides(file: string | undefined): TaxRateOverrides | undefined {
+  if (!file) return undefined;
+  const parsed = TaxRateOverridesSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success)
+    throw new Error(`LEDGER_TAX_RATES_FILE ${file} is invalid: ${parsed.error.message}`);
+  return parsed.data;
+}
+
 /** Ports a test or an embedding program may replace. */
 export interface LedgerOverrides {
   clock?: Clock;
   guards?: BillingGuards;
+  taxIdVerifier?: TaxIdVerifier;
   payments?: PaymentsPort;
   tax?: TaxPort;
   fx?: FxPort;
@@ -78,8 +96,11 @@ export async function composeLedger(
     events,
     guards: overrides.guards ?? billingGuards,
     payments: overrides.payments ?? stripe ?? createTestProcessor(),
-    tax: overrides.tax ?? builtInTax(config.LEDGER_TAX_ORIGIN),
+    tax:
+      overrides.tax ??
+      builtInTax(config.LEDGER_TAX_ORIGIN, loadTaxOverrides(config.LEDGER_TAX_RATES_FILE)),
     fx: overrides.fx ?? referenceFx,
+    taxIdVerifier: overrides.taxIdVerifier ?? offlineTaxIdVerifier,
     webhooks: stripe ? { stripe: (body, signature) => stripe.parseWebhook(body, signature) } : {},
   };
   const app = createApp(deps, overrides.logError ? { logError: overrides.logError } : {});

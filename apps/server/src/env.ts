@@ -21,6 +21,8 @@ export const ConfigSchema = z.object({
     .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code')
     .transform((code) => code.toUpperCase())
     .default('US'),
+  /** JSON tax rate overrides laid over the shipped table (same shape as `tax/rates.json`). */
+  LEDGER_TAX_RATES_FILE: optional,
   /** How often the billing job runs (0 turns it off, e.g. in tests that drive time). */
   LEDGER_BILLING_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
   STRIPE_SECRET_KEY: optional,

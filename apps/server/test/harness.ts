@@ -38,13 +38,22 @@ export interface TestLedger {
   close(): Promise<void>;
 }
 
-/** Starts a server for one test file on `kind` (PGlite, or a new PostgreSQL database). */
+/**
+ * Starts a server for one test file on `kind` (PGlite, or a new PostgreSQL database). `env` adds
+ * configuration variables (e.g. `STRIPE_*`) on top of the test defaults.
+ */
 export async function startTestLedger(
   kind: DatabaseKind,
   overrides: LedgerOverrides = {},
+  env: Record<string, string> = {},
 ): Promise<TestLedger> {
   const database = await createTestDatabase(kind);
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LEDGER_BILLING_INTERVAL_MS: '0' });
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LEDGER_BILLING_INTERVAL_MS: '0',
+    ...env,
+  });
   const server = await startServer(config, { database, logError: () => {}, ...overrides });
   const keys = server.ledger.deps.platform;
   const keyA = (await issueApiKey(keys, systemClock, { tenantId: 'tenant-a', appId: 'app' }))

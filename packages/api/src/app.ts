@@ -12,6 +12,7 @@ import { billingRoutes } from './rest/billing.js';
 import { customerRoutes } from './rest/customers.js';
 import { openApiDocument } from './rest/openapi.js';
 import { paymentMethodRoutes } from './rest/payment-methods.js';
+import { taxFxRoutes } from './rest/tax-fx.js';
 import { webhookRoutes } from './rest/webhooks.js';
 import { appRouter } from './trpc/router.js';
 
@@ -45,6 +46,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   app.route('/ledger', customerRoutes(deps));
   app.route('/ledger', paymentMethodRoutes(deps));
   app.route('/ledger', billingRoutes(deps));
+  app.route('/ledger', taxFxRoutes(deps));
 
   app.use('/webhooks/*', limitBody());
   app.route('/webhooks', webhookRoutes(deps));

@@ -11,6 +11,7 @@ import type {
   Scope,
   ServiceContext,
   Store,
+  TaxIdVerifier,
   TaxPort,
 } from '@ledger/domain';
 
@@ -25,6 +26,7 @@ export interface ApiDeps {
   payments: PaymentsPort;
   tax: TaxPort;
   fx: FxPort;
+  taxIdVerifier: TaxIdVerifier;
   /** Processor webhooks: verify a delivery and reduce it to an event (null: not one we act on). */
   webhooks: { stripe?: (rawBody: string, signature: string) => ProcessorEvent | null };
 }
@@ -40,6 +42,7 @@ export function serviceContext(deps: ApiDeps, scope: Scope): ServiceContext {
     payments: deps.payments,
     tax: deps.tax,
     fx: deps.fx,
+    taxIdVerifier: deps.taxIdVerifier,
     scope,
   };
 }

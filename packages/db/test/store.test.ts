@@ -4,6 +4,7 @@ import {
   createCustomer,
   noBillingGuards,
   noPayments,
+  offlineTaxIdVerifier,
   referenceFx,
   type ServiceContext,
   systemClock,
@@ -29,6 +30,7 @@ describe.each(testDatabaseKinds())('store on %s', (kind) => {
       payments: noPayments,
       tax: builtInTax('US'),
       fx: referenceFx,
+      taxIdVerifier: offlineTaxIdVerifier,
       scope: { tenantId: 't1', appId: 'a1' },
     };
   });

@@ -1,5 +1,5 @@
 import type { BalanceTransaction, BalanceTransactionType } from './balance/model.js';
-import type { BillingStore, FxPort, PaymentsPort, TaxPort } from './billing/ports.js';
+import type { BillingStore, FxPort, FxStore, PaymentsPort, TaxPort } from './billing/ports.js';
 import type { Customer } from './customer/model.js';
 import type { ListCustomersFilter } from './customer/schemas.js';
 import type { LedgerEvent } from './events/model.js';
@@ -7,6 +7,7 @@ import type { BalanceTransactionId, CustomerId, Id, IdKind, PaymentMethodId } fr
 import type { PaymentMethod } from './payment-method/model.js';
 import type { PageResult } from './schemas/pagination.js';
 import type { Scope } from './scope.js';
+import type { TaxIdVerifier } from './tax-ids/verifier.js';
 
 /**
  * The customer part of the store: the seed's `Store` interface, scope-explicit. Every method
@@ -76,7 +77,11 @@ export interface PaymentMethodStore {
     processorId: string,
   ): Promise<{ scope: Scope; method: PaymentMethod } | null>;
   /** The processor's id for this customer (e.g. a Stripe `cus_…`), once created. */
-  getProcessorCustomer(scope: Scope, customerId: CustomerId, processor: string): Promise<string | null>;
+  getProcessorCustomer(
+    scope: Scope,
+    customerId: CustomerId,
+    processor: string,
+  ): Promise<string | null>;
   /** Remembers the processor's customer id; the first one stored wins and is returned. */
   saveProcessorCustomer(
     scope: Scope,
@@ -117,7 +122,8 @@ export interface StoreTx
     BalanceStore,
     PaymentMethodStore,
     OutboxStore,
-    BillingStore {}
+    BillingStore,
+    FxStore {}
 
 /**
  * The store port. `transaction` runs `fn` in one database transaction (reusing an outer one when
@@ -163,5 +169,6 @@ export interface ServiceContext {
   payments: PaymentsPort;
   tax: TaxPort;
   fx: FxPort;
+  taxIdVerifier: TaxIdVerifier;
   scope: Scope;
 }

@@ -173,3 +173,26 @@ export const EntitlementObject = z.strictObject({
 export function dataObject<T extends z.ZodType>(item: T) {
   return z.strictObject({ data: z.array(item) });
 }
+
+export const TaxRateObject = z.strictObject({
+  rate: z.string(),
+  jurisdiction: z.string(),
+  components: z.array(
+    z.strictObject({ name: z.string(), rate: z.string(), jurisdiction: z.string() }),
+  ),
+});
+
+export const FxRatesObject = z.strictObject({
+  base: z.string().length(3),
+  rates: z.record(z.string(), z.string()),
+  source: z.string(),
+  as_of: z.string(),
+  overrides: z
+    .strictObject({
+      base: z.string(),
+      rates: z.record(z.string(), z.string()),
+      source: z.string().optional(),
+      as_of: z.string().optional(),
+    })
+    .nullable(),
+});

@@ -1,7 +1,10 @@
 import { formatMoney, LedgerError } from '@ledger/domain';
 
-/** Keys whose values belong to the caller and are never renamed. */
-const OPAQUE_KEYS = new Set(['metadata']);
+/**
+ * Keys whose values are keyed by the caller's own names and are never renamed: metadata, and FX
+ * `rates` keyed by currency code.
+ */
+const OPAQUE_KEYS = new Set(['metadata', 'rates']);
 
 const toSnake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const toCamel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());

@@ -6,6 +6,8 @@ import {
   CreateInvoiceInput,
   CreatePlanInput,
   CreateSubscriptionInput,
+  FxRatesOverrideSchema,
+  GetTaxRateInput,
   ListCustomerInvoicesInput,
   ListCustomerSubscriptionsInput,
   ListPaymentsInput,
@@ -19,15 +21,17 @@ import { z } from 'zod';
 import {
   dataObject,
   EntitlementObject,
+  FxRatesObject,
   InvoiceObject,
   PaymentMethodObject,
   PaymentObject,
   PlanObject,
   SubscriptionObject,
+  TaxRateObject,
   UsageObject,
 } from './billing-wire-schemas.js';
 import { type JsonSchema, json, operation, queryParameters, withId } from './openapi-helpers.js';
-import { listObject } from './wire-schemas.js';
+import { CustomerObject, listObject } from './wire-schemas.js';
 
 function ok(description: string, schema: z.ZodType, status = 200) {
   return { [status]: { description, ...json(schema) } };
@@ -165,6 +169,29 @@ export function billingPaths(): Record<string, JsonSchema> {
     '/ledger/invoices/{id}/pay': { post: operation('Retry the charge', invoice, withId()) },
     '/ledger/invoices/{id}/void': {
       post: operation('Void an invoice', invoice, withId(body(without(VoidInvoiceInput, 'id')))),
+    },
+    '/ledger/customers/{id}/tax-ids/verify': {
+      post: operation(
+        'Verify the customer’s tax ids with the configured verifier',
+        ok('Customer', CustomerObject),
+        withId(),
+      ),
+    },
+    '/ledger/tax/rate': {
+      get: operation('Tax rate of a place', ok('Rate', TaxRateObject), {
+        parameters: queryParameters(GetTaxRateInput),
+      }),
+    },
+    '/ledger/fx/rates': {
+      get: operation(
+        'FX rates in force (reference plus your overrides)',
+        ok('Rates', FxRatesObject),
+      ),
+      put: operation(
+        'Set your FX rate overrides',
+        ok('Rates', FxRatesObject),
+        body(FxRatesOverrideSchema),
+      ),
     },
     '/ledger/payments': {
       get: operation('List payments', ok('Page of payments', listObject(PaymentObject)), {

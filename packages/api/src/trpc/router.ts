@@ -4,6 +4,7 @@ import { entitlementRouter, invoiceRouter, meterRouter, paymentRouter } from './
 import { customerRouter } from './routers/customer.js';
 import { planRouter } from './routers/plan.js';
 import { subscriptionRouter } from './routers/subscription.js';
+import { fxRouter, taxRouter } from './routers/tax-fx.js';
 
 /** The whole tRPC API, one nested router per aggregate. */
 export const appRouter = router({
@@ -14,6 +15,8 @@ export const appRouter = router({
   entitlement: entitlementRouter,
   invoice: invoiceRouter,
   payment: paymentRouter,
+  tax: taxRouter,
+  fx: fxRouter,
 });
 
 /** The router's type: what `@ledger/client` is typed against. */

@@ -2,6 +2,7 @@ import type { ApiKeyStore, IdempotencyStore, Store, StoreTx } from '@ledger/doma
 import type { Db } from '../database.js';
 import { balanceStore } from './balance.js';
 import { customerStore } from './customers.js';
+import { fxStore } from './fx.js';
 import { invoiceStore } from './invoices.js';
 import { outboxStore } from './outbox.js';
 import { paymentMethodStore } from './payment-methods.js';
@@ -20,6 +21,7 @@ function storeTx(db: Db): StoreTx {
     ...subscriptionStore(db),
     ...usageStore(db),
     ...invoiceStore(db),
+    ...fxStore(db),
   };
 }
 

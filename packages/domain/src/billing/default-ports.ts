@@ -1,6 +1,13 @@
 import { LedgerError } from '../errors.js';
-import { convert } from '../fx/convert.js';
+import {
+  type FxRatesOverride,
+  type FxTable,
+  mergeFxRates,
+  REFERENCE_FX_TABLE,
+} from '../fx/table.js';
 import { calculateTax } from '../tax/calculate.js';
+import { getRateFromTable } from '../tax/get-rate.js';
+import { mergeTaxRates, TAX_RATES, type TaxRateOverrides } from '../tax/table.js';
 import type { FxPort, PaymentsPort, TaxPort } from './ports.js';
 
 /**
@@ -19,11 +26,14 @@ export const noPayments: PaymentsPort = {
 };
 
 /**
- * Tax from the shipped rate table: the customer's billing address decides the jurisdiction, tax
- * ids and `taxExempt` decide exemptions; `originCountry` is the seller's, for EU reverse charge.
+ * Tax from the shipped rate table, with a deployment's overrides laid over it: the customer's
+ * billing address decides the jurisdiction, tax ids and `taxExempt` decide exemptions;
+ * `originCountry` is the seller's, for EU reverse charge.
  */
-export function builtInTax(originCountry: string): TaxPort {
+export function builtInTax(originCountry: string, overrides?: TaxRateOverrides): TaxPort {
+  const table = overrides ? mergeTaxRates(TAX_RATES, overrides) : TAX_RATES;
   return {
+    rate: (address) => getRateFromTable(table, address),
     async calculate({ subtotal, customer }) {
       const result = calculateTax({
         subtotal,
@@ -31,6 +41,7 @@ export function builtInTax(originCountry: string): TaxPort {
         taxExempt: customer.taxExempt,
         taxIds: customer.taxIds,
         originCountry,
+        overrides,
       });
       return {
         amount: result.amount,
@@ -43,16 +54,15 @@ export function builtInTax(originCountry: string): TaxPort {
   };
 }
 
-/** Conversion at the shipped reference rates (tenant overrides come with the FX routes). */
-export const referenceFx: FxPort = {
-  async convert(_scope, money, to) {
-    const result = convert(money, to);
-    return {
-      amount: result.amount,
-      rate: result.rate,
-      exactRate: result.exactRate,
-      source: result.source,
-      asOf: result.asOf,
-    };
-  },
-};
+/**
+ * Conversion over a reference table (the shipped one unless the deployment passes its own) with
+ * each tenant's overrides laid over it.
+ */
+export function tableFx(reference: FxTable = REFERENCE_FX_TABLE): FxPort {
+  const table = (overrides: FxRatesOverride | null) =>
+    overrides ? mergeFxRates(reference, overrides) : reference;
+  return { table };
+}
+
+/** Conversion at the shipped reference rates plus tenant overrides. */
+export const referenceFx: FxPort = tableFx();

@@ -1,9 +1,11 @@
 import type { Customer } from '../customer/model.js';
+import type { FxRatesOverride, FxTable } from '../fx/table.js';
 import type { CustomerId } from '../ids.js';
 import type { Money } from '../money.js';
 import type { CardDetails } from '../payment-method/model.js';
 import type { PageResult } from '../schemas/pagination.js';
 import type { Scope } from '../scope.js';
+import type { TaxAddress, TaxRate } from '../tax/get-rate.js';
 import type {
   EntitlementCheck,
   Invoice,
@@ -185,8 +187,10 @@ export interface PaymentsPort {
   }): Promise<ChargeOutcome>;
 }
 
-/** Tax for an invoice (DOMAIN.md "Tax"). */
+/** Tax for an invoice (DOMAIN.md "Tax"), from the deployment's rate table. */
 export interface TaxPort {
+  /** The rate of an address's jurisdiction; an unknown place is rate 0, `unknown`, never an error. */
+  rate(address: TaxAddress): TaxRate;
   calculate(request: { scope: Scope; subtotal: Money; customer: Customer }): Promise<{
     amount: Money;
     rate: string;
@@ -196,11 +200,18 @@ export interface TaxPort {
   }>;
 }
 
-/** Currency conversion at invoice time (DOMAIN.md "Multi-currency"). */
+/**
+ * Currency conversion at invoice time (DOMAIN.md "Multi-currency"): the deployment's reference
+ * table with the tenant's overrides (read by the caller in its own transaction) laid over it.
+ */
 export interface FxPort {
-  convert(
-    scope: Scope,
-    money: Money,
-    to: string,
-  ): Promise<{ amount: Money; rate: string; exactRate: string; source: string; asOf: string }>;
+  /** The rate table in force for a tenant with these overrides. */
+  table(overrides: FxRatesOverride | null): FxTable;
+}
+
+/** A tenant's own FX rates, kept per scope. */
+export interface FxStore {
+  getFxOverrides(scope: Scope): Promise<FxRatesOverride | null>;
+  /** Replaces the scope's overrides (null removes them). */
+  saveFxOverrides(scope: Scope, overrides: FxRatesOverride | null, at: Date): Promise<void>;
 }

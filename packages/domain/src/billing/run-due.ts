@@ -90,9 +90,10 @@ async function advance(
 /**
  * The billing job: ends trials, closes periods (invoice, apply balance, charge, roll the period)
  * and applies `cancelAt`, for every subscription due at `now`, until none is due (a subscription
- * several periods behind catches up one period per step). Claims use `FOR UPDATE SKIP LOCKED` and
+ * several periods behind catches up one period per step), then retries the past-due invoices whose
+ * next attempt is due. Claims use `FOR UPDATE SKIP LOCKED` and
  * each period's invoice is unique, so several workers can run it at once and no period is ever
- * billed twice. Charges run after the claiming transaction commits.
+ * billed twice. Charges run after the claiming transaction commits, `batchSize` steps at a time.
  */
 export async function runDue(ctx: SystemContext, now: Date, batchSize = 25): Promise<RunDueReport> {
   const report: RunDueReport = {
@@ -104,17 +105,52 @@ export async function runDue(ctx: SystemContext, now: Date, batchSize = 25): Pro
   };
   for (;;) {
     const toCollect: Array<{ scope: Scope; id: InvoiceId }> = [];
-    const claimed = await ctx.store.transaction(async (tx) => {
-      const due = await tx.claimDueSubscriptions(now, batchSize);
-      for (const { scope, subscription } of due) {
-        const id = await advance(tx, { ...ctx, scope }, subscription, report);
-        if (id) toCollect.push({ scope, id });
-      }
-      return due.length;
-    });
+    let claimed = 0;
+    // One subscription per transaction: a transaction holding the scope's invoice counter never
+    // waits for another customer's row, so parallel workers cannot deadlock.
+    while (claimed < batchSize) {
+      const advanced = await ctx.store.transaction(async (tx) => {
+        const [due] = await tx.claimDueSubscriptions(now, 1);
+        if (!due) return false;
+        const id = await advance(tx, { ...ctx, scope: due.scope }, due.subscription, report);
+        if (id) toCollect.push({ scope: due.scope, id });
+        return true;
+      });
+      if (!advanced) break;
+      claimed++;
+    }
     ctx.events.notify();
     for (const { scope, id } of toCollect)
       report.invoices.push(await collectInvoice({ ...ctx, scope }, id));
-    if (claimed < batchSize) return report;
+    // A short batch is not the end: a subscription several periods behind is due again.
+    if (claimed === 0) break;
+  }
+  await retryPastDue(ctx, now, batchSize, report);
+  return report;
+}
+
+/**
+ * Retries the past-due invoices whose next attempt is due (`RETRY_SCHEDULE_DAYS`): claimed in one
+ * transaction, charged after it commits. One invoice's failure (a processor outage) is logged and
+ * does not keep the rest of the batch from being tried.
+ */
+async function retryPastDue(
+  ctx: SystemContext,
+  now: Date,
+  batchSize: number,
+  report: RunDueReport,
+): Promise<void> {
+  for (;;) {
+    const claimed = await ctx.store.transaction((tx) => tx.claimInvoicesToRetry(now, batchSize));
+    for (const { scope, invoiceId } of claimed) {
+      report.retried++;
+      try {
+        report.invoices.push(await collectInvoice({ ...ctx, scope }, invoiceId));
+      } catch (error) {
+        console.error(`[ledger] retrying ${invoiceId} failed:`, error);
+      }
+    }
+    ctx.events.notify();
+    if (claimed.length < batchSize) return;
   }
 }

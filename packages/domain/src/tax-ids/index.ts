@@ -26,3 +26,5 @@ export {
   type TaxIdVerification,
   type TaxIdVerificationStatus,
 } from './types.js';
+export * from './verifier.js';
+export * from './verify-tax-ids.js';

@@ -26,6 +26,7 @@ import {
 } from '@ledger/domain';
 import { procedure, router, typed } from '../init.js';
 import { paymentMethodRouter } from './payment-method.js';
+import { taxIdRouter } from './tax-fx.js';
 
 /** `customer.*`: each procedure calls one verb with the caller's service context. */
 export const customerRouter = router({
@@ -54,6 +55,7 @@ export const customerRouter = router({
     .input(typed<AdjustBalanceInput>())
     .mutation(({ ctx, input }) => adjustBalance(ctx.services, input)),
   paymentMethods: paymentMethodRouter,
+  taxIds: taxIdRouter,
   subscriptions: router({
     list: procedure
       .input(typed<ListCustomerSubscriptionsInput>())

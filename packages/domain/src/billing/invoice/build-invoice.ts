@@ -1,7 +1,8 @@
 import type { Customer } from '../../customer/model.js';
 import type { ServiceContext, StoreTx } from '../../ports.js';
-import type { Invoice, InvoiceFx, LineItem, Plan, Subscription } from '../model.js';
+import type { Invoice, LineItem, Plan, Subscription } from '../model.js';
 import { priceTiers } from '../pricing.js';
+import { convertLines } from './convert-lines.js';
 
 /** The period an invoice covers. */
 export interface BillingWindow {
@@ -47,40 +48,6 @@ async function usageLines(
 }
 
 /**
- * Converts the lines into the customer's currency. The subtotal converts once (rounded half to
- * even, DOMAIN.md); each line converts on its own and the rounding difference goes to the largest
- * line, so the lines still add up to the subtotal exactly.
- */
-async function convertLines(
-  ctx: ServiceContext,
-  lines: LineItem[],
-  from: string,
-  to: string,
-): Promise<{ lines: LineItem[]; subtotal: number; fx: InvoiceFx | null }> {
-  const sum = lines.reduce((total, line) => total + line.amount.amount, 0);
-  if (from === to) return { lines, subtotal: sum, fx: null };
-  const total = await ctx.fx.convert(ctx.scope, { amount: sum, currency: from }, to);
-  const converted: LineItem[] = [];
-  for (const line of lines) {
-    const result = await ctx.fx.convert(ctx.scope, line.amount, to);
-    converted.push({ ...line, amount: result.amount });
-  }
-  const difference = total.amount.amount - converted.reduce((t, line) => t + line.amount.amount, 0);
-  const largest = converted.reduce<LineItem | undefined>(
-    (best, line) =>
-      !best || Math.abs(line.amount.amount) > Math.abs(best.amount.amount) ? line : best,
-    undefined,
-  );
-  if (largest && difference !== 0)
-    largest.amount = { amount: largest.amount.amount + difference, currency: to };
-  return {
-    lines: converted,
-    subtotal: total.amount.amount,
-    fx: { from, rate: total.rate, source: total.source, asOf: total.asOf },
-  };
-}
-
-/**
  * A draft invoice for one period of a subscription: the base price, usage priced by the plan's
  * tiers, and waiting proration lines; converted to the customer's currency and taxed once on the
  * subtotal. Sums add up by construction: lines = subtotal, total = subtotal + tax.
@@ -115,11 +82,12 @@ export async function buildInvoice(
         ]
       : [];
   const usage = await usageLines(tx, ctx, plan, subscription, window);
-  const { lines, subtotal, fx } = await convertLines(
-    ctx,
+  const overrides = plan.currency === customer.currency ? null : await tx.getFxOverrides(ctx.scope);
+  const { lines, subtotal, fx } = convertLines(
     [...base, ...usage, ...prorations],
     plan.currency,
     customer.currency,
+    ctx.fx.table(overrides),
   );
   const currency = customer.currency;
   const money = (amount: number) => ({ amount, currency });

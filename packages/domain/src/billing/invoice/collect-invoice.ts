@@ -17,10 +17,15 @@ export interface Collection {
 /** After the first failed charge, three more attempts over a week (days after that failure). */
 export const RETRY_SCHEDULE_DAYS = [1, 3, 7] as const;
 
-/** When to try again after `attempts` failed charges, or null when the schedule is used up. */
+/**
+ * When to try again after `attempts` failed charges, the latest at `failedAt`, or null when the
+ * schedule is used up. The schedule counts from the first failure, so each wait is the step to the
+ * next entry (1, 2 and 4 days): attempts land 1, 3 and 7 days after that failure.
+ */
 export function nextAttemptAfter(failedAt: Date, attempts: number): Date | null {
   const days = RETRY_SCHEDULE_DAYS[attempts - 1];
-  return days === undefined ? null : addDays(failedAt, days);
+  if (days === undefined) return null;
+  return addDays(failedAt, days - (RETRY_SCHEDULE_DAYS[attempts - 2] ?? 0));
 }
 
 async function prepare(ctx: ServiceContext, id: InvoiceId) {

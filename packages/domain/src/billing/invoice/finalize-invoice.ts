@@ -15,6 +15,19 @@ export function formatInvoiceNumber(sequence: number): string {
 }
 
 /**
+ * How a customer's balance meets an invoice total: a credit (negative balance) lowers the amount
+ * due to zero at most; a debt (positive balance) is added to it. `applied` is what moves from the
+ * balance onto the invoice (positive when credit is used, negative when debt is added).
+ */
+export function applyBalance(
+  total: number,
+  balance: number,
+): { applied: number; amountDue: number; endingBalance: number } {
+  const applied = balance < 0 ? Math.min(total, -balance) : -balance;
+  return { applied, amountDue: total - applied, endingBalance: balance + applied };
+}
+
+/**
  * Finalizes a draft inside the caller's transaction: takes the next gap-free number, applies the
  * customer's balance through one `applied_to_invoice` journal row (a credit lowers the amount due
  * to zero at most; a debt is added to it), and marks it `paid` when nothing is due, else `open`.
@@ -26,8 +39,7 @@ export async function finalizeDraft(
 ): Promise<Invoice> {
   assertState(draft.status, ['draft'], 'finalize an invoice');
   const customer = await loadLiveCustomer(tx, ctx, draft.customerId, { param: 'customerId' });
-  const balance = customer.balance.amount;
-  const applied = balance < 0 ? Math.min(draft.total.amount, -balance) : -balance;
+  const { applied, amountDue } = applyBalance(draft.total.amount, customer.balance.amount);
   if (applied !== 0) {
     await postBalance(tx, ctx, {
       customerId: customer.id,
@@ -38,7 +50,6 @@ export async function finalizeDraft(
     });
   }
   const now = ctx.clock.now();
-  const amountDue = draft.total.amount - applied;
   const invoice: Invoice = {
     ...draft,
     number: formatInvoiceNumber(await tx.nextInvoiceNumber(ctx.scope)),

@@ -9,6 +9,7 @@ import { saveSubscription } from './record.js';
 /**
  * Cancels a subscription: at the end of the current period by default (`cancelAt` is set and the
  * billing job ends it after billing that period), or `immediately` (ended now, nothing more billed).
+ * A paused subscription always ends now.
  */
 export async function cancelSubscription(
   ctx: ServiceContext,
@@ -19,7 +20,10 @@ export async function cancelSubscription(
     const subscription = await loadSubscription(tx, ctx, data.id, { forUpdate: true });
     assertState(subscription.status, LIVE_SUBSCRIPTION_STATUSES, 'cancel a subscription');
     const now = ctx.clock.now();
-    const next: Subscription = data.immediately
+    // A paused subscription is not billed and the billing job never reaches its period end, so
+    // "at period end" would never come: it ends now.
+    const immediately = data.immediately || subscription.status === 'paused';
+    const next: Subscription = immediately
       ? {
           ...subscription,
           status: 'canceled',
@@ -39,7 +43,7 @@ export async function cancelSubscription(
       ctx,
       subscription,
       next,
-      data.immediately ? 'subscription.canceled' : 'subscription.updated',
+      immediately ? 'subscription.canceled' : 'subscription.updated',
     );
   });
 }

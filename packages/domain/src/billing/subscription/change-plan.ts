@@ -1,5 +1,5 @@
 import { LedgerError } from '../../errors.js';
-import type { ServiceContext } from '../../ports.js';
+import type { ServiceContext, StoreTx } from '../../ports.js';
 import { inTransaction } from '../../transaction.js';
 import { parseInput } from '../../validation.js';
 import { assertState, loadPlan, loadSubscription } from '../load.js';
@@ -49,6 +49,35 @@ function prorationLines(
 }
 
 /**
+ * Periods are billed at their end with the plan's base price, so after a prorated change the
+ * period's invoice must still charge the plan the period started on: the proration lines then move
+ * its unused part to the new plan. The first prorated change of a period keeps that base line
+ * waiting for the period's invoice (later changes in the same period leave it as it is).
+ */
+async function keepPeriodBase(
+  tx: StoreTx,
+  ctx: ServiceContext,
+  subscription: Subscription,
+  from: Plan,
+): Promise<void> {
+  const probe = ctx.ids.newId('invoice');
+  const waiting = await tx.takePendingLines(ctx.scope, subscription.id, probe);
+  await tx.releasePendingLines(ctx.scope, probe);
+  const start = subscription.currentPeriodStart.getTime();
+  if (waiting.some((line) => line.kind === 'base' && line.periodStart.getTime() === start)) return;
+  await tx.insertPendingLine(ctx.scope, subscription.id, {
+    id: ctx.ids.newId('lineItem'),
+    kind: 'base',
+    description: `${from.name} (${from.pricing.billingPeriod})`,
+    featureKey: null,
+    quantity: 1,
+    amount: { amount: from.pricing.baseAmount, currency: from.currency },
+    periodStart: subscription.currentPeriodStart,
+    periodEnd: subscription.currentPeriodEnd,
+  });
+}
+
+/**
  * Moves a subscription to another plan of the same currency. With `prorate` (default) during a
  * paid period, the unused fraction of the old base price is credited and the remaining fraction of
  * the new one charged, by seconds, as proration lines on the next invoice.
@@ -81,6 +110,7 @@ export async function changePlan(
     }
     const now = ctx.clock.now();
     if (data.prorate && subscription.status !== 'trialing' && to.id !== from.id) {
+      await keepPeriodBase(tx, ctx, subscription, from);
       for (const line of prorationLines(ctx, subscription, from, to, now)) {
         await tx.insertPendingLine(ctx.scope, subscription.id, line);
       }

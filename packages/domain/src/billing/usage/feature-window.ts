@@ -1,6 +1,7 @@
 import type { CustomerId } from '../../ids.js';
 import type { ServiceContext, StoreTx } from '../../ports.js';
 import type { Feature, Plan, Subscription } from '../model.js';
+import { addPeriod } from '../periods.js';
 
 /** Subscriptions whose plan still grants its features (paused ones do not). */
 export const ENTITLED_STATUSES = ['active', 'trialing', 'past_due'] as const;
@@ -31,9 +32,32 @@ export async function grantedFeatures(
 }
 
 /**
- * How much of a feature the customer has used: metered features add up their events over the
- * window (the subscription's current period; since it started for `period: "none"`), seats are a
- * gauge (the latest reported count).
+ * The window a metered feature's limit counts over at `at`: the subscription's current period when
+ * the feature's period is the plan's billing period; since the subscription started for
+ * `period: "none"`; otherwise the month or year, counted from the subscription's start, that
+ * holds `at` (a yearly allowance on a monthly plan does not reset every month).
+ */
+export function featureWindow(granted: GrantedFeature, at: Date): { from: Date; to: Date } {
+  const { feature, plan, subscription } = granted;
+  if (feature.period === 'none') return { from: subscription.createdAt, to: new Date(8.64e15) };
+  if (feature.period === plan.pricing.billingPeriod) {
+    return { from: subscription.currentPeriodStart, to: subscription.currentPeriodEnd };
+  }
+  const anchor = subscription.createdAt;
+  const months = feature.period === 'monthly' ? 1 : 12;
+  const elapsed =
+    (at.getUTCFullYear() - anchor.getUTCFullYear()) * 12 + at.getUTCMonth() - anchor.getUTCMonth();
+  let count = Math.max(0, Math.floor(elapsed / months) - 1);
+  while (addPeriod(anchor, 'monthly', (count + 1) * months) <= at) count++;
+  return {
+    from: addPeriod(anchor, 'monthly', count * months),
+    to: addPeriod(anchor, 'monthly', (count + 1) * months),
+  };
+}
+
+/**
+ * How much of a feature the customer has used at `until`: metered features add up their events
+ * over the feature's window ({@link featureWindow}), seats are a gauge (the latest reported count).
  */
 export async function usedQuantity(
   tx: StoreTx,
@@ -45,8 +69,7 @@ export async function usedQuantity(
   if (feature.type === 'seat')
     return tx.latestUsage(ctx.scope, subscription.customerId, feature.key, until);
   if (feature.type !== 'metered') return 0;
-  const from = feature.period === 'none' ? subscription.createdAt : subscription.currentPeriodStart;
-  const to = feature.period === 'none' ? new Date(8.64e15) : subscription.currentPeriodEnd;
+  const { from, to } = featureWindow(granted, until);
   return tx.sumUsage(ctx.scope, subscription.customerId, feature.key, from, to);
 }
 

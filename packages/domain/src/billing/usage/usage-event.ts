@@ -1,5 +1,5 @@
 import { loadLiveCustomer } from '../../customer/load-customer.js';
-import { LedgerError } from '../../errors.js';
+import { formatParam, LedgerError } from '../../errors.js';
 import type { ServiceContext, StoreTx } from '../../ports.js';
 import type { UsageEvent } from '../model.js';
 import type { UsageEventInput } from '../schemas.js';
@@ -39,7 +39,9 @@ export async function prepareUsage(
   }
   let features = cache.get(event.customerId);
   if (!features) {
-    await loadLiveCustomer(tx, ctx, event.customerId, { param: [...path, 'customerId'].join('.') });
+    await loadLiveCustomer(tx, ctx, event.customerId, {
+      param: formatParam([...path, 'customerId']),
+    });
     features = await grantedFeatures(tx, ctx, event.customerId);
     cache.set(event.customerId, features);
   }
