@@ -9,7 +9,12 @@ const ledger = createLedgerClient({
 
 const email = `alice+${Date.now()}@example.com`;
 const customer = await ledger.customer.create.mutate(
-  { name: 'Alice Johnson', email, currency: 'USD', billingAddress: { line1: '123 Main St', country: 'US', state: 'CA', postalCode: '94105' } },
+  {
+    name: 'Alice Johnson',
+    email,
+    currency: 'USD',
+    billingAddress: { line1: '123 Main St', country: 'US', state: 'CA', postalCode: '94105' },
+  },
   { context: { idempotencyKey: `create-${email}` } },
 );
 const credit = await ledger.customer.addCredit.mutate({

@@ -7,7 +7,7 @@ import type {
   PaymentId,
   SubscriptionId,
 } from '@ledger/domain';
-import { and, asc, count, desc, eq, isNull, lt, lte, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNull, lt, lte, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import {
   invoiceSequences,
@@ -194,7 +194,9 @@ export function invoiceStore(db: Db): Pick<BillingStore, InvoiceMethods> {
       const due = await db
         .select({ tenantId: invoices.tenantId, appId: invoices.appId, id: invoices.id })
         .from(invoices)
-        .where(and(eq(invoices.status, 'past_due'), lte(invoices.nextAttemptAt, now)))
+        .where(
+          and(inArray(invoices.status, ['open', 'past_due']), lte(invoices.nextAttemptAt, now)),
+        )
         .orderBy(asc(invoices.nextAttemptAt))
         .limit(limit)
         .for('update', { skipLocked: true });

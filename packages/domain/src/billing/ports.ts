@@ -102,7 +102,8 @@ export interface BillingStore {
   /** The next gap-free invoice number of the scope; taken inside the finalizing transaction. */
   nextInvoiceNumber(scope: Scope): Promise<number>;
   /**
-   * Claims past-due invoices whose next collection attempt is due (any scope): their retry time
+   * Claims open or past-due invoices whose next collection attempt is due (any scope): a
+   * scheduled retry after a decline, or a repeat after a processor outage. Their retry time
    * is cleared as they are taken (`FOR UPDATE SKIP LOCKED`), so two workers never retry one
    * invoice at once; the attempt's outcome schedules the next one.
    */

@@ -1,4 +1,3 @@
-import { isLedgerError } from '../errors.js';
 import type { ServiceContext, StoreTx } from '../ports.js';
 import type { Scope } from '../scope.js';
 import { collectInvoice } from './invoice/collect-invoice.js';
@@ -120,13 +119,32 @@ export async function runDue(ctx: SystemContext, now: Date, batchSize = 25): Pro
       claimed++;
     }
     ctx.events.notify();
-    for (const { scope, id } of toCollect)
-      report.invoices.push(await collectInvoice({ ...ctx, scope }, id));
+    for (const { scope, id } of toCollect) await collectQuietly(ctx, scope, id, report);
     // A short batch is not the end: a subscription several periods behind is due again.
     if (claimed === 0) break;
   }
   await retryPastDue(ctx, now, batchSize, report);
   return report;
+}
+
+/**
+ * Collects one invoice without letting its failure stop the job: a processor outage has already
+ * rescheduled the attempt (`PROVIDER_RETRY_MS`), anything else is logged for the operator.
+ */
+async function collectQuietly(
+  ctx: SystemContext,
+  scope: Scope,
+  id: InvoiceId,
+  report: RunDueReport,
+) {
+  try {
+    report.invoices.push(await collectInvoice({ ...ctx, scope }, id));
+  } catch (error) {
+    console.error(
+      `[ledger] collecting ${id} failed:`,
+      error instanceof Error ? error.message : error,
+    );
+  }
 }
 
 /**
@@ -144,11 +162,7 @@ async function retryPastDue(
     const claimed = await ctx.store.transaction((tx) => tx.claimInvoicesToRetry(now, batchSize));
     for (const { scope, invoiceId } of claimed) {
       report.retried++;
-      try {
-        report.invoices.push(await collectInvoice({ ...ctx, scope }, invoiceId));
-      } catch (error) {
-        console.error(`[ledger] retrying ${invoiceId} failed:`, error);
-      }
+      await collectQuietly(ctx, scope, invoiceId, report);
     }
     ctx.events.notify();
     if (claimed.length < batchSize) return;

@@ -17,6 +17,9 @@ export interface Collection {
 /** After the first failed charge, three more attempts over a week (days after that failure). */
 export const RETRY_SCHEDULE_DAYS = [1, 3, 7] as const;
 
+/** After a processor outage or timeout, the billing job tries the same attempt again this much later. */
+export const PROVIDER_RETRY_MS = 60 * 60 * 1000;
+
 /**
  * When to try again after `attempts` failed charges, the latest at `failedAt`, or null when the
  * schedule is used up. The schedule counts from the first failure, so each wait is the step to the
@@ -79,10 +82,13 @@ export async function collectInvoice(ctx: ServiceContext, id: InvoiceId): Promis
     if (isLedgerError(error, 'provider_error') || isLedgerError(error, 'provider_timeout')) {
       await inTransaction(ctx, async (tx) => {
         const current = await loadInvoice(tx, ctx, id, { forUpdate: true });
+        const now = ctx.clock.now();
+        // No attempt was recorded, so the retry reuses this attempt's idempotency key.
         await tx.updateInvoice(ctx.scope, {
           ...current,
           collectionNote: error.code,
-          updatedAt: ctx.clock.now(),
+          nextPaymentAttempt: new Date(now.getTime() + PROVIDER_RETRY_MS),
+          updatedAt: now,
         });
       });
     }
