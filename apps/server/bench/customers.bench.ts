@@ -1,0 +1,149 @@
+// `pnpm bench`: request throughput and latency of the customer and billing paths over real HTTP,
+// on PGlite and (when DATABASE_URL is set) PostgreSQL. Figures, not assertions: tests never time.
+import { createTestDatabase, type DatabaseKind } from '@ledger/db/testing';
+import { issueApiKey, systemClock } from '@ledger/domain';
+import { loadConfig } from '../src/env.js';
+import { startServer } from '../src/server.js';
+
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+
+interface Figures {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+async function measure(
+  name: string,
+  count: number,
+  concurrency: number,
+  op: (i: number) => Promise<void>,
+): Promise<Figures> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < count; i = next++) {
+        const t0 = performance.now();
+        await op(i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return { name, rps: count / seconds, p50: at(0.5), p99: at(0.99) };
+}
+
+async function bench(kind: DatabaseKind): Promise<Figures[]> {
+  const database = await createTestDatabase(kind);
+  const server = await startServer(
+    loadConfig({ PORT: '0', HOST: '127.0.0.1', LEDGER_BILLING_INTERVAL_MS: '0' }),
+    { database },
+  );
+  const { secret } = await issueApiKey(server.ledger.deps.platform, systemClock, {
+    tenantId: 'bench',
+    appId: 'app',
+  });
+  const headers = { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' };
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${server.url}${path}`, {
+      method,
+      headers,
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as { id: string };
+  };
+  const ids: string[] = [];
+  const results: Figures[] = [];
+  try {
+    results.push(
+      await measure('POST /ledger/customers', REQUESTS, CONCURRENCY, async (i) => {
+        ids[i] = (
+          await call('POST', '/ledger/customers', {
+            name: `Bench ${i}`,
+            email: `b${i}@bench.example`,
+            currency: 'USD',
+          })
+        ).id;
+      }),
+    );
+    results.push(
+      await measure(
+        'GET /ledger/customers/{id}',
+        REQUESTS,
+        CONCURRENCY,
+        async (i) => void (await call('GET', `/ledger/customers/${ids[i]}`)),
+      ),
+    );
+    results.push(
+      await measure(
+        'GET /ledger/customers?limit=20',
+        REQUESTS,
+        CONCURRENCY,
+        async () => void (await call('GET', '/ledger/customers?limit=20')),
+      ),
+    );
+    results.push(
+      await measure('POST …/credit (one customer, contended)', REQUESTS, CONCURRENCY, async () => {
+        await call('POST', `/ledger/customers/${ids[0]}/credit`, {
+          amount: { amount: 100, currency: 'USD' },
+          reason: 'bench',
+        });
+      }),
+    );
+    const plan = await call('POST', '/ledger/plans', {
+      name: 'Bench',
+      slug: 'bench',
+      currency: 'USD',
+      features: [{ key: 'calls', name: 'Calls', type: 'metered' }],
+      pricing: {
+        base_amount: 1000,
+        billing_period: 'monthly',
+        tiers: [{ feature_key: 'calls', type: 'volume', up_to: -1, unit_amount: 1 }],
+      },
+    });
+    const subs = Math.min(REQUESTS, 100);
+    for (let i = 0; i < subs; i++)
+      await call('POST', '/ledger/subscriptions', { customer_id: ids[i], plan_id: plan.id });
+    results.push(
+      await measure('POST /ledger/meter/events', REQUESTS, CONCURRENCY, async (i) => {
+        await call('POST', '/ledger/meter/events', {
+          customer_id: ids[i % subs],
+          feature_key: 'calls',
+          quantity: 3,
+          idempotency_key: `u${i}`,
+        });
+      }),
+    );
+    const t0 = performance.now();
+    const report = await server.ledger.billing.runDue(new Date(Date.now() + 32 * 86_400_000));
+    const seconds = (performance.now() - t0) / 1000;
+    results.push({
+      name: `runDue: ${report.periodsBilled} periods billed`,
+      rps: report.periodsBilled / seconds,
+      p50: 0,
+      p99: 0,
+    });
+  } finally {
+    await server.close();
+  }
+  return results;
+}
+
+const kinds: DatabaseKind[] = process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+for (const kind of kinds) {
+  const figures = await bench(kind);
+  console.log(`\n${kind} (${REQUESTS} requests, concurrency ${CONCURRENCY})`);
+  for (const f of figures) {
+    console.log(
+      `  ${f.name.padEnd(44)} ${f.rps.toFixed(0).padStart(7)}/s  p50 ${f.p50.toFixed(1).padStart(6)} ms  p99 ${f.p99.toFixed(1).padStart(6)} ms`,
+    );
+  }
+}
