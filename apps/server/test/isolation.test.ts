@@ -36,6 +36,8 @@ interface World {
     otherPlanSlug: string;
     subscription: string;
     invoice: string;
+    /** The live customer's card (its default). */
+    paymentMethod: string;
   };
   b: { customer: string; plan: string; subscription: string };
 }
@@ -182,6 +184,39 @@ const TRPC_CASES: Record<string, TrpcCase> = {
     expect: 'not_found',
     attempts: (b, w) =>
       onCustomers(w, (target) => () => b.customer.usage.query({ customerId: target.id })),
+  },
+  'customer.paymentMethods.add': {
+    expect: 'not_found',
+    attempts: (b, w) =>
+      onCustomers(
+        w,
+        (target) => () =>
+          b.customer.paymentMethods.add.mutate({
+            customerId: target.id,
+            token: 'tok_visa',
+            makeDefault: true,
+          }),
+      ),
+  },
+  'customer.paymentMethods.list': {
+    expect: 'not_found',
+    attempts: (b, w) =>
+      onCustomers(
+        w,
+        (target) => () => b.customer.paymentMethods.list.query({ customerId: target.id }),
+      ),
+  },
+  'customer.paymentMethods.remove': {
+    expect: 'not_found',
+    attempts: (b, w) =>
+      onCustomers(
+        w,
+        (target) => () =>
+          b.customer.paymentMethods.remove.mutate({
+            customerId: target.id,
+            paymentMethodId: w.a.paymentMethod,
+          }),
+      ),
   },
   'plan.create': {
     expect: 'own_scope',
@@ -493,6 +528,19 @@ const REST_CASES: Record<string, RestCase> = {
     expect: 'not_found',
     attempts: (_, w) => restOnCustomers(w),
   },
+  'GET /ledger/customers/:id/payment-methods': {
+    expect: 'not_found',
+    attempts: (_, w) => restOnCustomers(w),
+  },
+  'POST /ledger/customers/:id/payment-methods': {
+    expect: 'not_found',
+    attempts: (_, w) => restOnCustomers(w, () => ({ token: 'tok_visa', make_default: true })),
+  },
+  'DELETE /ledger/customers/:id/payment-methods/:pm': {
+    expect: 'not_found',
+    attempts: (_, w) =>
+      onCustomers(w, (target) => ({ params: { id: target.id, pm: w.a.paymentMethod } })),
+  },
   'POST /ledger/plans': {
     expect: 'own_scope',
     async check(t, w) {
@@ -665,7 +713,11 @@ async function restCall(t: TestLedger, route: string, request: RestRequest) {
   );
 }
 
-/** The REST routes the running app serves under `/ledger` (the public document aside). */
+/**
+ * The REST routes the running app serves under `/ledger` (the public document aside). Processor
+ * webhooks (`POST /webhooks/stripe`) are outside the walk on purpose: they take no API key, and
+ * their scope comes from the verified event's own data (payments.test.ts covers them).
+ */
 function servedRoutes(t: TestLedger): string[] {
   const routes = t.server.ledger.app.routes
     .filter(
@@ -722,6 +774,7 @@ describe.each(testDatabaseKinds())('tenant isolation on %s', (kind) => {
       subscriptions: await read(`${customer}/subscriptions`),
       invoices: await read(`${customer}/invoices`),
       usage: await read(`${customer}/usage`),
+      paymentMethods: await read(`${customer}/payment-methods`),
       plan: await read(`/ledger/plans/${w.a.plan.id}`),
       plans: await read('/ledger/plans?status=all'),
       subscription: await read(`/ledger/subscriptions/${w.a.subscription}`),
@@ -798,6 +851,9 @@ describe.each(testDatabaseKinds())('tenant isolation on %s', (kind) => {
     const invoice = await post<{ id: string }>('/ledger/invoices', {
       subscription_id: subscription.id,
     });
+    const method = await post<{ id: string }>(`/ledger/customers/${live.id}/payment-methods`, {
+      token: 'tok_visa',
+    });
 
     // B has objects of its own, so "B sees nothing of A" cannot pass by B seeing nothing at all.
     const customerB = await b.customer.create.mutate({
@@ -826,10 +882,11 @@ describe.each(testDatabaseKinds())('tenant isolation on %s', (kind) => {
         otherPlanSlug: otherPlanA.slug,
         subscription: subscription.id,
         invoice: invoice.id,
+        paymentMethod: method.id,
       },
       b: { customer: customerB.id, plan: planB.id, subscription: subscriptionB.id },
     };
-    const ids = [live.id, deleted.id, twin.id, planA.id, subscription.id, invoice.id];
+    const ids = [live.id, deleted.id, twin.id, planA.id, subscription.id, invoice.id, method.id];
     strangers = [
       ...ids.map((id): [string, string] => {
         const idKind = KIND_OF_PREFIX.get(id.slice(0, id.lastIndexOf('_')));
@@ -856,6 +913,8 @@ describe.each(testDatabaseKinds())('tenant isolation on %s', (kind) => {
     expect(before.usage).toMatchObject({ usage: { api_calls: { used: 5 } } });
     expect(before.subscription).toMatchObject({ status: 'active', customer_id: w.a.live.id });
     expect(before.invoice).toMatchObject({ status: 'draft', customer_id: w.a.live.id });
+    expect(before.live.default_payment_method).toBe(w.a.paymentMethod);
+    expect(before.paymentMethods).toMatchObject({ data: [{ id: w.a.paymentMethod }] });
     expect(before.events.length).toBeGreaterThanOrEqual(6);
   });
 
@@ -917,6 +976,28 @@ describe.each(testDatabaseKinds())('tenant isolation on %s', (kind) => {
       }
       expect(await snapshotA()).toEqual(before);
     });
+  });
+
+  it("does not let B reach A's payment method through B's own customer", async () => {
+    const refusals = async (paymentMethodId: string) => {
+      const removal = await trpcRejection(
+        b.customer.paymentMethods.remove.mutate({ customerId: w.b.customer, paymentMethodId }),
+      );
+      const asDefault = await t.rest<{ error: Record<string, unknown> }>(
+        'PUT',
+        `/ledger/customers/${w.b.customer}`,
+        { key: t.keyB, body: { default_payment_method: paymentMethodId } },
+      );
+      return { removal, asDefault: { status: asDefault.status, code: asDefault.body.error.code } };
+    };
+    const theirs = await refusals(w.a.paymentMethod);
+    expect(theirs).toEqual({
+      removal: { httpStatus: 400, trpcCode: 'BAD_REQUEST', code: 'payment_method_not_found' },
+      asDefault: { status: 400, code: 'payment_method_not_found' },
+    });
+    // A's method is refused exactly like one that never existed.
+    expect(await refusals(newId('paymentMethod'))).toEqual(theirs);
+    expect(await snapshotA()).toEqual(before);
   });
 
   it("lets B use an email that one of A's customers has, in create and update", async () => {

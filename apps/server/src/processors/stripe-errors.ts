@@ -1,9 +1,14 @@
 import { declineCode, LedgerError } from '@ledger/domain';
 import Stripe from 'stripe';
 
-/** Reads a Stripe error's decline code (the issuer's reason) before its generic code. */
+/**
+ * A Stripe decline's code as Ledger records it: the issuer's specific reason
+ * (`insufficient_funds`, `expired_card`, …) when Stripe gives one, else Stripe's code, so a
+ * generic decline reads `card_declined` as it does with the test processor.
+ */
 export function stripeDeclineCode(error: Stripe.errors.StripeError): string {
-  return error.decline_code ?? error.code ?? 'card_declined';
+  const reason = error.decline_code;
+  return reason && reason !== 'generic_decline' ? reason : (error.code ?? 'card_declined');
 }
 
 /**

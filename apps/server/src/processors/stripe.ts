@@ -98,30 +98,31 @@ export function createStripeProcessor(options: StripeOptions): StripeProcessor {
   return {
     processor: 'stripe',
 
-    async attachPaymentMethod({ scope, customer, processorCustomerId, token }) {
-      const stripeCustomer =
-        processorCustomerId ??
-        (
-          await call(() =>
-            stripe.customers.create(
-              {
-                name: customer.name,
-                email: customer.email,
-                metadata: {
-                  ledger_customer_id: customer.id,
-                  ledger_tenant_id: scope.tenantId,
-                  ledger_app_id: scope.appId,
-                },
-              },
-              { idempotencyKey: `ledger-customer-${scope.tenantId}-${scope.appId}-${customer.id}` },
-            ),
-          )
-        ).id;
+    async createCustomer({ scope, customer }) {
+      const created = await call(() =>
+        stripe.customers.create(
+          {
+            name: customer.name,
+            email: customer.email,
+            metadata: {
+              ledger_customer_id: customer.id,
+              ledger_tenant_id: scope.tenantId,
+              ledger_app_id: scope.appId,
+            },
+          },
+          // A concurrent second creation for the same customer returns the first one.
+          { idempotencyKey: `ledger-customer-${scope.tenantId}-${scope.appId}-${customer.id}` },
+        ),
+      );
+      return created.id;
+    },
+
+    async attachPaymentMethod({ processorCustomerId, token }) {
       const created = token.startsWith('pm_')
         ? await call(() => stripe.paymentMethods.retrieve(token))
         : await call(() => stripe.paymentMethods.create({ type: 'card', card: { token } }));
       const method = await call(() =>
-        stripe.paymentMethods.attach(created.id, { customer: stripeCustomer }),
+        stripe.paymentMethods.attach(created.id, { customer: processorCustomerId }),
       );
       const card = method.card;
       if (!card)
@@ -129,7 +130,6 @@ export function createStripeProcessor(options: StripeOptions): StripeProcessor {
           param: ['token'],
         });
       return {
-        processorCustomerId: stripeCustomer,
         processorId: method.id,
         card: {
           brand: card.brand,
@@ -155,6 +155,7 @@ export function createStripeProcessor(options: StripeOptions): StripeProcessor {
       scope,
       processorCustomerId,
       paymentMethodProcessorId,
+      paymentMethodId,
       amount,
       invoiceId,
       idempotencyKey,
@@ -172,6 +173,7 @@ export function createStripeProcessor(options: StripeOptions): StripeProcessor {
               ledger_tenant_id: scope.tenantId,
               ledger_app_id: scope.appId,
               ledger_invoice_id: invoiceId,
+              ledger_payment_method_id: paymentMethodId,
             },
           },
           { idempotencyKey },

@@ -16,6 +16,9 @@ import type { FxPort, PaymentsPort, TaxPort } from './ports.js';
  */
 export const noPayments: PaymentsPort = {
   processor: null,
+  createCustomer: async () => {
+    throw new LedgerError('invalid_state', 'No payment processor is configured');
+  },
   attachPaymentMethod: async () => {
     throw new LedgerError('invalid_state', 'No payment processor is configured');
   },

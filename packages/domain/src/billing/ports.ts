@@ -168,19 +168,21 @@ export type ChargeOutcome =
 export interface PaymentsPort {
   /** The processor's name, or null when none is configured (invoices then stay open). */
   readonly processor: string | null;
+  /** Creates the processor's customer for a Ledger customer (once; then it is remembered). */
+  createCustomer(request: { scope: Scope; customer: Customer }): Promise<string>;
   attachPaymentMethod(request: {
     scope: Scope;
-    customer: Customer;
-    /** The processor's customer, when one was created before (created once, then remembered). */
-    processorCustomerId: string | null;
+    processorCustomerId: string;
     token: string;
-  }): Promise<{ processorCustomerId: string; processorId: string; card: CardDetails }>;
+  }): Promise<{ processorId: string; card: CardDetails }>;
   detachPaymentMethod(request: { scope: Scope; processorId: string }): Promise<void>;
   charge(request: {
     scope: Scope;
     customer: Customer;
     processorCustomerId: string | null;
     paymentMethodProcessorId: string;
+    /** Ledger's id of the method, recorded with the charge so a webhook can name it. */
+    paymentMethodId: string;
     amount: Money;
     invoiceId: InvoiceId;
     /** Unique per invoice attempt, so a retried request never charges twice. */

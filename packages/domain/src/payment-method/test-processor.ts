@@ -80,7 +80,10 @@ function refuse(error: { code: string; message: string }): never {
 export function createTestProcessor(): PaymentsPort {
   return {
     processor: 'test',
-    async attachPaymentMethod({ customer, processorCustomerId, token }) {
+    async createCustomer({ customer }) {
+      return `test_cus_${customer.id}`;
+    },
+    async attachPaymentMethod({ token }) {
       const test = lookup(token);
       if (!test) {
         throw new LedgerError('invalid_token', `Unknown test token "${token}" (try tok_visa)`, {
@@ -89,7 +92,6 @@ export function createTestProcessor(): PaymentsPort {
       }
       if (test.attachError) refuse(test.attachError);
       return {
-        processorCustomerId: processorCustomerId ?? `test_cus_${customer.id}`,
         processorId: `test_pm_${token}_${crypto.randomUUID().slice(0, 8)}`,
         card: test.card,
       };

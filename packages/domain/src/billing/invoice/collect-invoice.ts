@@ -74,6 +74,7 @@ export async function collectInvoice(ctx: ServiceContext, id: InvoiceId): Promis
       customer: charge.customer,
       processorCustomerId: charge.processorCustomerId,
       paymentMethodProcessorId: charge.method.processorId,
+      paymentMethodId: charge.method.id,
       amount: invoice.amountDue,
       invoiceId: invoice.id,
       idempotencyKey: `${invoice.id}:attempt-${invoice.attemptCount + 1}`,

@@ -1,5 +1,6 @@
 import { postBalance } from '../../balance/post-balance.js';
 import { loadLiveCustomer } from '../../customer/load-customer.js';
+import { isLedgerError } from '../../errors.js';
 import { recordCustomerEvent } from '../../events/record-event.js';
 import type { ServiceContext, StoreTx } from '../../ports.js';
 import { inTransaction } from '../../transaction.js';
@@ -81,7 +82,15 @@ export async function finalizeInvoice(
     const draft = await loadInvoice(tx, ctx, id, { forUpdate: true });
     return finalizeDraft(tx, ctx, draft);
   });
-  return finalized.status === 'open'
-    ? (await collectInvoice(ctx, finalized.id)).invoice
-    : finalized;
+  if (finalized.status !== 'open') return finalized;
+  try {
+    return (await collectInvoice(ctx, finalized.id)).invoice;
+  } catch (error) {
+    // Finalizing succeeded; a processor outage only delays the charge (retried by the billing
+    // job, `collectionNote` says why), so the answer is still the finalized invoice.
+    if (isLedgerError(error, 'provider_error') || isLedgerError(error, 'provider_timeout')) {
+      return loadInvoice(ctx.store, ctx, finalized.id);
+    }
+    throw error;
+  }
 }

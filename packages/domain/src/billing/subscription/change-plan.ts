@@ -4,6 +4,7 @@ import { inTransaction } from '../../transaction.js';
 import { parseInput } from '../../validation.js';
 import { assertState, loadPlan, loadSubscription } from '../load.js';
 import type { LineItem, Plan, Subscription } from '../model.js';
+import { addPeriod } from '../periods.js';
 import { ChangePlanInput } from '../schemas.js';
 import { saveSubscription } from './record.js';
 
@@ -25,9 +26,11 @@ function prorationLines(
   to: Plan,
   now: Date,
 ): LineItem[] {
-  const total = Math.round(
-    (subscription.currentPeriodEnd.getTime() - subscription.currentPeriodStart.getTime()) / 1000,
-  );
+  // A plan's base price covers one of its own periods: a yearly price prorates over a year even
+  // when the current period is a month.
+  const start = subscription.currentPeriodStart;
+  const periodOf = (plan: Plan) =>
+    Math.round((addPeriod(start, plan.pricing.billingPeriod).getTime() - start.getTime()) / 1000);
   const remaining = Math.max(
     0,
     Math.round((subscription.currentPeriodEnd.getTime() - now.getTime()) / 1000),
@@ -43,8 +46,11 @@ function prorationLines(
     periodEnd: subscription.currentPeriodEnd,
   });
   return [
-    line(`Unused time on ${from.name}`, -prorate(from.pricing.baseAmount, remaining, total)),
-    line(`Remaining time on ${to.name}`, prorate(to.pricing.baseAmount, remaining, total)),
+    line(
+      `Unused time on ${from.name}`,
+      -prorate(from.pricing.baseAmount, remaining, periodOf(from)),
+    ),
+    line(`Remaining time on ${to.name}`, prorate(to.pricing.baseAmount, remaining, periodOf(to))),
   ].filter((l) => l.amount.amount !== 0);
 }
 

@@ -1,0 +1,509 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { TEST_CARDS } from '@ledger/domain';
+import Stripe from 'stripe';
+
+/**
+ * A small Stripe for tests: the real SDK is pointed at it (`STRIPE_API_BASE`) and it answers the
+ * endpoints Ledger's adapter calls the way Stripe does — form-encoded requests, JSON objects with
+ * `object`/`id`, `card_error` 402s for declines, `Idempotency-Key` replays — with Stripe's test
+ * tokens mapped to the same cards as the built-in test processor. Faults (5xx, slow answers) can
+ * be injected for the next requests, and every request is logged.
+ */
+
+/** A form body decoded into nested objects (`card[token]` → `{card: {token}}`). */
+export type FormValue = string | { [key: string]: FormValue };
+type Form = { [key: string]: FormValue };
+
+export interface StripeCard {
+  brand: string;
+  last4: string;
+  exp_month: number;
+  exp_year: number;
+  country: string | null;
+  funding: 'credit';
+  fingerprint: string;
+}
+
+export interface StripeCustomer {
+  id: string;
+  object: 'customer';
+  name: string | null;
+  email: string | null;
+  metadata: Record<string, string>;
+  created: number;
+  livemode: false;
+}
+
+export interface StripePaymentMethod {
+  id: string;
+  object: 'payment_method';
+  type: 'card';
+  card: StripeCard;
+  customer: string | null;
+  billing_details: { address: null; email: null; name: null; phone: null };
+  metadata: Record<string, string>;
+  created: number;
+  livemode: false;
+}
+
+export interface StripePaymentIntent {
+  id: string;
+  object: 'payment_intent';
+  amount: number;
+  amount_received: number;
+  currency: string;
+  customer: string | null;
+  payment_method: string;
+  status: 'succeeded' | 'requires_payment_method';
+  capture_method: 'automatic';
+  confirmation_method: 'automatic';
+  latest_charge: string | null;
+  last_payment_error: StripeErrorBody | null;
+  metadata: Record<string, string>;
+  created: number;
+  livemode: false;
+}
+
+export interface StripeErrorBody {
+  type: string;
+  code?: string;
+  decline_code?: string;
+  message: string;
+  param?: string;
+  payment_intent?: StripePaymentIntent;
+  payment_method?: StripePaymentMethod;
+}
+
+/** One request as the fake saw it. */
+export interface FakeRequest {
+  method: string;
+  path: string;
+  idempotencyKey: string | null;
+  params: Form;
+  status: number;
+  /** Answered from the idempotency store. */
+  replayed: boolean;
+  /** Answered by an injected fault (nothing was executed). */
+  injected: boolean;
+}
+
+export interface FakeStripe {
+  /** `http://127.0.0.1:PORT`, for `STRIPE_API_BASE`. */
+  url: string;
+  /** The next `count` requests answer `status` before doing anything (an outage at Stripe). */
+  fail(count: number, status?: number): void;
+  /** The next `count` answers are held back `ms` (each request is still executed at once). */
+  delay(ms: number, count?: number): void;
+  readonly requests: readonly FakeRequest[];
+  readonly counters: {
+    customersCreated: number;
+    paymentMethodsCreated: number;
+    intentsCreated: number;
+    /** Distinct successful charges (a replayed answer charges nothing). */
+    charges: number;
+  };
+  /** Stripe customers created for one Ledger customer (from their metadata). */
+  customersFor(ledgerCustomerId: string): StripeCustomer[];
+  paymentMethod(id: string): StripePaymentMethod | undefined;
+  /** Every PaymentIntent, in creation order. */
+  intents(): StripePaymentIntent[];
+  /** The PaymentIntent that a request with `idempotencyKey` created. */
+  intentForKey(idempotencyKey: string): StripePaymentIntent | undefined;
+  /** Idempotency keys whose request charged a card, with the PaymentIntent charged. */
+  readonly chargesByKey: ReadonlyMap<string, string>;
+  close(): Promise<void>;
+}
+
+/** A Stripe event envelope around `object`, as Stripe posts it to a webhook endpoint. */
+export function stripeEvent(type: string, object: unknown, id = stripeId('evt')): string {
+  return JSON.stringify({
+    id,
+    object: 'event',
+    api_version: '2025-01-01',
+    created: Math.floor(Date.now() / 1000),
+    type,
+    data: { object },
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+  });
+}
+
+/** A `Stripe-Signature` header for `payload`, signed with the SDK's own test helper. */
+export function signStripePayload(payload: string, secret: string, timestamp?: number): string {
+  return Stripe.webhooks.generateTestHeaderString({
+    payload,
+    secret,
+    ...(timestamp === undefined ? {} : { timestamp }),
+  });
+}
+
+function stripeId(prefix: string): string {
+  return `${prefix}_${randomBytes(12).toString('hex')}`;
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/** Decodes a form body the way Stripe reads it: `a[b][c]=v` nests. */
+export function parseForm(body: string): Form {
+  const out: Form = {};
+  for (const [key, value] of new URLSearchParams(body)) {
+    const path = key.replace(/\]/g, '').split('[');
+    let node: Form = out;
+    for (const [i, part] of path.entries()) {
+      if (i === path.length - 1) {
+        node[part] = value;
+      } else {
+        const next = node[part];
+        const child: Form = typeof next === 'object' ? next : {};
+        node[part] = child;
+        node = child;
+      }
+    }
+  }
+  return out;
+}
+
+function text(form: Form, key: string): string | undefined {
+  const value = form[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function record(form: Form, key: string): Record<string, string> {
+  const value = form[key];
+  if (typeof value !== 'object') return {};
+  return Object.fromEntries(
+    Object.entries(value).filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string',
+    ),
+  );
+}
+
+/** A stable form of the parameters, to tell "same key, same request" from a reused key. */
+function fingerprint(method: string, path: string, params: Form): string {
+  const sorted = (value: FormValue): unknown =>
+    typeof value === 'string'
+      ? value
+      : Object.fromEntries(
+          Object.keys(value)
+            .sort()
+            .map((key) => [key, sorted(value[key] as FormValue)]),
+        );
+  return `${method} ${path} ${JSON.stringify(sorted(params))}`;
+}
+
+/** The test token behind a token or `pm_card_*` id, as the built-in test processor reads it. */
+function testCardOf(token: string) {
+  const key = token.startsWith('pm_card_') ? `tok_${token.slice('pm_card_'.length)}` : token;
+  return TEST_CARDS[key] ? { key, card: TEST_CARDS[key] } : undefined;
+}
+
+/** Stripe's `decline_code` for an outcome: a plain decline is `generic_decline` at Stripe. */
+function stripeDecline(code: string): string {
+  return code === 'card_declined' ? 'generic_decline' : code;
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+const invalid = (message: string, param?: string, code = 'resource_missing'): Answer => ({
+  status: code === 'resource_missing' ? 404 : 400,
+  body: { error: { type: 'invalid_request_error', code, message, ...(param ? { param } : {}) } },
+});
+
+/** Starts the fake on 127.0.0.1 (a free port). */
+export async function startFakeStripe(): Promise<FakeStripe> {
+  const customers = new Map<string, StripeCustomer>();
+  const methods = new Map<string, StripePaymentMethod>();
+  /** Which test token each payment method came from, to decide its outcomes. */
+  const tokenOf = new Map<string, string>();
+  const intents = new Map<string, StripePaymentIntent>();
+  const intentByKey = new Map<string, string>();
+  const chargesByKey = new Map<string, string>();
+  const idempotent = new Map<string, { fingerprint: string; answer: Answer }>();
+  const requests: FakeRequest[] = [];
+  const counters = { customersCreated: 0, paymentMethodsCreated: 0, intentsCreated: 0, charges: 0 };
+  const faults: number[] = [];
+  const delays: number[] = [];
+
+  function newMethod(token: string): StripePaymentMethod | null {
+    const test = testCardOf(token);
+    if (!test) return null;
+    const { card } = test.card;
+    const method: StripePaymentMethod = {
+      id: stripeId('pm'),
+      object: 'payment_method',
+      type: 'card',
+      card: {
+        brand: card.brand,
+        last4: card.last4,
+        exp_month: card.expMonth,
+        exp_year: card.expYear,
+        country: card.country,
+        funding: 'credit',
+        fingerprint: test.key,
+      },
+      customer: null,
+      billing_details: { address: null, email: null, name: null, phone: null },
+      metadata: {},
+      created: now(),
+      livemode: false,
+    };
+    methods.set(method.id, method);
+    tokenOf.set(method.id, test.key);
+    counters.paymentMethodsCreated++;
+    return method;
+  }
+
+  function cardError(
+    outcome: { code: string; message: string },
+    extra: Partial<StripeErrorBody>,
+  ): StripeErrorBody {
+    return {
+      type: 'card_error',
+      code:
+        outcome.code === 'expired_card' || outcome.code === 'incorrect_cvc'
+          ? outcome.code
+          : 'card_declined',
+      decline_code: stripeDecline(outcome.code),
+      message: outcome.message,
+      param: '',
+      ...extra,
+    };
+  }
+
+  function createIntent(params: Form, idempotencyKey: string | null): Answer {
+    const amount = Number(text(params, 'amount'));
+    const currency = text(params, 'currency');
+    const methodId = text(params, 'payment_method');
+    const customer = text(params, 'customer') ?? null;
+    if (!Number.isInteger(amount) || amount < 1)
+      return invalid('Invalid integer: amount', 'amount', 'parameter_invalid_integer');
+    if (!currency)
+      return invalid('Missing required param: currency.', 'currency', 'parameter_missing');
+    const method = methodId ? methods.get(methodId) : undefined;
+    if (!methodId || !method)
+      return invalid(`No such PaymentMethod: '${methodId}'`, 'payment_method');
+    if (customer && method.customer !== customer) {
+      return invalid(
+        `The provided PaymentMethod ${methodId} does not belong to Customer ${customer}.`,
+        'payment_method',
+        'payment_method_invalid_parameter',
+      );
+    }
+    if (text(params, 'confirm') !== 'true' || text(params, 'off_session') !== 'true')
+      return invalid('The fake only confirms off-session intents', 'confirm', 'parameter_invalid');
+    const outcome = TEST_CARDS[tokenOf.get(method.id) ?? '']?.chargeError;
+    const intent: StripePaymentIntent = {
+      id: stripeId('pi'),
+      object: 'payment_intent',
+      amount,
+      amount_received: outcome ? 0 : amount,
+      currency,
+      customer,
+      payment_method: method.id,
+      status: outcome ? 'requires_payment_method' : 'succeeded',
+      capture_method: 'automatic',
+      confirmation_method: 'automatic',
+      latest_charge: stripeId('ch'),
+      last_payment_error: null,
+      metadata: record(params, 'metadata'),
+      created: now(),
+      livemode: false,
+    };
+    intents.set(intent.id, intent);
+    counters.intentsCreated++;
+    if (idempotencyKey) intentByKey.set(idempotencyKey, intent.id);
+    if (outcome) {
+      intent.last_payment_error = cardError(outcome, { payment_method: method });
+      return {
+        status: 402,
+        body: { error: cardError(outcome, { payment_intent: intent, payment_method: method }) },
+      };
+    }
+    counters.charges++;
+    if (idempotencyKey) chargesByKey.set(idempotencyKey, intent.id);
+    return { status: 200, body: intent };
+  }
+
+  /** Executes one authenticated request against the fake's state. */
+  function execute(method: string, path: string, params: Form, key: string | null): Answer {
+    const parts = path.split('/').filter(Boolean);
+    if (method === 'POST' && path === '/v1/customers') {
+      const customer: StripeCustomer = {
+        id: stripeId('cus'),
+        object: 'customer',
+        name: text(params, 'name') ?? null,
+        email: text(params, 'email') ?? null,
+        metadata: record(params, 'metadata'),
+        created: now(),
+        livemode: false,
+      };
+      customers.set(customer.id, customer);
+      counters.customersCreated++;
+      return { status: 200, body: customer };
+    }
+    if (method === 'POST' && path === '/v1/payment_methods') {
+      const card = params.card;
+      const token = typeof card === 'object' ? text(card, 'token') : undefined;
+      if (text(params, 'type') !== 'card')
+        return invalid('Only type=card', 'type', 'parameter_invalid');
+      const created = token ? newMethod(token) : null;
+      if (!created) return invalid(`No such token: '${token}'`, 'card[token]');
+      return { status: 200, body: created };
+    }
+    if (parts[0] === 'v1' && parts[1] === 'payment_methods' && parts[2]) {
+      const id = parts[2];
+      if (method === 'GET' && parts.length === 3) {
+        // `pm_card_visa` and friends stand for a fresh card of that kind, as at Stripe.
+        const found = methods.get(id) ?? (id.startsWith('pm_card_') ? newMethod(id) : null);
+        return found
+          ? { status: 200, body: found }
+          : invalid(`No such PaymentMethod: '${id}'`, 'id');
+      }
+      const found = methods.get(id);
+      if (!found) return invalid(`No such PaymentMethod: '${id}'`, 'payment_method');
+      if (method === 'POST' && parts[3] === 'attach') {
+        const customer = text(params, 'customer');
+        if (!customer || !customers.has(customer))
+          return invalid(`No such customer: '${customer}'`, 'customer');
+        if (found.customer && found.customer !== customer) {
+          return invalid(
+            'This PaymentMethod is already attached to another customer.',
+            undefined,
+            'payment_method_unexpected_state',
+          );
+        }
+        const refusal = TEST_CARDS[tokenOf.get(id) ?? '']?.attachError;
+        if (refusal)
+          return { status: 402, body: { error: cardError(refusal, { payment_method: found }) } };
+        found.customer = customer;
+        return { status: 200, body: found };
+      }
+      if (method === 'POST' && parts[3] === 'detach') {
+        if (!found.customer) {
+          return invalid(
+            'The payment method you provided is not attached to a customer so detachment is impossible.',
+            undefined,
+            'payment_method_unexpected_state',
+          );
+        }
+        found.customer = null;
+        return { status: 200, body: found };
+      }
+    }
+    if (method === 'POST' && path === '/v1/payment_intents') return createIntent(params, key);
+    return invalid(`Unrecognized request URL (${method}: ${path}).`, undefined, 'resource_missing');
+  }
+
+  function answer(request: IncomingMessage, raw: string): Answer & { replayed: boolean } {
+    const method = request.method ?? 'GET';
+    const url = new URL(request.url ?? '/', 'http://stripe.test');
+    const params = method === 'GET' ? parseForm(url.search.slice(1)) : parseForm(raw);
+    const key = (request.headers['idempotency-key'] as string | undefined) ?? null;
+    if (!/^Bearer sk_test_\w+$/.test(request.headers.authorization ?? '')) {
+      return {
+        status: 401,
+        body: { error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } },
+        replayed: false,
+      };
+    }
+    if (method === 'POST' && key) {
+      const print = fingerprint(method, url.pathname, params);
+      const stored = idempotent.get(key);
+      if (stored) {
+        if (stored.fingerprint === print) return { ...stored.answer, replayed: true };
+        const message =
+          'Keys for idempotent requests can only be used with the same parameters they were first used with.';
+        return {
+          status: 400,
+          body: { error: { type: 'idempotency_error', message } },
+          replayed: false,
+        };
+      }
+      const fresh = execute(method, url.pathname, params, key);
+      // A replay answers what the first request answered, not the object's state today.
+      idempotent.set(key, { fingerprint: print, answer: structuredClone(fresh) });
+      return { ...fresh, replayed: false };
+    }
+    return { ...execute(method, url.pathname, params, key), replayed: false };
+  }
+
+  async function handle(request: IncomingMessage, response: ServerResponse) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(request.url ?? '/', 'http://stripe.test');
+    const method = request.method ?? 'GET';
+    const key = (request.headers['idempotency-key'] as string | undefined) ?? null;
+    const fault = faults.shift();
+    const result =
+      fault !== undefined
+        ? {
+            status: fault,
+            body: { error: { type: 'api_error', message: 'Something went wrong on our end.' } },
+            replayed: false,
+          }
+        : answer(request, raw);
+    requests.push({
+      method,
+      path: url.pathname,
+      idempotencyKey: key,
+      params: method === 'GET' ? parseForm(url.search.slice(1)) : parseForm(raw),
+      status: result.status,
+      replayed: result.replayed,
+      injected: fault !== undefined,
+    });
+    const wait = delays.shift();
+    if (wait !== undefined) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (response.destroyed || response.writableEnded) return;
+    response.writeHead(result.status, {
+      'Content-Type': 'application/json',
+      'Request-Id': stripeId('req'),
+      ...(result.replayed ? { 'Idempotent-Replayed': 'true' } : {}),
+      ...(key ? { 'Idempotency-Key': key } : {}),
+    });
+    response.end(JSON.stringify(result.body));
+  }
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      if (!response.headersSent) response.writeHead(500, { 'Content-Type': 'application/json' });
+      response.end(JSON.stringify({ error: { type: 'api_error', message: String(error) } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    fail(count, status = 500) {
+      for (let i = 0; i < count; i++) faults.push(status);
+    },
+    delay(ms, count = 1) {
+      for (let i = 0; i < count; i++) delays.push(ms);
+    },
+    requests,
+    counters,
+    customersFor: (ledgerCustomerId) =>
+      [...customers.values()].filter(
+        (customer) => customer.metadata.ledger_customer_id === ledgerCustomerId,
+      ),
+    paymentMethod: (id) => methods.get(id),
+    intents: () => [...intents.values()],
+    intentForKey(idempotencyKey) {
+      const id = intentByKey.get(idempotencyKey);
+      return id ? intents.get(id) : undefined;
+    },
+    chargesByKey,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
