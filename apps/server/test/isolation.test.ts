@@ -399,6 +399,32 @@ const TRPC_CASES: Record<string, TrpcCase> = {
       },
     ],
   },
+  'customer.taxIds.verify': {
+    expect: 'not_found',
+    attempts: (b, w) =>
+      onCustomers(w, (target) => () => b.customer.taxIds.verify.mutate({ customerId: target.id })),
+  },
+  'tax.rate': {
+    // Rates are the deployment's, the same for every tenant: nothing of A to reach.
+    expect: 'own_scope',
+    async check(b) {
+      expect(await b.tax.rate.query({ country: 'DE' })).toMatchObject({ rate: '0.19' });
+    },
+  },
+  'fx.get': {
+    expect: 'own_scope',
+    async check(b) {
+      expect((await b.fx.get.query()).base).toBe('USD');
+    },
+  },
+  'fx.set': {
+    // B's rates are B's: A's invoices keep converting at the reference (checked over REST).
+    expect: 'own_scope',
+    async check(b) {
+      await b.fx.set.mutate({ base: 'USD', rates: { EUR: '0.5' } });
+      expect((await b.fx.get.query()).rates.EUR).toBe('0.5');
+    },
+  },
   'payment.list': {
     expect: 'own_scope',
     async check(b, w) {
@@ -675,6 +701,42 @@ const REST_CASES: Record<string, RestCase> = {
         params: { id: w.a.invoice },
         body: { reason: 'cross-tenant' },
       }),
+  },
+  'POST /ledger/customers/:id/tax-ids/verify': {
+    expect: 'not_found',
+    attempts: (_, w) => restOnCustomers(w),
+  },
+  'GET /ledger/tax/rate': {
+    expect: 'own_scope',
+    async check(t) {
+      const res = await t.rest<{ rate: string }>('GET', '/ledger/tax/rate?country=DE', {
+        key: t.keyB,
+      });
+      expect(res.body.rate).toBe('0.19');
+    },
+  },
+  'GET /ledger/fx/rates': {
+    expect: 'own_scope',
+    async check(t) {
+      const res = await t.rest<{ base: string }>('GET', '/ledger/fx/rates', { key: t.keyB });
+      expect(res.body.base).toBe('USD');
+    },
+  },
+  'PUT /ledger/fx/rates': {
+    expect: 'own_scope',
+    async check(t) {
+      const put = await t.rest('PUT', '/ledger/fx/rates', {
+        key: t.keyB,
+        body: { base: 'USD', rates: { EUR: '0.4' } },
+      });
+      expect(put.status).toBe(200);
+      const mine = await t.rest<{ overrides: unknown; rates: Record<string, string> }>(
+        'GET',
+        '/ledger/fx/rates',
+      );
+      expect(mine.body.overrides).toBeNull();
+      expect(mine.body.rates.EUR).toBe('0.94');
+    },
   },
   'GET /ledger/payments': {
     expect: 'own_scope',

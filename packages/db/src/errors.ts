@@ -18,6 +18,15 @@ function pgErrorOf(error: unknown): PgError | null {
   return null;
 }
 
+/**
+ * True for failures PostgreSQL resolves by aborting one transaction: a deadlock (40P01) or a
+ * serialization failure (40001). Retrying the whole transaction is the documented remedy.
+ */
+export function isRetryable(error: unknown): boolean {
+  const code = pgErrorOf(error)?.code;
+  return code === '40P01' || code === '40001';
+}
+
 /** The violated constraint, from either driver's error. */
 function constraintOf(error: PgError): string | undefined {
   return error.constraint ?? error.constraint_name;

@@ -1,5 +1,6 @@
 import type { ApiKeyStore, IdempotencyStore, Store, StoreTx } from '@ledger/domain';
 import type { Db } from '../database.js';
+import { isRetryable } from '../errors.js';
 import { balanceStore } from './balance.js';
 import { customerStore } from './customers.js';
 import { fxStore } from './fx.js';
@@ -25,13 +26,25 @@ function storeTx(db: Db): StoreTx {
   };
 }
 
+/** Attempts of a transaction PostgreSQL aborted to break a deadlock or a serialization conflict. */
+const MAX_ATTEMPTS = 4;
+
 function bind(db: Db, inTransaction: boolean): Store {
   return {
     ...storeTx(db),
-    transaction(fn) {
+    async transaction(fn) {
       // A nested call reuses the outer transaction, so services compose without savepoints.
       if (inTransaction) return fn(bind(db, true));
-      return db.transaction((tx) => fn(bind(tx as unknown as Db, true)));
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await db.transaction((tx) => fn(bind(tx as unknown as Db, true)));
+        } catch (error) {
+          // The whole transaction rolled back, so running it again is safe; the loser of a
+          // deadlock then finds the winner's rows committed.
+          if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
+        }
+      }
     },
   };
 }
