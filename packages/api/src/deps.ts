@@ -33,16 +33,6 @@ export interface ApiDeps {
 
 /** The service context for one authenticated call: the ports plus the key's scope. */
 export function serviceContext(deps: ApiDeps, scope: Scope): ServiceContext {
-  return {
-    store: deps.store,
-    clock: deps.clock,
-    ids: deps.ids,
-    events: deps.events,
-    guards: deps.guards,
-    payments: deps.payments,
-    tax: deps.tax,
-    fx: deps.fx,
-    taxIdVerifier: deps.taxIdVerifier,
-    scope,
-  };
+  const { platform: _keysAndIdempotency, webhooks: _webhooks, ...ports } = deps;
+  return { ...ports, scope };
 }

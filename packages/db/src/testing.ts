@@ -1,6 +1,18 @@
 import { randomBytes } from 'node:crypto';
+import {
+  builtInTax,
+  noBillingGuards,
+  noPayments,
+  offlineTaxIdVerifier,
+  referenceFx,
+  type Scope,
+  type ServiceContext,
+  systemClock,
+  typeIdGenerator,
+} from '@ledger/domain';
 import postgres from 'postgres';
 import { type Database, openDatabase } from './database.js';
+import { createStore } from './store/index.js';
 
 /** The databases a store test runs on. */
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -44,5 +56,24 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<Database> 
       await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();
     },
+  };
+}
+
+/**
+ * A service context over `database` with the offline default ports (no processor, no billing
+ * guards, shipped tax and FX tables), for store tests that call the domain verbs directly.
+ */
+export function testServiceContext(database: Database, scope: Scope): ServiceContext {
+  return {
+    store: createStore(database.db),
+    clock: systemClock,
+    ids: typeIdGenerator,
+    events: { notify: () => {} },
+    guards: noBillingGuards,
+    payments: noPayments,
+    tax: builtInTax('US'),
+    fx: referenceFx,
+    taxIdVerifier: offlineTaxIdVerifier,
+    scope,
   };
 }

@@ -1,19 +1,8 @@
-import {
-  addCredit,
-  builtInTax,
-  createCustomer,
-  noBillingGuards,
-  noPayments,
-  offlineTaxIdVerifier,
-  referenceFx,
-  type ServiceContext,
-  systemClock,
-  typeIdGenerator,
-} from '@ledger/domain';
+import { addCredit, createCustomer, type ServiceContext } from '@ledger/domain';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStore, type Database } from '../src/index.js';
-import { createTestDatabase, testDatabaseKinds } from '../src/testing.js';
+import type { Database } from '../src/index.js';
+import { createTestDatabase, testDatabaseKinds, testServiceContext } from '../src/testing.js';
 
 describe.each(testDatabaseKinds())('store on %s', (kind) => {
   let database: Database;
@@ -21,18 +10,7 @@ describe.each(testDatabaseKinds())('store on %s', (kind) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    ctx = {
-      store: createStore(database.db),
-      clock: systemClock,
-      ids: typeIdGenerator,
-      events: { notify: () => {} },
-      guards: noBillingGuards,
-      payments: noPayments,
-      tax: builtInTax('US'),
-      fx: referenceFx,
-      taxIdVerifier: offlineTaxIdVerifier,
-      scope: { tenantId: 't1', appId: 'a1' },
-    };
+    ctx = testServiceContext(database, { tenantId: 't1', appId: 'a1' });
   });
   afterAll(() => database.close());
 

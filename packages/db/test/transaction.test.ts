@@ -1,18 +1,7 @@
-import {
-  builtInTax,
-  type CustomerId,
-  createCustomer,
-  noBillingGuards,
-  noPayments,
-  offlineTaxIdVerifier,
-  referenceFx,
-  type ServiceContext,
-  systemClock,
-  typeIdGenerator,
-} from '@ledger/domain';
+import { type CustomerId, createCustomer, type ServiceContext } from '@ledger/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStore, type Database } from '../src/index.js';
-import { createTestDatabase, testDatabaseKinds } from '../src/testing.js';
+import type { Database } from '../src/index.js';
+import { createTestDatabase, testDatabaseKinds, testServiceContext } from '../src/testing.js';
 
 describe.runIf(testDatabaseKinds().includes('postgres'))('transactions on postgres', () => {
   let database: Database;
@@ -20,18 +9,7 @@ describe.runIf(testDatabaseKinds().includes('postgres'))('transactions on postgr
 
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
-    ctx = {
-      store: createStore(database.db),
-      clock: systemClock,
-      ids: typeIdGenerator,
-      events: { notify: () => {} },
-      guards: noBillingGuards,
-      payments: noPayments,
-      tax: builtInTax('US'),
-      fx: referenceFx,
-      taxIdVerifier: offlineTaxIdVerifier,
-      scope: { tenantId: 't', appId: 'a' },
-    };
+    ctx = testServiceContext(database, { tenantId: 't', appId: 'a' });
   });
   afterAll(() => database.close());
 
