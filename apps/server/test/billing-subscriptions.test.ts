@@ -303,6 +303,28 @@ describe.each(testDatabaseKinds())('subscriptions over REST on %s', (kind) => {
     expect((await t.server.ledger.billing.runDue()).periodsBilled).toBe(0);
   });
 
+  it('renews on the anchor day: Jan 31 → Feb 28 → Mar 31 → Apr 30, never drifting to the 28th', async () => {
+    time.set('2027-01-31T10:00:00.000Z');
+    const c = await customer();
+    const sub = await subscribe(t, c.id, basic.id);
+    expect(sub).toMatchObject({
+      current_period_end: '2027-02-28T10:00:00.000Z',
+      billing_anchor: '2027-01-31T10:00:00.000Z',
+    });
+    time.set('2027-05-01T00:00:00.000Z');
+    await t.server.ledger.billing.runDue();
+    const invoices = await invoicesOf(c.id);
+    expect(invoices.map((i) => [i.period_start, i.period_end])).toEqual([
+      ['2027-03-31T10:00:00.000Z', '2027-04-30T10:00:00.000Z'],
+      ['2027-02-28T10:00:00.000Z', '2027-03-31T10:00:00.000Z'],
+      ['2027-01-31T10:00:00.000Z', '2027-02-28T10:00:00.000Z'],
+    ]);
+    expect(await getSub(sub.id)).toMatchObject({
+      current_period_start: '2027-04-30T10:00:00.000Z',
+      current_period_end: '2027-05-31T10:00:00.000Z',
+    });
+  });
+
   it('changes plan with proration by seconds: −1500 and +3000 at exactly half of 3000 → 6000', async () => {
     time.set('2026-03-01T00:00:00.000Z');
     const c = await customer();

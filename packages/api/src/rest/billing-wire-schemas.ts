@@ -57,6 +57,7 @@ export const SubscriptionObject = z.strictObject({
   status: z.enum(SUBSCRIPTION_STATUSES),
   current_period_start: timestamp,
   current_period_end: timestamp,
+  billing_anchor: timestamp,
   trial_start: timestamp.nullable(),
   trial_end: timestamp.nullable(),
   cancel_at: timestamp.nullable(),

@@ -48,6 +48,7 @@ export const subscriptions = pgTable(
     status: text('status').notNull(),
     currentPeriodStart: at('current_period_start').notNull(),
     currentPeriodEnd: at('current_period_end').notNull(),
+    billingAnchor: at('billing_anchor'),
     trialStart: at('trial_start'),
     trialEnd: at('trial_end'),
     cancelAt: at('cancel_at'),

@@ -20,6 +20,7 @@ function toSubscription(row: Row): Subscription {
     customerId: row.customerId as CustomerId,
     planId: row.planId as PlanId,
     status: row.status as Subscription['status'],
+    billingAnchor: row.billingAnchor ?? row.currentPeriodStart,
   };
 }
 

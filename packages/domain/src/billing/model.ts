@@ -84,6 +84,8 @@ export interface Subscription {
   status: SubscriptionStatus;
   currentPeriodStart: Date;
   currentPeriodEnd: Date;
+  /** Periods end at `billingAnchor + n periods` (the first paid period's start). */
+  billingAnchor: Date;
   trialStart: Date | null;
   trialEnd: Date | null;
   cancelAt: Date | null;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, addPeriod } from './periods.js';
+import { addDays, addPeriod, nextBoundary } from './periods.js';
 
 const at = (iso: string) => new Date(iso);
 
@@ -48,6 +48,33 @@ describe('addDays', () => {
     );
     expect(addDays(at('2026-03-28T12:00:00.000Z'), 0).toISOString()).toBe(
       '2026-03-28T12:00:00.000Z',
+    );
+  });
+});
+
+describe('nextBoundary', () => {
+  const anchor = new Date('2027-01-31T10:00:00.000Z');
+  it('keeps the anchor day through short months instead of drifting', () => {
+    const ends: string[] = [];
+    let end = anchor;
+    for (let i = 0; i < 4; i++) {
+      end = nextBoundary(anchor, 'monthly', end);
+      ends.push(end.toISOString().slice(0, 10));
+    }
+    expect(ends).toEqual(['2027-02-28', '2027-03-31', '2027-04-30', '2027-05-31']);
+  });
+
+  it('jumps straight to the first boundary after a long gap, and handles yearly periods', () => {
+    expect(nextBoundary(anchor, 'monthly', new Date('2029-07-15T00:00:00Z')).toISOString()).toBe(
+      '2029-07-31T10:00:00.000Z',
+    );
+    expect(
+      nextBoundary(anchor, 'monthly', new Date('2027-03-31T10:00:00.000Z')).toISOString(),
+    ).toBe('2027-04-30T10:00:00.000Z');
+    const leap = new Date('2028-02-29T00:00:00.000Z');
+    expect(nextBoundary(leap, 'yearly', leap).toISOString()).toBe('2029-02-28T00:00:00.000Z');
+    expect(nextBoundary(leap, 'yearly', new Date('2031-06-01T00:00:00Z')).toISOString()).toBe(
+      '2032-02-29T00:00:00.000Z',
     );
   });
 });

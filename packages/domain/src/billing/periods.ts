@@ -22,3 +22,19 @@ export function addPeriod(start: Date, period: Period, count = 1): Date {
 export function addDays(start: Date, days: number): Date {
   return new Date(start.getTime() + days * 86_400_000);
 }
+
+/**
+ * The first period boundary after `after`, counted from `anchor`: boundaries are
+ * `anchor + n periods`, so a subscription started on Jan 31 renews Feb 28, then Mar 31, never
+ * drifting to the 28th (as a chain of "previous end + 1 month" would).
+ */
+export function nextBoundary(anchor: Date, period: Period, after: Date): Date {
+  const months = period === 'monthly' ? 1 : 12;
+  const elapsed =
+    (after.getUTCFullYear() - anchor.getUTCFullYear()) * 12 +
+    (after.getUTCMonth() - anchor.getUTCMonth());
+  let n = Math.max(1, Math.floor(elapsed / months));
+  while (n > 1 && addPeriod(anchor, period, n - 1) > after) n--;
+  while (addPeriod(anchor, period, n) <= after) n++;
+  return addPeriod(anchor, period, n);
+}

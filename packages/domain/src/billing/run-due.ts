@@ -5,7 +5,7 @@ import { draftPeriodInvoice } from './invoice/create-invoice.js';
 import { finalizeDraft } from './invoice/finalize-invoice.js';
 import { loadPlan } from './load.js';
 import type { Invoice, InvoiceId, Subscription } from './model.js';
-import { addPeriod } from './periods.js';
+import { nextBoundary } from './periods.js';
 import { saveSubscription } from './subscription/record.js';
 
 /** The system context the billing job runs with; each claimed row brings its own scope. */
@@ -75,7 +75,7 @@ async function advance(
         ...subscription,
         status: subscription.status === 'trialing' ? 'active' : subscription.status,
         currentPeriodStart: end,
-        currentPeriodEnd: addPeriod(end, plan.pricing.billingPeriod),
+        currentPeriodEnd: nextBoundary(subscription.billingAnchor, plan.pricing.billingPeriod, end),
         updatedAt: now,
       };
   if (ending) {

@@ -121,7 +121,14 @@ export async function changePlan(
         await tx.insertPendingLine(ctx.scope, subscription.id, line);
       }
     }
-    const next: Subscription = { ...subscription, planId: to.id, updatedAt: now };
+    // A new billing period length starts at the next boundary: anchor the new plan's periods there.
+    const reanchor = to.pricing.billingPeriod !== from.pricing.billingPeriod;
+    const next: Subscription = {
+      ...subscription,
+      planId: to.id,
+      ...(reanchor ? { billingAnchor: subscription.currentPeriodEnd } : {}),
+      updatedAt: now,
+    };
     return saveSubscription(tx, ctx, subscription, next, 'subscription.updated');
   });
 }

@@ -36,6 +36,7 @@ export async function createSubscription(
       status: trialEnd ? 'trialing' : 'active',
       currentPeriodStart: now,
       currentPeriodEnd: trialEnd ?? addPeriod(now, plan.pricing.billingPeriod),
+      billingAnchor: trialEnd ?? now,
       trialStart: trialEnd ? now : null,
       trialEnd,
       cancelAt: null,

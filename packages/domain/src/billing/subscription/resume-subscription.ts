@@ -27,6 +27,7 @@ export async function resumeSubscription(
       pausedAt: null,
       currentPeriodStart: now,
       currentPeriodEnd: addPeriod(now, plan.pricing.billingPeriod),
+      billingAnchor: now,
       updatedAt: now,
     };
     return saveSubscription(tx, ctx, subscription, next, 'subscription.resumed');
