@@ -405,14 +405,14 @@ const CASES: ErrorCase[] = [
     param: 'id',
   },
   {
-    // addCredit names its customer `customer_id`, although the path calls it {id}.
+    // The customer comes from the path, so the error names it as the route does: {id}.
     title: 'id with the wrong prefix on credit',
     method: 'POST',
     path: () => `/ledger/customers/${unknownPaymentMethod}/credit`,
     body: () => credit(100),
     status: 400,
     code: 'invalid_id',
-    param: 'customer_id',
+    param: 'id',
   },
   {
     title: 'default payment method with the wrong prefix',
@@ -478,7 +478,7 @@ const CASES: ErrorCase[] = [
     body: () => credit(100),
     status: 400,
     code: 'customer_deleted',
-    param: 'customer_id',
+    param: 'id',
   },
   {
     title: 'delete of a deleted customer',
@@ -515,8 +515,8 @@ const CASES: ErrorCase[] = [
       ['GET', '', undefined, 'id'],
       ['PUT', '', { name: 'Ghost' }, 'id'],
       ['DELETE', '', undefined, 'id'],
-      ['POST', '/credit', credit(100), 'customer_id'],
-      ['GET', '/balance-transactions', undefined, 'customer_id'],
+      ['POST', '/credit', credit(100), 'id'],
+      ['GET', '/balance-transactions', undefined, 'id'],
     ] as const
   ).map(
     ([method, suffix, body, param]): ErrorCase => ({

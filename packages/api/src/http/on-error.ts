@@ -33,7 +33,13 @@ export function onError(log: ErrorLogger): (error: unknown, c: Context<AppEnv>) 
     const ledger = toLedgerError(error);
     if (ledger.code === 'internal_error') log(ledger.cause ?? error, requestId);
     if (c.req.path.startsWith('/trpc')) return trpcResponse(c, requestId, ledger);
-    const { status, body } = errorEnvelope(ledger, requestId, snakeParam);
+    const fromPath = c.get('pathParams') ?? {};
+    const style = (path: ReadonlyArray<string | number>) => {
+      const [head, ...rest] = path;
+      const name = typeof head === 'string' ? fromPath[head] : undefined;
+      return name === undefined ? snakeParam(path) : snakeParam([name, ...rest]);
+    };
+    const { status, body } = errorEnvelope(ledger, requestId, style);
     return c.json(body, status);
   };
 }

@@ -22,7 +22,7 @@ import { Hono } from 'hono';
 import type { ApiDeps } from '../deps.js';
 import type { AppEnv } from '../http/env.js';
 import { toWire } from './casing.js';
-import { readBody, readQuery, services, withPathParams } from './request.js';
+import { pathInput, readBody, readQuery, services, withPathParams } from './request.js';
 
 /** The seed's customer routes plus the balance journal, under `/ledger`. */
 export function customerRoutes(deps: ApiDeps) {
@@ -57,32 +57,26 @@ export function customerRoutes(deps: ApiDeps) {
       return c.body(null, 204);
     })
     .post('/customers/:id/credit', async (c) => {
-      const input = withPathParams<AddCreditInput>(await readBody(c), {
-        customerId: c.req.param('id'),
-      });
+      const input = pathInput<AddCreditInput>(c, await readBody(c), { customerId: 'id' });
       return c.json(toWire(await addCredit(services(c, deps), input)));
     })
     .get('/customers/:id/subscriptions', async (c) => {
-      const input = withPathParams<ListCustomerSubscriptionsInput>(readQuery(c), {
-        customerId: c.req.param('id'),
+      const input = pathInput<ListCustomerSubscriptionsInput>(c, readQuery(c), {
+        customerId: 'id',
       });
       return c.json(toWire(await listCustomerSubscriptions(services(c, deps), input)));
     })
     .get('/customers/:id/invoices', async (c) => {
-      const input = withPathParams<ListCustomerInvoicesInput>(readQuery(c), {
-        customerId: c.req.param('id'),
-      });
+      const input = pathInput<ListCustomerInvoicesInput>(c, readQuery(c), { customerId: 'id' });
       return c.json(toWire(await listCustomerInvoices(services(c, deps), input)));
     })
     .get('/customers/:id/usage', async (c) => {
       return c.json(
-        toWire(await getCustomerUsage(services(c, deps), { customerId: c.req.param('id') })),
+        toWire(await getCustomerUsage(services(c, deps), pathInput(c, {}, { customerId: 'id' }))),
       );
     })
     .get('/customers/:id/balance-transactions', async (c) => {
-      const input = withPathParams<ListBalanceTransactionsInput>(readQuery(c), {
-        customerId: c.req.param('id'),
-      });
+      const input = pathInput<ListBalanceTransactionsInput>(c, readQuery(c), { customerId: 'id' });
       return c.json(toWire(await listBalanceTransactions(services(c, deps), input)));
     });
 }

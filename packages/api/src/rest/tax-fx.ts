@@ -10,7 +10,7 @@ import { Hono } from 'hono';
 import type { ApiDeps } from '../deps.js';
 import type { AppEnv } from '../http/env.js';
 import { toWire } from './casing.js';
-import { readBody, readQuery, services } from './request.js';
+import { pathInput, readBody, readQuery, services } from './request.js';
 
 /** `GET /ledger/tax/rate`, `GET|PUT /ledger/fx/rates`, `POST /ledger/customers/{id}/tax-ids/verify`. */
 export function taxFxRoutes(deps: ApiDeps) {
@@ -25,7 +25,7 @@ export function taxFxRoutes(deps: ApiDeps) {
     .post('/customers/:id/tax-ids/verify', async (c) => {
       await readBody(c);
       return c.json(
-        toWire(await verifyTaxIds(services(c, deps), { customerId: c.req.param('id') })),
+        toWire(await verifyTaxIds(services(c, deps), pathInput(c, {}, { customerId: 'id' }))),
       );
     });
 }
