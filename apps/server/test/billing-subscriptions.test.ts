@@ -168,7 +168,7 @@ describe.each(testDatabaseKinds())('subscriptions over REST on %s', (kind) => {
     );
   });
 
-  it('cancels immediately (ended now, never billed) or at period end (billed, then ended)', async () => {
+  it('cancels immediately (ended now, the used part billed) or at period end (billed, then ended)', async () => {
     time.set('2026-03-01T00:00:00.000Z');
     const c = await customer();
     const now = time.now.toISOString();
@@ -210,15 +210,22 @@ describe.each(testDatabaseKinds())('subscriptions over REST on %s', (kind) => {
       ended_at: '2026-04-01T00:00:00.000Z',
     });
     expect((await getSub(immediate.id)).status).toBe('canceled');
-    // Only the period-end subscription's last period was billed.
+    // The immediate cancel billed the 9 days it was used (3000 × 9/31 = 870.97 → 871) in a
+    // final invoice; the period-end one its whole last period.
     const invoices = await invoicesOf(c.id);
-    expect(invoices.map((i) => [i.subscription_id, i.subtotal.amount])).toEqual([[atEnd.id, 3000]]);
+    expect(
+      invoices.map((i) => [i.subscription_id, i.period_start, i.period_end, i.subtotal.amount]),
+    ).toEqual([
+      [atEnd.id, '2026-03-01T00:00:00.000Z', '2026-04-01T00:00:00.000Z', 3000],
+      [immediate.id, '2026-03-01T00:00:00.000Z', '2026-03-10T00:00:00.000Z', 871],
+    ]);
+    expect(invoices[1]?.number).toMatch(/^INV-/);
     time.set('2026-06-01T00:00:00.000Z');
     await t.server.ledger.billing.runDue();
-    expect(await invoicesOf(c.id)).toHaveLength(1);
+    expect(await invoicesOf(c.id)).toHaveLength(2);
   });
 
-  it('pauses and resumes with invalid_state for the wrong state; paused time is never billed', async () => {
+  it('pauses and resumes with invalid_state for the wrong state; used time is billed, paused time never', async () => {
     time.set('2026-03-01T00:00:00.000Z');
     const c = await customer();
     const sub = await subscribe(t, c.id, basic.id);
@@ -244,10 +251,15 @@ describe.each(testDatabaseKinds())('subscriptions over REST on %s', (kind) => {
       'id',
     );
 
-    // The period ends while paused: nothing is billed.
+    // Pausing billed the 4 days used (3000 × 4/31 = 387.10 → 387); the period then ends while
+    // paused and nothing more is billed.
+    const usedPart = [['2026-03-01T00:00:00.000Z', '2026-03-05T00:00:00.000Z', 387]];
+    const billed = async () =>
+      (await invoicesOf(c.id)).map((i) => [i.period_start, i.period_end, i.subtotal.amount]);
+    expect(await billed()).toEqual(usedPart);
     time.set('2026-04-10T00:00:00.000Z');
     await t.server.ledger.billing.runDue();
-    expect(await invoicesOf(c.id)).toEqual([]);
+    expect(await billed()).toEqual(usedPart);
 
     const resumed = await post(`/ledger/subscriptions/${sub.id}/resume`);
     expect(resumed.status, resumed.text).toBe(200);
@@ -261,9 +273,9 @@ describe.each(testDatabaseKinds())('subscriptions over REST on %s', (kind) => {
 
     time.set('2026-05-10T00:00:01.000Z');
     await t.server.ledger.billing.runDue();
-    const invoices = await invoicesOf(c.id);
-    expect(invoices.map((i) => [i.period_start, i.period_end, i.subtotal.amount])).toEqual([
+    expect(await billed()).toEqual([
       ['2026-04-10T00:00:00.000Z', '2026-05-10T00:00:00.000Z', 3000],
+      ...usedPart,
     ]);
 
     // A trialing subscription can be paused too, and resumes as active.
@@ -301,6 +313,30 @@ describe.each(testDatabaseKinds())('subscriptions over REST on %s', (kind) => {
       ['2026-03-01T00:00:00.000Z', true, 3000],
     ]);
     expect((await t.server.ledger.billing.runDue()).periodsBilled).toBe(0);
+  });
+
+  it('bills each plan for exactly its time when a changed subscription is canceled mid-period', async () => {
+    time.set('2026-03-01T00:00:00.000Z');
+    const c = await customer();
+    const sub = await subscribe(t, c.id, basic.id);
+    time.set('2026-03-16T12:00:00.000Z'); // half of the 31-day period
+    expect(
+      (await post(`/ledger/subscriptions/${sub.id}/change-plan`, { plan_id: premium.id })).status,
+    ).toBe(200);
+    time.set('2026-03-24T06:00:00.000Z'); // 23.25 days in: 15.5 on Basic, 7.75 on Premium
+    expect(
+      (await post(`/ledger/subscriptions/${sub.id}/cancel`, { immediately: true })).status,
+    ).toBe(200);
+    const [final] = await invoicesOf(c.id);
+    // Basic 3000 × 15.5/31 = 1500 plus Premium 6000 × 7.75/31 = 1500: the lines are the base
+    // (3000 × 23.25/31 = 2250) and the prorations cut at the cancel (−750, +1500).
+    expect(final?.line_items.map((l) => [l.kind, l.amount.amount])).toEqual([
+      ['base', 2250],
+      ['proration', -750],
+      ['proration', 1500],
+    ]);
+    expect(final?.subtotal.amount).toBe(3000);
+    expect(final?.period_end).toBe('2026-03-24T06:00:00.000Z');
   });
 
   it('renews on the anchor day: Jan 31 → Feb 28 → Mar 31 → Apr 30, never drifting to the 28th', async () => {

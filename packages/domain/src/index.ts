@@ -23,6 +23,7 @@ export * from './billing/plan/list-plans.js';
 export * from './billing/plan/update-plan.js';
 export * from './billing/ports.js';
 export * from './billing/pricing.js';
+export * from './billing/proration.js';
 export * from './billing/run-due.js';
 export * from './billing/schemas.js';
 export * from './billing/subscription/cancel-subscription.js';

@@ -1,7 +1,7 @@
 import type { ServiceContext, StoreTx } from '../ports.js';
 import type { Scope } from '../scope.js';
-import { collectInvoice } from './invoice/collect-invoice.js';
-import { draftPeriodInvoice } from './invoice/create-invoice.js';
+import { type collectInvoice, collectQuietly } from './invoice/collect-invoice.js';
+import { draftPeriodInvoice, findPeriodDraft } from './invoice/create-invoice.js';
 import { finalizeDraft } from './invoice/finalize-invoice.js';
 import { loadPlan } from './load.js';
 import type { Invoice, InvoiceId, Subscription } from './model.js';
@@ -19,25 +19,6 @@ export interface RunDueReport {
   /** Past-due invoices whose scheduled retry ran. */
   retried: number;
   invoices: Array<Awaited<ReturnType<typeof collectInvoice>>>;
-}
-
-async function findPeriodDraft(
-  tx: StoreTx,
-  ctx: ServiceContext,
-  subscription: Subscription,
-): Promise<Invoice | null> {
-  const drafts = await tx.listCustomerInvoices(ctx.scope, subscription.customerId, {
-    status: 'draft',
-    limit: 100,
-    offset: 0,
-  });
-  return (
-    drafts.rows.find(
-      (inv) =>
-        inv.subscriptionId === subscription.id &&
-        inv.periodStart.getTime() === subscription.currentPeriodStart.getTime(),
-    ) ?? null
-  );
 }
 
 /** Moves one due subscription forward by one step; returns an invoice to collect, if any. */
@@ -119,32 +100,15 @@ export async function runDue(ctx: SystemContext, now: Date, batchSize = 25): Pro
       claimed++;
     }
     ctx.events.notify();
-    for (const { scope, id } of toCollect) await collectQuietly(ctx, scope, id, report);
+    for (const { scope, id } of toCollect) {
+      const collection = await collectQuietly({ ...ctx, scope }, id);
+      if (collection) report.invoices.push(collection);
+    }
     // A short batch is not the end: a subscription several periods behind is due again.
     if (claimed === 0) break;
   }
   await retryPastDue(ctx, now, batchSize, report);
   return report;
-}
-
-/**
- * Collects one invoice without letting its failure stop the job: a processor outage has already
- * rescheduled the attempt (`PROVIDER_RETRY_MS`), anything else is logged for the operator.
- */
-async function collectQuietly(
-  ctx: SystemContext,
-  scope: Scope,
-  id: InvoiceId,
-  report: RunDueReport,
-) {
-  try {
-    report.invoices.push(await collectInvoice({ ...ctx, scope }, id));
-  } catch (error) {
-    console.error(
-      `[ledger] collecting ${id} failed:`,
-      error instanceof Error ? error.message : error,
-    );
-  }
 }
 
 /**
@@ -162,7 +126,8 @@ async function retryPastDue(
     const claimed = await ctx.store.transaction((tx) => tx.claimInvoicesToRetry(now, batchSize));
     for (const { scope, invoiceId } of claimed) {
       report.retried++;
-      await collectQuietly(ctx, scope, invoiceId, report);
+      const collection = await collectQuietly({ ...ctx, scope }, invoiceId);
+      if (collection) report.invoices.push(collection);
     }
     ctx.events.notify();
     if (claimed.length < batchSize) return;

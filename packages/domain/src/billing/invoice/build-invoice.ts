@@ -2,6 +2,7 @@ import type { Customer } from '../../customer/model.js';
 import type { ServiceContext, StoreTx } from '../../ports.js';
 import type { Invoice, LineItem, Plan, Subscription } from '../model.js';
 import { priceTiers } from '../pricing.js';
+import { prorate } from '../proration.js';
 import { convertLines } from './convert-lines.js';
 
 /** The period an invoice covers. */
@@ -48,6 +49,32 @@ async function usageLines(
 }
 
 /**
+ * Bills only the elapsed part of each time-based line when a period ends early: a line over
+ * [start, end) keeps `(cutoff − start) / (end − start)` of its amount (half away from zero). Base
+ * and proration lines are priced as rate × their span, so this charges each plan exactly for the
+ * time it was in force, however many plan changes the period saw.
+ */
+function endEarly(lines: LineItem[], cutoff: Date | undefined): LineItem[] {
+  if (!cutoff) return lines;
+  return lines
+    .map((line) => {
+      const span = line.periodEnd.getTime() - line.periodStart.getTime();
+      if (span <= 0 || cutoff >= line.periodEnd) return line;
+      const used = Math.max(0, cutoff.getTime() - line.periodStart.getTime());
+      return {
+        ...line,
+        description:
+          line.kind === 'base'
+            ? `${line.description}, until ${cutoff.toISOString().slice(0, 10)}`
+            : line.description,
+        amount: { ...line.amount, amount: prorate(line.amount.amount, used, span) },
+        periodEnd: cutoff,
+      };
+    })
+    .filter((line) => line.amount.amount !== 0);
+}
+
+/**
  * A draft invoice for one period of a subscription: the base price, usage priced by the plan's
  * tiers, and waiting proration lines; converted to the customer's currency and taxed once on the
  * subtotal. Sums add up by construction: lines = subtotal, total = subtotal + tax.
@@ -55,9 +82,16 @@ async function usageLines(
 export async function buildInvoice(
   tx: StoreTx,
   ctx: ServiceContext,
-  input: { customer: Customer; plan: Plan; subscription: Subscription; window: BillingWindow },
+  input: {
+    customer: Customer;
+    plan: Plan;
+    subscription: Subscription;
+    window: BillingWindow;
+    /** The period ends early here (pause, immediate cancel): only the elapsed part is billed. */
+    cutoff?: Date | undefined;
+  },
 ): Promise<Invoice> {
-  const { customer, plan, subscription, window } = input;
+  const { customer, plan, subscription, window, cutoff } = input;
   const id = ctx.ids.newId('invoice');
   const waiting = await tx.takePendingLines(ctx.scope, subscription.id, id);
   const prorations = waiting.filter((line) => line.kind !== 'base');
@@ -81,10 +115,11 @@ export async function buildInvoice(
           },
         ]
       : [];
-  const usage = await usageLines(tx, ctx, plan, subscription, window);
+  const billed = cutoff ? { start: window.start, end: cutoff } : window;
+  const usage = await usageLines(tx, ctx, plan, subscription, billed);
   const overrides = plan.currency === customer.currency ? null : await tx.getFxOverrides(ctx.scope);
   const { lines, subtotal, fx } = convertLines(
-    [...base, ...usage, ...prorations],
+    [...endEarly([...base, ...prorations], cutoff), ...usage],
     plan.currency,
     customer.currency,
     ctx.fx.table(overrides),
@@ -109,8 +144,8 @@ export async function buildInvoice(
     amountDue: money(total),
     amountPaid: money(0),
     fx,
-    periodStart: window.start,
-    periodEnd: window.end,
+    periodStart: billed.start,
+    periodEnd: billed.end,
     dueDate: null,
     paidAt: null,
     voidedAt: null,

@@ -170,3 +170,24 @@ export async function collectInvoice(ctx: ServiceContext, id: InvoiceId): Promis
     return { invoice: updated, payment };
   });
 }
+
+/**
+ * Collects after a commit without failing the caller: a decline is recorded on the invoice, a
+ * processor outage has rescheduled the attempt (`PROVIDER_RETRY_MS`), anything else is logged.
+ */
+export async function collectQuietly(
+  ctx: ServiceContext,
+  id: InvoiceId,
+): Promise<Collection | null> {
+  try {
+    return await collectInvoice(ctx, id);
+  } catch (error) {
+    if (!isLedgerError(error, 'provider_error') && !isLedgerError(error, 'provider_timeout')) {
+      console.error(
+        `[ledger] collecting ${id} failed:`,
+        error instanceof Error ? error.message : error,
+      );
+    }
+    return null;
+  }
+}

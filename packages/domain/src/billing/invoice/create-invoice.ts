@@ -19,18 +19,39 @@ export async function draftPeriodInvoice(
   ctx: ServiceContext,
   subscription: Subscription,
   window: BillingWindow,
+  cutoff?: Date,
 ): Promise<Invoice | null> {
   const customer = await loadLiveCustomer(tx, ctx, subscription.customerId, {
     param: 'customerId',
   });
   const plan = await loadPlan(tx, ctx, subscription.planId, 'planId');
-  const invoice = await buildInvoice(tx, ctx, { customer, plan, subscription, window });
+  const invoice = await buildInvoice(tx, ctx, { customer, plan, subscription, window, cutoff });
   if (!(await tx.insertInvoice(ctx.scope, invoice))) {
     await tx.releasePendingLines(ctx.scope, invoice.id);
     return null;
   }
   await recordCustomerEvent(tx, ctx, 'invoice.created', customer, invoice);
   return invoice;
+}
+
+/** The draft invoice of the subscription's current period, if one was created by hand. */
+export async function findPeriodDraft(
+  tx: StoreTx,
+  ctx: ServiceContext,
+  subscription: Subscription,
+): Promise<Invoice | null> {
+  const drafts = await tx.listCustomerInvoices(ctx.scope, subscription.customerId, {
+    status: 'draft',
+    limit: 100,
+    offset: 0,
+  });
+  return (
+    drafts.rows.find(
+      (inv) =>
+        inv.subscriptionId === subscription.id &&
+        inv.periodStart.getTime() === subscription.currentPeriodStart.getTime(),
+    ) ?? null
+  );
 }
 
 /** A draft invoice for the subscription's current period (usage so far; base price in full). */

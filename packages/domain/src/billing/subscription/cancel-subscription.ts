@@ -1,28 +1,32 @@
 import type { ServiceContext } from '../../ports.js';
 import { inTransaction } from '../../transaction.js';
 import { parseInput } from '../../validation.js';
+import { collectQuietly } from '../invoice/collect-invoice.js';
 import { assertState, loadSubscription } from '../load.js';
 import { LIVE_SUBSCRIPTION_STATUSES, type Subscription } from '../model.js';
 import { CancelSubscriptionInput } from '../schemas.js';
+import { billElapsed } from './bill-elapsed.js';
 import { saveSubscription } from './record.js';
 
 /**
  * Cancels a subscription: at the end of the current period by default (`cancelAt` is set and the
- * billing job ends it after billing that period), or `immediately` (ended now, nothing more billed).
- * A paused subscription always ends now.
+ * billing job ends it after billing that period), or `immediately`: it ends now, and the part of
+ * the period already used is billed in a final invoice (prorated base, usage so far) and charged.
+ * A paused subscription (already billed up to its pause) always ends now.
  */
 export async function cancelSubscription(
   ctx: ServiceContext,
   input: CancelSubscriptionInput,
 ): Promise<Subscription> {
   const data = parseInput(CancelSubscriptionInput, input);
-  return inTransaction(ctx, async (tx) => {
+  const { canceled, toCollect } = await inTransaction(ctx, async (tx) => {
     const subscription = await loadSubscription(tx, ctx, data.id, { forUpdate: true });
     assertState(subscription.status, LIVE_SUBSCRIPTION_STATUSES, 'cancel a subscription');
     const now = ctx.clock.now();
     // A paused subscription is not billed and the billing job never reaches its period end, so
     // "at period end" would never come: it ends now.
     const immediately = data.immediately || subscription.status === 'paused';
+    const toCollect = immediately ? await billElapsed(tx, ctx, subscription, now) : null;
     const next: Subscription = immediately
       ? {
           ...subscription,
@@ -38,12 +42,9 @@ export async function cancelSubscription(
           canceledAt: now,
           updatedAt: now,
         };
-    return saveSubscription(
-      tx,
-      ctx,
-      subscription,
-      next,
-      immediately ? 'subscription.canceled' : 'subscription.updated',
-    );
+    const type = immediately ? 'subscription.canceled' : 'subscription.updated';
+    return { canceled: await saveSubscription(tx, ctx, subscription, next, type), toCollect };
   });
+  if (toCollect) await collectQuietly(ctx, toCollect);
+  return canceled;
 }

@@ -5,19 +5,9 @@ import { parseInput } from '../../validation.js';
 import { assertState, loadPlan, loadSubscription } from '../load.js';
 import type { LineItem, Plan, Subscription } from '../model.js';
 import { addPeriod } from '../periods.js';
+import { prorate } from '../proration.js';
 import { ChangePlanInput } from '../schemas.js';
 import { saveSubscription } from './record.js';
-
-/** `amount × numerator / denominator`, rounded half away from zero, in integers. */
-export function prorate(amount: number, numerator: number, denominator: number): number {
-  const product = BigInt(amount) * BigInt(numerator);
-  const d = BigInt(denominator);
-  const quotient = product / d;
-  const remainder = product % d;
-  const twice = (remainder < 0n ? -remainder : remainder) * 2n;
-  if (twice >= d) return Number(quotient + (product < 0n ? -1n : 1n));
-  return Number(quotient);
-}
 
 function prorationLines(
   ctx: ServiceContext,
