@@ -271,17 +271,30 @@ describe.each(testDatabaseKinds())('invoices over REST on %s', (kind) => {
     },
   );
 
-  it('the billing job finalizes a period’s waiting draft instead of billing the period again', async () => {
+  it('the billing job replaces a period’s stale hand-made draft, so later usage is billed once', async () => {
     time.set('2026-03-01T00:00:00.000Z');
     const { customer: c, subscriptionId } = await billable();
     time.set('2026-03-20T00:00:00.000Z');
     const draft = await draftFor(subscriptionId);
+    time.set('2026-03-25T00:00:00.000Z');
+    const usage = await t.rest('POST', '/ledger/meter/events', {
+      body: { customer_id: c.id, feature_key: 'calls', quantity: 10 },
+    });
+    expect(usage.status, usage.text).toBe(202);
     time.set('2026-04-01T00:00:00.000Z');
     await t.server.ledger.billing.runDue();
     const list = await t.rest<WireList<WireInvoice>>('GET', `/ledger/customers/${c.id}/invoices`);
-    expect(list.body.data.map((i) => [i.id, i.status, i.number !== null])).toEqual([
-      [draft.id, 'open', true],
+    const [period, replaced] = list.body.data;
+    expect(list.body.data).toHaveLength(2);
+    // The draft was made before the usage: it is voided and the period billed from scratch.
+    expect(replaced).toMatchObject({ id: draft.id, status: 'void', number: null });
+    expect(period?.status).toBe('open');
+    expect(period?.number).toMatch(/^INV-/);
+    expect(period?.line_items.map((l) => [l.kind, l.quantity, l.amount.amount])).toEqual([
+      ['base', 1, 3000],
+      ['usage', 10, 50],
     ]);
+    expect((await t.server.ledger.billing.runDue()).periodsBilled).toBe(0);
   });
 
   it('refuses drafts for trialing, canceled, unknown and foreign subscriptions', async () => {

@@ -503,9 +503,15 @@ describe.each(testDatabaseKinds())('subscriptions over REST on %s', (kind) => {
     time.set('2026-04-01T00:00:00.000Z');
     await t.server.ledger.billing.runDue();
     const invoices = await invoicesOf(c.id);
+    // Without proration the period is billed on the plan it started on; Premium starts with the
+    // next period.
     expect(
       invoices.map((i) => [i.subscription_id, i.line_items.map((l) => [l.kind, l.amount.amount])]),
-    ).toEqual([[plain.id, [['base', 6000]]]]);
+    ).toEqual([[plain.id, [['base', 3000]]]]);
+    time.set('2026-05-01T00:00:00.000Z');
+    await t.server.ledger.billing.runDue();
+    const next = (await invoicesOf(c.id)).filter((i) => i.subscription_id === plain.id)[0];
+    expect(next?.line_items.map((l) => [l.kind, l.amount.amount])).toEqual([['base', 6000]]);
   });
 
   it('refuses a plan in another currency (currency_mismatch naming plan_id)', async () => {

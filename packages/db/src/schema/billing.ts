@@ -158,7 +158,7 @@ export const invoices = pgTable(
       .on(t.tenantId, t.appId, t.subscriptionId, t.periodStart)
       .where(sql`${t.subscriptionId} IS NOT NULL AND ${t.status} <> 'void'`),
     index('invoices_customer_idx').on(t.tenantId, t.appId, t.customerId, t.id),
-    index('invoices_retry_idx').on(t.nextAttemptAt).where(sql`${t.status} = 'past_due'`),
+    index('invoices_retry_idx').on(t.nextAttemptAt).where(sql`${t.nextAttemptAt} IS NOT NULL`),
     check('invoices_sums_check', sql`${t.total} - ${t.creditApplied} = ${t.amountDue}`),
   ],
 );
@@ -213,5 +213,9 @@ export const payments = pgTable(
     index('payments_customer_idx').on(t.tenantId, t.appId, t.customerId, t.id),
     index('payments_invoice_idx').on(t.tenantId, t.appId, t.invoiceId),
     index('payments_processor_ref_idx').on(t.processor, t.processorRef),
+    // One processor charge is one payment, however many paths (charge answer, webhook) record it.
+    uniqueIndex('payments_processor_ref_key')
+      .on(t.tenantId, t.appId, t.processor, t.processorRef)
+      .where(sql`${t.processorRef} IS NOT NULL`),
   ],
 );

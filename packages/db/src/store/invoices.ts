@@ -127,7 +127,15 @@ export function invoiceStore(db: Db): Pick<BillingStore, InvoiceMethods> {
           subscriptionId: invoice.subscriptionId,
           createdAt: invoice.createdAt,
         })
-        .onConflictDoNothing()
+        .onConflictDoNothing({
+          target: [
+            invoices.tenantId,
+            invoices.appId,
+            invoices.subscriptionId,
+            invoices.periodStart,
+          ],
+          where: sql`${invoices.subscriptionId} IS NOT NULL AND ${invoices.status} <> 'void'`,
+        })
         .returning({ id: invoices.id });
       return rows.length > 0;
     },
@@ -190,7 +198,7 @@ export function invoiceStore(db: Db): Pick<BillingStore, InvoiceMethods> {
         .returning({ last: invoiceSequences.last });
       return rows[0]?.last ?? 1;
     },
-    async claimInvoicesToRetry(now, limit) {
+    async claimInvoicesToRetry(now, leaseUntil, limit) {
       const due = await db
         .select({ tenantId: invoices.tenantId, appId: invoices.appId, id: invoices.id })
         .from(invoices)
@@ -203,7 +211,7 @@ export function invoiceStore(db: Db): Pick<BillingStore, InvoiceMethods> {
       for (const row of due) {
         await db
           .update(invoices)
-          .set({ nextAttemptAt: null })
+          .set({ nextAttemptAt: leaseUntil })
           .where(
             and(
               eq(invoices.tenantId, row.tenantId),
@@ -249,13 +257,22 @@ export function invoiceStore(db: Db): Pick<BillingStore, InvoiceMethods> {
         .where(and(inScope(pendingLines, scope), eq(pendingLines.invoiceId, invoiceId)));
     },
     async insertPayment(scope, payment) {
-      await db.insert(payments).values({
-        ...scope,
-        ...payment,
-        amount: payment.amount.amount,
-        currency: payment.amount.currency,
-      });
+      const rows = await db
+        .insert(payments)
+        .values({
+          ...scope,
+          ...payment,
+          amount: payment.amount.amount,
+          currency: payment.amount.currency,
+        })
+        .onConflictDoNothing({
+          target: [payments.tenantId, payments.appId, payments.processor, payments.processorRef],
+          where: sql`${payments.processorRef} IS NOT NULL`,
+        })
+        .returning({ id: payments.id });
+      return rows.length > 0;
     },
+
     async updatePayment(scope, payment) {
       await db
         .update(payments)

@@ -5,7 +5,7 @@ import type {
   Subscription,
   SubscriptionId,
 } from '@ledger/domain';
-import { and, asc, count, eq, inArray, lte } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, lte, notInArray } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { subscriptions } from '../schema/index.js';
 import { inScope } from './scope.js';
@@ -80,7 +80,7 @@ export function subscriptionStore(db: Db): Pick<BillingStore, SubscriptionMethod
         );
       return rows[0]?.n ?? 0;
     },
-    async claimDueSubscriptions(now, limit) {
+    async claimDueSubscriptions(now, limit, skip = []) {
       const rows = await db
         .select()
         .from(subscriptions)
@@ -88,6 +88,7 @@ export function subscriptionStore(db: Db): Pick<BillingStore, SubscriptionMethod
           and(
             inArray(subscriptions.status, ['active', 'trialing', 'past_due']),
             lte(subscriptions.currentPeriodEnd, now),
+            skip.length > 0 ? notInArray(subscriptions.id, [...skip]) : undefined,
           ),
         )
         .orderBy(asc(subscriptions.currentPeriodEnd))

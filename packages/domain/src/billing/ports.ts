@@ -48,11 +48,13 @@ export interface BillingStore {
   ): Promise<number>;
   /**
    * Locks up to `limit` subscriptions (any scope) whose period, trial or cancellation is due at
-   * `now`, skipping rows another worker holds (`FOR UPDATE SKIP LOCKED`). Call inside a transaction.
+   * `now`, skipping rows another worker holds (`FOR UPDATE SKIP LOCKED`) and the ids in `skip`
+   * (ones that failed earlier in the same run). Call inside a transaction.
    */
   claimDueSubscriptions(
     now: Date,
     limit: number,
+    skip?: readonly string[],
   ): Promise<Array<{ scope: Scope; subscription: Subscription }>>;
 
   /**
@@ -103,12 +105,14 @@ export interface BillingStore {
   nextInvoiceNumber(scope: Scope): Promise<number>;
   /**
    * Claims open or past-due invoices whose next collection attempt is due (any scope): a
-   * scheduled retry after a decline, or a repeat after a processor outage. Their retry time
-   * is cleared as they are taken (`FOR UPDATE SKIP LOCKED`), so two workers never retry one
-   * invoice at once; the attempt's outcome schedules the next one.
+   * scheduled retry after a decline, a repeat after a processor outage, or a collection that never
+   * ran. Their retry time moves to `leaseUntil` as they are taken (`FOR UPDATE SKIP LOCKED`), so
+   * two workers never retry one invoice at once and a crashed attempt is tried again later; the
+   * attempt's outcome then sets the next one.
    */
   claimInvoicesToRetry(
     now: Date,
+    leaseUntil: Date,
     limit: number,
   ): Promise<Array<{ scope: Scope; invoiceId: InvoiceId }>>;
 
@@ -123,7 +127,11 @@ export interface BillingStore {
   /** Gives the lines of a voided draft back to the subscription. */
   releasePendingLines(scope: Scope, invoiceId: InvoiceId): Promise<void>;
 
-  insertPayment(scope: Scope, payment: Payment): Promise<void>;
+  /**
+   * Records a payment; false when the processor's reference is already recorded (one charge is
+   * one payment, whether its answer or its webhook records it first).
+   */
+  insertPayment(scope: Scope, payment: Payment): Promise<boolean>;
   updatePayment(scope: Scope, payment: Payment): Promise<void>;
   /** A payment by the processor's reference (e.g. a PaymentIntent id), in any scope. */
   findPaymentByProcessorRef(

@@ -1,10 +1,10 @@
 import type { ServiceContext, StoreTx } from '../ports.js';
 import type { Scope } from '../scope.js';
-import { type collectInvoice, collectQuietly } from './invoice/collect-invoice.js';
-import { draftPeriodInvoice, findPeriodDraft } from './invoice/create-invoice.js';
+import { type Collection, collectQuietly } from './invoice/collect-invoice.js';
+import { periodInvoice } from './invoice/create-invoice.js';
 import { finalizeDraft } from './invoice/finalize-invoice.js';
 import { loadPlan } from './load.js';
-import type { Invoice, InvoiceId, Subscription } from './model.js';
+import type { InvoiceId, Subscription } from './model.js';
 import { nextBoundary } from './periods.js';
 import { saveSubscription } from './subscription/record.js';
 
@@ -16,36 +16,44 @@ export interface RunDueReport {
   trialsEnded: number;
   periodsBilled: number;
   canceled: number;
-  /** Past-due invoices whose scheduled retry ran. */
+  /** Past-due (or never collected) invoices whose scheduled attempt ran. */
   retried: number;
-  invoices: Array<Awaited<ReturnType<typeof collectInvoice>>>;
+  /** Subscriptions that could not advance (logged; the others went on). */
+  failed: number;
+  invoices: Collection[];
 }
 
-/** Moves one due subscription forward by one step; returns an invoice to collect, if any. */
+/** How long a claimed retry is reserved: a crashed attempt is tried again after it. */
+export const RETRY_LEASE_MS = 10 * 60 * 1000;
+
+/** What one step did to one subscription. */
+interface Step {
+  trialEnded: boolean;
+  billed: boolean;
+  canceled: boolean;
+  toCollect: InvoiceId | null;
+}
+
+/** Moves one due subscription forward by one period (or ends its trial, or ends it). */
 async function advance(
   tx: StoreTx,
   ctx: ServiceContext,
   subscription: Subscription,
-  report: RunDueReport,
-): Promise<InvoiceId | null> {
+): Promise<Step> {
   const plan = await loadPlan(tx, ctx, subscription.planId, 'planId');
   const end = subscription.currentPeriodEnd;
   const ending = subscription.cancelAt !== null && subscription.cancelAt.getTime() <= end.getTime();
+  const trialEnded = subscription.status === 'trialing';
+  let billed = false;
   let toCollect: InvoiceId | null = null;
-  let type: 'subscription.trial_ended' | 'subscription.updated' | 'subscription.canceled' =
-    'subscription.updated';
-
-  if (subscription.status === 'trialing') {
-    report.trialsEnded++;
-    type = 'subscription.trial_ended';
-  } else {
-    const window = { start: subscription.currentPeriodStart, end };
-    const draft =
-      (await draftPeriodInvoice(tx, ctx, subscription, window)) ??
-      (await findPeriodDraft(tx, ctx, subscription));
+  if (!trialEnded) {
+    const draft = await periodInvoice(tx, ctx, subscription, {
+      start: subscription.currentPeriodStart,
+      end,
+    });
     if (draft) {
       const invoice = await finalizeDraft(tx, ctx, draft);
-      report.periodsBilled++;
+      billed = true;
       if (invoice.status === 'open') toCollect = invoice.id;
     }
   }
@@ -54,26 +62,33 @@ async function advance(
     ? { ...subscription, status: 'canceled', endedAt: end, updatedAt: now }
     : {
         ...subscription,
-        status: subscription.status === 'trialing' ? 'active' : subscription.status,
+        status: trialEnded ? 'active' : subscription.status,
         currentPeriodStart: end,
         currentPeriodEnd: nextBoundary(subscription.billingAnchor, plan.pricing.billingPeriod, end),
         updatedAt: now,
       };
-  if (ending) {
-    report.canceled++;
-    type = 'subscription.canceled';
-  }
+  const type = ending
+    ? 'subscription.canceled'
+    : trialEnded
+      ? 'subscription.trial_ended'
+      : 'subscription.updated';
   await saveSubscription(tx, ctx, subscription, next, type);
-  return toCollect;
+  return { trialEnded, billed, canceled: ending, toCollect };
+}
+
+async function collectInto(ctx: SystemContext, scope: Scope, id: InvoiceId, report: RunDueReport) {
+  const collection = await collectQuietly({ ...ctx, scope }, id);
+  if (collection) report.invoices.push(collection);
 }
 
 /**
  * The billing job: ends trials, closes periods (invoice, apply balance, charge, roll the period)
- * and applies `cancelAt`, for every subscription due at `now`, until none is due (a subscription
- * several periods behind catches up one period per step), then retries the past-due invoices whose
- * next attempt is due. Claims use `FOR UPDATE SKIP LOCKED` and
- * each period's invoice is unique, so several workers can run it at once and no period is ever
- * billed twice. Charges run after the claiming transaction commits, `batchSize` steps at a time.
+ * and applies `cancelAt` for every subscription due at `now`, until none is due (a subscription
+ * several periods behind catches up one period per step), then runs the collection attempts that
+ * are due. Each step is one transaction over one claimed subscription (`FOR UPDATE SKIP LOCKED`;
+ * each period's invoice is unique), so several workers can run it at once and no period is ever
+ * billed twice. A subscription that cannot advance is logged and skipped for this run, so it never
+ * holds up the others. Charges run after the step commits; the report counts committed steps only.
  */
 export async function runDue(ctx: SystemContext, now: Date, batchSize = 25): Promise<RunDueReport> {
   const report: RunDueReport = {
@@ -81,55 +96,45 @@ export async function runDue(ctx: SystemContext, now: Date, batchSize = 25): Pro
     periodsBilled: 0,
     canceled: 0,
     retried: 0,
+    failed: 0,
     invoices: [],
   };
+  const skip: string[] = [];
   for (;;) {
-    const toCollect: Array<{ scope: Scope; id: InvoiceId }> = [];
-    let claimed = 0;
-    // One subscription per transaction: a transaction holding the scope's invoice counter never
-    // waits for another customer's row, so parallel workers cannot deadlock.
-    while (claimed < batchSize) {
-      const advanced = await ctx.store.transaction(async (tx) => {
-        const [due] = await tx.claimDueSubscriptions(now, 1);
-        if (!due) return false;
-        const id = await advance(tx, { ...ctx, scope: due.scope }, due.subscription, report);
-        if (id) toCollect.push({ scope: due.scope, id });
-        return true;
+    let claimed: { scope: Scope; subscription: Subscription } | undefined;
+    let step: Step | null = null;
+    try {
+      step = await ctx.store.transaction(async (tx) => {
+        [claimed] = await tx.claimDueSubscriptions(now, 1, skip);
+        return claimed ? advance(tx, { ...ctx, scope: claimed.scope }, claimed.subscription) : null;
       });
-      if (!advanced) break;
-      claimed++;
+    } catch (error) {
+      if (!claimed) throw error;
+      skip.push(claimed.subscription.id);
+      report.failed++;
+      console.error(
+        `[ledger] billing ${claimed.subscription.id} failed:`,
+        error instanceof Error ? error.message : error,
+      );
+      continue;
     }
+    if (!step || !claimed) break;
     ctx.events.notify();
-    for (const { scope, id } of toCollect) {
-      const collection = await collectQuietly({ ...ctx, scope }, id);
-      if (collection) report.invoices.push(collection);
-    }
-    // A short batch is not the end: a subscription several periods behind is due again.
-    if (claimed === 0) break;
+    if (step.trialEnded) report.trialsEnded++;
+    if (step.billed) report.periodsBilled++;
+    if (step.canceled) report.canceled++;
+    if (step.toCollect) await collectInto(ctx, claimed.scope, step.toCollect, report);
   }
-  await retryPastDue(ctx, now, batchSize, report);
-  return report;
-}
-
-/**
- * Retries the past-due invoices whose next attempt is due (`RETRY_SCHEDULE_DAYS`): claimed in one
- * transaction, charged after it commits. One invoice's failure (a processor outage) is logged and
- * does not keep the rest of the batch from being tried.
- */
-async function retryPastDue(
-  ctx: SystemContext,
-  now: Date,
-  batchSize: number,
-  report: RunDueReport,
-): Promise<void> {
   for (;;) {
-    const claimed = await ctx.store.transaction((tx) => tx.claimInvoicesToRetry(now, batchSize));
-    for (const { scope, invoiceId } of claimed) {
+    const leaseUntil = new Date(now.getTime() + RETRY_LEASE_MS);
+    const due = await ctx.store.transaction((tx) =>
+      tx.claimInvoicesToRetry(now, leaseUntil, batchSize),
+    );
+    for (const { scope, invoiceId } of due) {
       report.retried++;
-      const collection = await collectQuietly({ ...ctx, scope }, invoiceId);
-      if (collection) report.invoices.push(collection);
+      await collectInto(ctx, scope, invoiceId, report);
     }
     ctx.events.notify();
-    if (claimed.length < batchSize) return;
+    if (due.length < batchSize) return report;
   }
 }

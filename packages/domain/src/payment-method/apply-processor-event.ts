@@ -1,3 +1,4 @@
+import { settleStalePayment } from '../billing/invoice/collect-invoice.js';
 import type { Invoice, InvoiceId, Payment } from '../billing/model.js';
 import type { SystemContext } from '../billing/run-due.js';
 import { recordCustomerEvent } from '../events/record-event.js';
@@ -36,7 +37,7 @@ async function settle(
   let payment: Payment | null = found?.payment ?? null;
   if (!payment) {
     // Our own charge call never heard back (a timeout): the processor's word completes the record.
-    payment = {
+    const recorded: Payment = {
       id: ctx.ids.newId('payment'),
       invoiceId: invoice.id,
       customerId: invoice.customerId,
@@ -49,14 +50,21 @@ async function settle(
       failureMessage: succeeded ? null : (event.failureMessage ?? null),
       createdAt: now,
     };
-    await tx.insertPayment(ctx.scope, payment);
-    await recordCustomerEvent(
-      tx,
-      ctx,
-      succeeded ? 'payment.succeeded' : 'payment.failed',
-      owner,
-      payment,
-    );
+    if (await tx.insertPayment(ctx.scope, recorded)) {
+      if (!['open', 'past_due'].includes(invoice.status)) {
+        await settleStalePayment(tx, ctx, invoice, recorded);
+        return;
+      }
+      await recordCustomerEvent(
+        tx,
+        ctx,
+        succeeded ? 'payment.succeeded' : 'payment.failed',
+        owner,
+        recorded,
+      );
+    }
+    // Otherwise the charge's own answer recorded it meanwhile: one charge, one payment.
+    payment = recorded;
   } else if (succeeded && payment.status !== 'succeeded') {
     payment = { ...payment, status: 'succeeded', failureCode: null, failureMessage: null };
     await tx.updatePayment(ctx.scope, payment);

@@ -1,12 +1,45 @@
+import { postBalance } from '../../balance/post-balance.js';
 import { loadCustomer } from '../../customer/load-customer.js';
 import { isLedgerError } from '../../errors.js';
 import { recordCustomerEvent } from '../../events/record-event.js';
-import type { ServiceContext } from '../../ports.js';
+import type { ServiceContext, StoreTx } from '../../ports.js';
 import { inTransaction } from '../../transaction.js';
 import { loadInvoice } from '../load.js';
 import type { Invoice, InvoiceId, Payment } from '../model.js';
 import { addDays } from '../periods.js';
 import type { ChargeOutcome } from '../ports.js';
+
+/**
+ * A charge answered after its invoice changed (voided, or settled by another attempt): the
+ * payment is recorded as it happened, and money taken for an invoice that is no longer owed goes
+ * to the customer's balance as credit, so none is created or lost.
+ */
+export async function settleStalePayment(
+  tx: StoreTx,
+  ctx: ServiceContext,
+  invoice: Invoice,
+  payment: Payment,
+): Promise<Collection> {
+  const owner = { id: invoice.customerId };
+  const succeeded = payment.status === 'succeeded';
+  await recordCustomerEvent(
+    tx,
+    ctx,
+    succeeded ? 'payment.succeeded' : 'payment.failed',
+    owner,
+    payment,
+  );
+  if (succeeded) {
+    await postBalance(tx, ctx, {
+      customerId: invoice.customerId,
+      type: 'credit',
+      amount: { amount: -payment.amount.amount, currency: payment.amount.currency },
+      description: `Payment ${payment.id} for invoice ${invoice.number ?? invoice.id}, which was ${invoice.status} by then`,
+      invoiceId: invoice.id,
+    });
+  }
+  return { invoice, payment };
+}
 
 /** The result of one collection attempt. */
 export interface Collection {
@@ -43,7 +76,13 @@ async function prepare(ctx: ServiceContext, id: InvoiceId) {
     const live = method && method.removedAt === null ? method : null;
     const note = !ctx.payments.processor ? 'no_processor' : !live ? 'no_payment_method' : null;
     if (note || !live) {
-      const updated = { ...invoice, collectionNote: note, updatedAt: ctx.clock.now() };
+      // Nothing to retry until a method or processor exists: `pay` collects it then.
+      const updated = {
+        ...invoice,
+        collectionNote: note,
+        nextPaymentAttempt: null,
+        updatedAt: ctx.clock.now(),
+      };
       await tx.updateInvoice(ctx.scope, updated);
       return { invoice: updated, charge: null };
     }
@@ -112,7 +151,21 @@ export async function collectInvoice(ctx: ServiceContext, id: InvoiceId): Promis
       failureMessage: outcome.status === 'failed' ? outcome.message : null,
       createdAt: now,
     };
-    await tx.insertPayment(ctx.scope, payment);
+    if (!(await tx.insertPayment(ctx.scope, payment))) {
+      // The same charge was recorded already (its webhook, or a concurrent collection with the
+      // same attempt key): it is one payment, and the invoice already reflects it.
+      const recorded = outcome.processorRef
+        ? await tx.findPaymentByProcessorRef(outcome.processor, outcome.processorRef)
+        : null;
+      return { invoice: current, payment: recorded?.payment ?? null };
+    }
+    const owner = { id: current.customerId };
+    if (
+      !['open', 'past_due'].includes(current.status) ||
+      current.attemptCount !== invoice.attemptCount
+    ) {
+      return settleStalePayment(tx, ctx, current, payment);
+    }
     const attemptCount = current.attemptCount + 1;
     const updated: Invoice =
       outcome.status === 'succeeded'
@@ -135,7 +188,6 @@ export async function collectInvoice(ctx: ServiceContext, id: InvoiceId): Promis
             updatedAt: now,
           };
     await tx.updateInvoice(ctx.scope, updated);
-    const owner = { id: current.customerId };
     await recordCustomerEvent(
       tx,
       ctx,

@@ -34,6 +34,28 @@ export async function draftPeriodInvoice(
   return invoice;
 }
 
+/**
+ * Whether the subscription's current period already has a finalized invoice (made by hand):
+ * its base price is then billed and must not be billed again.
+ */
+export async function periodAlreadyInvoiced(
+  tx: StoreTx,
+  ctx: ServiceContext,
+  subscription: Subscription,
+): Promise<boolean> {
+  const page = await tx.listCustomerInvoices(ctx.scope, subscription.customerId, {
+    limit: 100,
+    offset: 0,
+  });
+  return page.rows.some(
+    (inv) =>
+      inv.subscriptionId === subscription.id &&
+      inv.periodStart.getTime() === subscription.currentPeriodStart.getTime() &&
+      inv.status !== 'void' &&
+      inv.status !== 'draft',
+  );
+}
+
 /** The draft invoice of the subscription's current period, if one was created by hand. */
 export async function findPeriodDraft(
   tx: StoreTx,
@@ -52,6 +74,36 @@ export async function findPeriodDraft(
         inv.periodStart.getTime() === subscription.currentPeriodStart.getTime(),
     ) ?? null
   );
+}
+
+/**
+ * The draft to finalize for a period that is ending: built now from the period's base, usage and
+ * waiting lines. A hand-made draft of the period is stale (usage went on after it was made), so it
+ * is voided and rebuilt; a period already finalized by hand gives null (it is billed).
+ */
+export async function periodInvoice(
+  tx: StoreTx,
+  ctx: ServiceContext,
+  subscription: Subscription,
+  window: BillingWindow,
+  cutoff?: Date,
+): Promise<Invoice | null> {
+  const fresh = await draftPeriodInvoice(tx, ctx, subscription, window, cutoff);
+  if (fresh) return fresh;
+  const stale = await findPeriodDraft(tx, ctx, subscription);
+  if (!stale) return null;
+  const now = ctx.clock.now();
+  const voided: Invoice = {
+    ...stale,
+    status: 'void',
+    voidedAt: now,
+    collectionNote: 'replaced by the period invoice',
+    updatedAt: now,
+  };
+  await tx.updateInvoice(ctx.scope, voided);
+  await tx.releasePendingLines(ctx.scope, stale.id);
+  await recordCustomerEvent(tx, ctx, 'invoice.voided', { id: stale.customerId }, voided);
+  return draftPeriodInvoice(tx, ctx, subscription, window, cutoff);
 }
 
 /** A draft invoice for the subscription's current period (usage so far; base price in full). */

@@ -17,16 +17,22 @@ export function formatInvoiceNumber(sequence: number): string {
 
 /**
  * How a customer's balance meets an invoice total: a credit (negative balance) lowers the amount
- * due to zero at most; a debt (positive balance) is added to it. `applied` is what moves from the
- * balance onto the invoice (positive when credit is used, negative when debt is added).
+ * due to zero at most; a debt (positive balance) is added to it; a negative total (a credit note,
+ * e.g. after a downgrade) owes nothing and goes to the balance as credit. `applied` is what moves
+ * between the balance and the invoice: `amountDue = total − applied` and
+ * `endingBalance = balance + applied`, so no minor unit is created or lost.
  */
 export function applyBalance(
   total: number,
   balance: number,
 ): { applied: number; amountDue: number; endingBalance: number } {
-  const applied = balance < 0 ? Math.min(total, -balance) : -balance;
-  return { applied, amountDue: total - applied, endingBalance: balance + applied };
+  const amountDue = Math.max(0, total + balance);
+  const applied = total - amountDue;
+  return { applied, amountDue, endingBalance: balance + applied };
 }
+
+/** Finalized invoices are collected at once; if that never happens (a crash), the job does it then. */
+export const COLLECTION_GRACE_MS = 10 * 60 * 1000;
 
 /**
  * Finalizes a draft inside the caller's transaction: takes the next gap-free number, applies the
@@ -46,7 +52,12 @@ export async function finalizeDraft(
       customerId: customer.id,
       type: 'applied_to_invoice',
       amount: { amount: applied, currency: draft.currency },
-      description: applied > 0 ? 'Credit applied to invoice' : 'Balance due added to invoice',
+      description:
+        draft.total.amount < 0
+          ? 'Invoice credit added to the balance'
+          : applied > 0
+            ? 'Credit applied to invoice'
+            : 'Balance due added to invoice',
       invoiceId: draft.id,
     });
   }
@@ -57,6 +68,7 @@ export async function finalizeDraft(
     creditApplied: { amount: applied, currency: draft.currency },
     amountDue: { amount: amountDue, currency: draft.currency },
     status: amountDue === 0 ? 'paid' : 'open',
+    nextPaymentAttempt: amountDue === 0 ? null : new Date(now.getTime() + COLLECTION_GRACE_MS),
     paidAt: amountDue === 0 ? now : null,
     dueDate: now,
     updatedAt: now,

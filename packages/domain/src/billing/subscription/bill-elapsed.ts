@@ -1,6 +1,5 @@
-import { recordCustomerEvent } from '../../events/record-event.js';
 import type { ServiceContext, StoreTx } from '../../ports.js';
-import { draftPeriodInvoice, findPeriodDraft } from '../invoice/create-invoice.js';
+import { periodInvoice } from '../invoice/create-invoice.js';
 import { finalizeDraft } from '../invoice/finalize-invoice.js';
 import type { InvoiceId, Subscription } from '../model.js';
 
@@ -20,23 +19,8 @@ export async function billElapsed(
   if (!['active', 'past_due'].includes(subscription.status)) return null;
   if (now.getTime() <= subscription.currentPeriodStart.getTime()) return null;
   const window = { start: subscription.currentPeriodStart, end: subscription.currentPeriodEnd };
-  let invoice = await draftPeriodInvoice(tx, ctx, subscription, window, now);
-  if (!invoice) {
-    const draft = await findPeriodDraft(tx, ctx, subscription);
-    if (!draft) return null;
-    const voided = {
-      ...draft,
-      status: 'void' as const,
-      voidedAt: now,
-      collectionNote: 'replaced by the final invoice',
-      updatedAt: now,
-    };
-    await tx.updateInvoice(ctx.scope, voided);
-    await tx.releasePendingLines(ctx.scope, draft.id);
-    await recordCustomerEvent(tx, ctx, 'invoice.voided', { id: draft.customerId }, voided);
-    invoice = await draftPeriodInvoice(tx, ctx, subscription, window, now);
-    if (!invoice) return null;
-  }
+  const invoice = await periodInvoice(tx, ctx, subscription, window, now);
+  if (!invoice) return null;
   const finalized = await finalizeDraft(tx, ctx, invoice);
   return finalized.status === 'open' ? finalized.id : null;
 }

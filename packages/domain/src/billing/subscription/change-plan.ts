@@ -2,6 +2,7 @@ import { LedgerError } from '../../errors.js';
 import type { ServiceContext, StoreTx } from '../../ports.js';
 import { inTransaction } from '../../transaction.js';
 import { parseInput } from '../../validation.js';
+import { periodAlreadyInvoiced } from '../invoice/create-invoice.js';
 import { assertState, loadPlan, loadSubscription } from '../load.js';
 import type { LineItem, Plan, Subscription } from '../model.js';
 import { addPeriod } from '../periods.js';
@@ -61,6 +62,8 @@ async function keepPeriodBase(
   await tx.releasePendingLines(ctx.scope, probe);
   const start = subscription.currentPeriodStart.getTime();
   if (waiting.some((line) => line.kind === 'base' && line.periodStart.getTime() === start)) return;
+  // A period invoiced by hand already charged `from`'s base: only the prorations remain.
+  if (await periodAlreadyInvoiced(tx, ctx, subscription)) return;
   await tx.insertPendingLine(ctx.scope, subscription.id, {
     id: ctx.ids.newId('lineItem'),
     kind: 'base',
@@ -105,10 +108,14 @@ export async function changePlan(
       );
     }
     const now = ctx.clock.now();
-    if (data.prorate && subscription.status !== 'trialing' && to.id !== from.id) {
+    if (subscription.status !== 'trialing' && to.id !== from.id) {
+      // The period started on `from`: its invoice charges `from`'s base either way; proration
+      // then moves the unused part to `to`, and without it `to` starts at the next period.
       await keepPeriodBase(tx, ctx, subscription, from);
-      for (const line of prorationLines(ctx, subscription, from, to, now)) {
-        await tx.insertPendingLine(ctx.scope, subscription.id, line);
+      if (data.prorate) {
+        for (const line of prorationLines(ctx, subscription, from, to, now)) {
+          await tx.insertPendingLine(ctx.scope, subscription.id, line);
+        }
       }
     }
     // A new billing period length starts at the next boundary: anchor the new plan's periods there.

@@ -26,6 +26,18 @@ export async function createSubscription(
     if (plan.status !== 'active') {
       throw new LedgerError('plan_archived', `Plan ${plan.id} is archived`, { param: ['planId'] });
     }
+    if (plan.currency !== customer.currency) {
+      // Refuse now what the billing job could never invoice: a pair the FX table cannot convert.
+      const table = ctx.fx.table(await tx.getFxOverrides(ctx.scope));
+      const quoted = (code: string) => code === table.base || code in table.quotes;
+      if (!quoted(plan.currency) || !quoted(customer.currency)) {
+        throw new LedgerError(
+          'invalid_currency',
+          `No FX rate converts ${plan.currency} to ${customer.currency}; set one with PUT /ledger/fx/rates`,
+          { param: ['planId'], details: { from: plan.currency, to: customer.currency } },
+        );
+      }
+    }
     const now = ctx.clock.now();
     const trialDays = data.trialDays ?? plan.trialDays;
     const trialEnd = trialDays > 0 ? addDays(now, trialDays) : null;
