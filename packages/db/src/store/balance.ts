@@ -10,7 +10,7 @@ import { and, count, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { mapDbErrors } from '../errors.js';
 import { balanceTransactions, customers } from '../schema/index.js';
-import { customerScope } from './customers.js';
+import { inScope } from './scope.js';
 
 type Row = typeof balanceTransactions.$inferSelect;
 
@@ -27,13 +27,6 @@ function toTransaction(row: Row): BalanceTransaction {
   };
 }
 
-function journalScope(scope: Scope) {
-  return and(
-    eq(balanceTransactions.tenantId, scope.tenantId),
-    eq(balanceTransactions.appId, scope.appId),
-  );
-}
-
 /** The balance journal over either driver. */
 export function balanceStore(db: Db): BalanceStore {
   return {
@@ -46,7 +39,7 @@ export function balanceStore(db: Db): BalanceStore {
           .set({ balance: sql`${customers.balance} + ${posting.amount}` })
           .where(
             and(
-              customerScope(scope),
+              inScope(customers, scope),
               eq(customers.id, posting.customerId),
               eq(customers.currency, posting.currency),
             ),
@@ -68,7 +61,10 @@ export function balanceStore(db: Db): BalanceStore {
     },
 
     async listBalanceTransactions(scope, customerId, page) {
-      const where = and(journalScope(scope), eq(balanceTransactions.customerId, customerId));
+      const where = and(
+        inScope(balanceTransactions, scope),
+        eq(balanceTransactions.customerId, customerId),
+      );
       const pageWhere = page.startingAfter
         ? and(where, lt(balanceTransactions.id, page.startingAfter))
         : where;

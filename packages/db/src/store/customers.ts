@@ -23,13 +23,9 @@ import {
 import type { Db } from '../database.js';
 import { mapDbErrors } from '../errors.js';
 import { customers } from '../schema/index.js';
+import { inScope } from './scope.js';
 
 type Row = typeof customers.$inferSelect;
-
-/** Scope filter for the customers table. */
-export function customerScope(scope: Scope) {
-  return and(eq(customers.tenantId, scope.tenantId), eq(customers.appId, scope.appId));
-}
 
 /** A stored row as the domain's Customer. */
 export function toCustomer(row: Row): Customer {
@@ -75,7 +71,7 @@ function likePattern(text: string): string {
 }
 
 function listConditions(scope: Scope, filter: ListCustomersFilter): SQL[] {
-  const conditions: Array<SQL | undefined> = [customerScope(scope)];
+  const conditions: Array<SQL | undefined> = [inScope(customers, scope)];
   if (filter.status === 'active') conditions.push(isNull(customers.deletedAt));
   if (filter.status === 'deleted') conditions.push(isNotNull(customers.deletedAt));
   if (filter.email) conditions.push(eq(customers.email, filter.email));
@@ -110,7 +106,7 @@ export function customerStore(db: Db): CustomerStore {
       const query = db
         .select()
         .from(customers)
-        .where(and(customerScope(scope), eq(customers.id, id)));
+        .where(and(inScope(customers, scope), eq(customers.id, id)));
       const rows = options?.forUpdate ? await query.for('update') : await query;
       return rows[0] ? toCustomer(rows[0]) : null;
     },
@@ -119,7 +115,9 @@ export function customerStore(db: Db): CustomerStore {
       const rows = await db
         .select()
         .from(customers)
-        .where(and(customerScope(scope), eq(customers.email, email), isNull(customers.deletedAt)));
+        .where(
+          and(inScope(customers, scope), eq(customers.email, email), isNull(customers.deletedAt)),
+        );
       return rows[0] ? toCustomer(rows[0]) : null;
     },
 
@@ -128,7 +126,7 @@ export function customerStore(db: Db): CustomerStore {
         db
           .update(customers)
           .set(profileColumns(customer))
-          .where(and(customerScope(scope), eq(customers.id, customer.id))),
+          .where(and(inScope(customers, scope), eq(customers.id, customer.id))),
       );
     },
 
@@ -136,7 +134,7 @@ export function customerStore(db: Db): CustomerStore {
       await db
         .update(customers)
         .set({ status: 'deleted', deletedAt, updatedAt: deletedAt, defaultPaymentMethod: null })
-        .where(and(customerScope(scope), eq(customers.id, id)));
+        .where(and(inScope(customers, scope), eq(customers.id, id)));
     },
 
     async listCustomers(scope, filter) {
@@ -166,7 +164,7 @@ export function customerStore(db: Db): CustomerStore {
       const rows = await db
         .update(customers)
         .set({ eventSequence: sql`${customers.eventSequence} + 1` })
-        .where(and(customerScope(scope), eq(customers.id, id)))
+        .where(and(inScope(customers, scope), eq(customers.id, id)))
         .returning({ sequence: customers.eventSequence });
       return rows[0]?.sequence ?? 0;
     },

@@ -105,6 +105,7 @@ type InvoiceMethods =
   | 'nextInvoiceNumber'
   | 'claimInvoicesToRetry'
   | 'insertPendingLine'
+  | 'listPendingLines'
   | 'takePendingLines'
   | 'releasePendingLines'
   | 'insertPayment'
@@ -229,6 +230,23 @@ export function invoiceStore(db: Db): Pick<BillingStore, InvoiceMethods> {
       await db
         .insert(pendingLines)
         .values({ ...scope, id: line.id, subscriptionId, line, createdAt: new Date() });
+    },
+    async listPendingLines(scope, subscriptionId) {
+      const rows = await db
+        .select({ line: pendingLines.line })
+        .from(pendingLines)
+        .where(
+          and(
+            inScope(pendingLines, scope),
+            eq(pendingLines.subscriptionId, subscriptionId),
+            isNull(pendingLines.invoiceId),
+          ),
+        );
+      return rows.map((row) => ({
+        ...row.line,
+        periodStart: new Date(row.line.periodStart),
+        periodEnd: new Date(row.line.periodEnd),
+      }));
     },
     async takePendingLines(scope, subscriptionId, invoiceId) {
       const rows = await db

@@ -2,10 +2,7 @@ import type { ApiKeyStore, IdempotencyRecord, IdempotencyStore, Scope } from '@l
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { apiKeys, idempotencyKeys } from '../schema/index.js';
-
-function keyScope(scope: Scope) {
-  return and(eq(idempotencyKeys.tenantId, scope.tenantId), eq(idempotencyKeys.appId, scope.appId));
-}
+import { inScope } from './scope.js';
 
 /** API keys over either driver. */
 export function apiKeyStore(db: Db): ApiKeyStore {
@@ -21,24 +18,14 @@ export function apiKeyStore(db: Db): ApiKeyStore {
       return record;
     },
     async countApiKeys(scope) {
-      const rows = await db
-        .select({ n: count() })
-        .from(apiKeys)
-        .where(and(eq(apiKeys.tenantId, scope.tenantId), eq(apiKeys.appId, scope.appId)));
+      const rows = await db.select({ n: count() }).from(apiKeys).where(inScope(apiKeys, scope));
       return rows[0]?.n ?? 0;
     },
     async revokeApiKey(scope, id, at) {
       const rows = await db
         .update(apiKeys)
         .set({ revokedAt: at })
-        .where(
-          and(
-            eq(apiKeys.tenantId, scope.tenantId),
-            eq(apiKeys.appId, scope.appId),
-            eq(apiKeys.id, id),
-            isNull(apiKeys.revokedAt),
-          ),
-        )
+        .where(and(inScope(apiKeys, scope), eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
         .returning({ id: apiKeys.id });
       return rows.length > 0;
     },
@@ -81,7 +68,7 @@ export function idempotencyStore(db: Db): IdempotencyStore {
       const rows = await db
         .select()
         .from(idempotencyKeys)
-        .where(and(keyScope(scope), eq(idempotencyKeys.key, request.key)));
+        .where(and(inScope(idempotencyKeys, scope), eq(idempotencyKeys.key, request.key)));
       const row = rows[0];
       if (!row) return this.reserveIdempotencyKey(scope, request);
       const record: IdempotencyRecord = {
@@ -110,11 +97,13 @@ export function idempotencyStore(db: Db): IdempotencyStore {
           responseHeaders: response.headers,
           responseBody: response.body,
         })
-        .where(and(keyScope(scope), eq(idempotencyKeys.key, key)));
+        .where(and(inScope(idempotencyKeys, scope), eq(idempotencyKeys.key, key)));
     },
 
     async releaseIdempotencyKey(scope, key) {
-      await db.delete(idempotencyKeys).where(and(keyScope(scope), eq(idempotencyKeys.key, key)));
+      await db
+        .delete(idempotencyKeys)
+        .where(and(inScope(idempotencyKeys, scope), eq(idempotencyKeys.key, key)));
     },
   };
 }

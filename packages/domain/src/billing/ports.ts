@@ -118,6 +118,8 @@ export interface BillingStore {
 
   /** Proration lines waiting for the subscription's next invoice. */
   insertPendingLine(scope: Scope, subscriptionId: SubscriptionId, line: LineItem): Promise<void>;
+  /** The lines waiting for the subscription's next invoice (a read; nothing is taken). */
+  listPendingLines(scope: Scope, subscriptionId: SubscriptionId): Promise<LineItem[]>;
   /** Takes the waiting lines into `invoiceId` (they are then no longer pending). */
   takePendingLines(
     scope: Scope,

@@ -57,9 +57,7 @@ async function keepPeriodBase(
   subscription: Subscription,
   from: Plan,
 ): Promise<void> {
-  const probe = ctx.ids.newId('invoice');
-  const waiting = await tx.takePendingLines(ctx.scope, subscription.id, probe);
-  await tx.releasePendingLines(ctx.scope, probe);
+  const waiting = await tx.listPendingLines(ctx.scope, subscription.id);
   const start = subscription.currentPeriodStart.getTime();
   if (waiting.some((line) => line.kind === 'base' && line.periodStart.getTime() === start)) return;
   // A period invoiced by hand already charged `from`'s base: only the prorations remain.
