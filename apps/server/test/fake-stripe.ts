@@ -9,7 +9,8 @@ import Stripe from 'stripe';
  * endpoints Ledger's adapter calls the way Stripe does — form-encoded requests, JSON objects with
  * `object`/`id`, `card_error` 402s for declines, `Idempotency-Key` replays — with Stripe's test
  * tokens mapped to the same cards as the built-in test processor. Faults (5xx, slow answers) can
- * be injected for the next requests, and every request is logged.
+ * be injected for the next requests, PaymentIntents can be left `processing` and settled later,
+ * and every request is logged.
  */
 
 /** A form body decoded into nested objects (`card[token]` → `{card: {token}}`). */
@@ -56,7 +57,7 @@ export interface StripePaymentIntent {
   currency: string;
   customer: string | null;
   payment_method: string;
-  status: 'succeeded' | 'requires_payment_method';
+  status: 'succeeded' | 'requires_payment_method' | 'processing';
   capture_method: 'automatic';
   confirmation_method: 'automatic';
   latest_charge: string | null;
@@ -96,6 +97,17 @@ export interface FakeStripe {
   fail(count: number, status?: number): void;
   /** The next `count` answers are held back `ms` (each request is still executed at once). */
   delay(ms: number, count?: number): void;
+  /**
+   * The next `count` PaymentIntents that would charge come back `processing` (200, nothing
+   * charged yet), as a payment the bank has not confirmed does; `settle` decides them later.
+   */
+  processNext(count?: number): void;
+  /**
+   * Settles a `processing` PaymentIntent: `succeeded` charges it, `failed` declines it. A
+   * replay of the request that created it still answers `processing` (Stripe replays the
+   * first answer); reading the intent (`GET /v1/payment_intents/:id`) shows the new state.
+   */
+  settle(intentId: string, outcome?: 'succeeded' | 'failed'): StripePaymentIntent;
   readonly requests: readonly FakeRequest[];
   readonly counters: {
     customersCreated: number;
@@ -210,10 +222,52 @@ interface Answer {
   body: unknown;
 }
 
-const invalid = (message: string, param?: string, code = 'resource_missing'): Answer => ({
+const invalid = (
+  message: string,
+  param?: string,
+  code: string | null = 'resource_missing',
+): Answer => ({
   status: code === 'resource_missing' ? 404 : 400,
-  body: { error: { type: 'invalid_request_error', code, message, ...(param ? { param } : {}) } },
+  body: {
+    error: {
+      type: 'invalid_request_error',
+      ...(code ? { code } : {}),
+      message,
+      ...(param ? { param } : {}),
+    },
+  },
 });
+
+/** Stripe's smallest charge, in its minor units, for the currencies the tests use. */
+const MINIMUM_CHARGE: Readonly<Record<string, { amount: number; shown: string }>> = {
+  usd: { amount: 50, shown: '$0.50' },
+  eur: { amount: 50, shown: '€0.50' },
+  gbp: { amount: 30, shown: '£0.30' },
+  jpy: { amount: 50, shown: '¥50' },
+};
+
+/** Three-decimal currencies: Stripe wants the last digit 0. */
+const THREE_DECIMAL = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
+/** Zero-decimal currencies Stripe takes as two-decimal, with the decimals always 00. */
+const WHOLE_TWO_DECIMAL = new Set(['isk', 'ugx']);
+
+/** Stripe's refusals of an amount it cannot charge in `currency` (null: it can). */
+function amountRefusal(amount: number, currency: string): Answer | null {
+  const minimum = MINIMUM_CHARGE[currency];
+  if (minimum && amount < minimum.amount) {
+    return invalid(
+      `Amount must be at least ${minimum.shown} ${currency}`,
+      'amount',
+      'amount_too_small',
+    );
+  }
+  // Stripe's wording and code for these two are not the fake's to know: it sends no code.
+  if (THREE_DECIMAL.has(currency) && amount % 10 !== 0)
+    return invalid(`Amounts in ${currency} must end in 0`, 'amount', null);
+  if (WHOLE_TWO_DECIMAL.has(currency) && amount % 100 !== 0)
+    return invalid(`Amounts in ${currency} cannot have fractions`, 'amount', null);
+  return null;
+}
 
 /** Starts the fake on 127.0.0.1 (a free port). */
 export async function startFakeStripe(): Promise<FakeStripe> {
@@ -224,11 +278,14 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   const intents = new Map<string, StripePaymentIntent>();
   const intentByKey = new Map<string, string>();
   const chargesByKey = new Map<string, string>();
+  /** The idempotency key each PaymentIntent was created under. */
+  const keyOfIntent = new Map<string, string>();
   const idempotent = new Map<string, { fingerprint: string; answer: Answer }>();
   const requests: FakeRequest[] = [];
   const counters = { customersCreated: 0, paymentMethodsCreated: 0, intentsCreated: 0, charges: 0 };
   const faults: number[] = [];
   const delays: number[] = [];
+  let processing = 0;
 
   function newMethod(token: string): StripePaymentMethod | null {
     const test = testCardOf(token);
@@ -285,6 +342,8 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       return invalid('Invalid integer: amount', 'amount', 'parameter_invalid_integer');
     if (!currency)
       return invalid('Missing required param: currency.', 'currency', 'parameter_missing');
+    const refusal = amountRefusal(amount, currency);
+    if (refusal) return refusal;
     const method = methodId ? methods.get(methodId) : undefined;
     if (!methodId || !method)
       return invalid(`No such PaymentMethod: '${methodId}'`, 'payment_method');
@@ -298,15 +357,17 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     if (text(params, 'confirm') !== 'true' || text(params, 'off_session') !== 'true')
       return invalid('The fake only confirms off-session intents', 'confirm', 'parameter_invalid');
     const outcome = TEST_CARDS[tokenOf.get(method.id) ?? '']?.chargeError;
+    const pending = !outcome && processing > 0;
+    if (pending) processing--;
     const intent: StripePaymentIntent = {
       id: stripeId('pi'),
       object: 'payment_intent',
       amount,
-      amount_received: outcome ? 0 : amount,
+      amount_received: outcome || pending ? 0 : amount,
       currency,
       customer,
       payment_method: method.id,
-      status: outcome ? 'requires_payment_method' : 'succeeded',
+      status: outcome ? 'requires_payment_method' : pending ? 'processing' : 'succeeded',
       capture_method: 'automatic',
       confirmation_method: 'automatic',
       latest_charge: stripeId('ch'),
@@ -317,7 +378,11 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     };
     intents.set(intent.id, intent);
     counters.intentsCreated++;
-    if (idempotencyKey) intentByKey.set(idempotencyKey, intent.id);
+    if (idempotencyKey) {
+      intentByKey.set(idempotencyKey, intent.id);
+      keyOfIntent.set(intent.id, idempotencyKey);
+    }
+    if (pending) return { status: 200, body: intent };
     if (outcome) {
       intent.last_payment_error = cardError(outcome, { payment_method: method });
       return {
@@ -397,6 +462,12 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       }
     }
     if (method === 'POST' && path === '/v1/payment_intents') return createIntent(params, key);
+    if (method === 'GET' && parts[1] === 'payment_intents' && parts[2] && parts.length === 3) {
+      const found = intents.get(parts[2]);
+      return found
+        ? { status: 200, body: found }
+        : invalid(`No such payment_intent: '${parts[2]}'`, 'intent');
+    }
     return invalid(`Unrecognized request URL (${method}: ${path}).`, undefined, 'resource_missing');
   }
 
@@ -486,6 +557,27 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     },
     delay(ms, count = 1) {
       for (let i = 0; i < count; i++) delays.push(ms);
+    },
+    processNext(count = 1) {
+      processing += count;
+    },
+    settle(intentId, outcome = 'succeeded') {
+      const intent = intents.get(intentId);
+      if (intent?.status !== 'processing') throw new Error(`${intentId} is not processing`);
+      if (outcome === 'succeeded') {
+        intent.status = 'succeeded';
+        intent.amount_received = intent.amount;
+        counters.charges++;
+        const key = keyOfIntent.get(intent.id);
+        if (key) chargesByKey.set(key, intent.id);
+      } else {
+        intent.status = 'requires_payment_method';
+        intent.last_payment_error = cardError(
+          { code: 'card_declined', message: 'Your card was declined.' },
+          { payment_method: methods.get(intent.payment_method) },
+        );
+      }
+      return intent;
     },
     requests,
     counters,

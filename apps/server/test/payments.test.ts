@@ -178,10 +178,10 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
     return method.processorId;
   }
 
-  /** A subscription with a draft invoice for its current period. */
-  async function draftInvoice(customerId: string) {
+  /** A subscription (to Pro unless `plan` says) with a draft invoice for its current period. */
+  async function draftInvoice(customerId: string, plan = planId) {
     const sub = await t.rest<{ id: string; status: string }>('POST', '/ledger/subscriptions', {
-      body: { customer_id: customerId, plan_id: planId },
+      body: { customer_id: customerId, plan_id: plan },
     });
     expect(sub.status, sub.text).toBe(201);
     const invoice = await t.rest<WireInvoice>('POST', '/ledger/invoices', {
@@ -541,7 +541,8 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
       expect(await subscriptionStatus(subscriptionId)).toBe('past_due');
 
       const retried = await pay(invoiceId);
-      const error = expectError(retried, 402, 'payment_declined');
+      // The processor's own decline code, as when a card is refused at attach.
+      const error = expectError(retried, 402, chargeDecline);
       expect(error).toMatchObject({
         type: 'payment',
         details: { decline_code: chargeDecline, invoice_id: invoiceId },
@@ -797,6 +798,34 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
         expect(fake.chargesByKey.has(`${invoiceId}:attempt-1`)).toBe(true);
       });
 
+      it('applies a timed-out decline from payment_intent.payment_failed: past_due, next retry scheduled', async () => {
+        const customer = await newCustomer();
+        const { invoiceId } = await draftInvoice(customer.id);
+        expect((await finalize(invoiceId)).status).toBe('open');
+        await card(customer.id, 'tok_chargeCustomerFail');
+        fake.delay(STRIPE_TIMEOUT_MS * 5, 3);
+        expectError(await pay(invoiceId), 504, 'provider_timeout');
+        const intent = fake.intentForKey(`${invoiceId}:attempt-1`);
+        expect(intent?.last_payment_error).not.toBeNull();
+
+        const applied = await signed(stripeEvent('payment_intent.payment_failed', intent));
+        expect(applied.body).toEqual({ received: true, result: 'applied' });
+        const after = await invoice(invoiceId);
+        expect(after).toMatchObject({
+          status: 'past_due',
+          attempt_count: 1,
+          collection_note: 'card_declined',
+        });
+        expect(after.next_payment_attempt).not.toBeNull();
+        expect((await payments(invoiceId)).map((p) => [p.status, p.failure_code])).toEqual([
+          ['failed', 'card_declined'],
+        ]);
+        // The next attempt is a new charge (a new key), not a replay of the declined one.
+        expectError(await pay(invoiceId), 402, 'card_declined');
+        expect(fake.intentForKey(`${invoiceId}:attempt-2`)).toBeDefined();
+        expect(await payments(invoiceId)).toHaveLength(2);
+      });
+
       it('completes a timed-out charge from payment_intent.succeeded, once however often it arrives', async () => {
         const { customer, invoiceId, subscriptionId, visa } = await openInvoiceWithCard();
         fake.delay(STRIPE_TIMEOUT_MS * 5, 3);
@@ -826,6 +855,114 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
         expect(types.filter((type) => type === 'payment.succeeded')).toHaveLength(1);
         expect(types.filter((type) => type === 'invoice.paid')).toHaveLength(1);
         expect(await subscriptionStatus(subscriptionId)).toBe('active');
+      });
+
+      it('records an amount Stripe refuses (amount_too_small) as a failed payment: past_due, no 502', async () => {
+        const plan = await t.rest<{ id: string }>('POST', '/ledger/plans', {
+          body: {
+            name: 'Tiny',
+            slug: 'tiny',
+            currency: 'USD',
+            features: [],
+            pricing: { base_amount: 30, billing_period: 'monthly' },
+          },
+        });
+        expect(plan.status, plan.text).toBe(201);
+        const customer = await newCustomer();
+        const visa = await card(customer.id, 'tok_visa');
+        const { invoiceId, subscriptionId } = await draftInvoice(customer.id, plan.body.id);
+        const key = `${invoiceId}:attempt-1`;
+        const finalized = await finalize(invoiceId);
+        expect(finalized.amount_due.amount).toBeLessThan(50);
+        expect(finalized).toMatchObject({
+          status: 'past_due',
+          collection_note: 'amount_too_small',
+          attempt_count: 1,
+          // The normal retry schedule, not the hourly repeat of an outage.
+          next_payment_attempt: new Date(now.getTime() + DAY).toISOString(),
+        });
+        const list = await payments(invoiceId);
+        expect(list).toHaveLength(1);
+        expect(list[0]).toMatchObject({
+          status: 'failed',
+          failure_code: 'amount_too_small',
+          failure_message: 'Amount must be at least $0.50 usd',
+          payment_method_id: visa.id,
+          processor: 'stripe',
+          processor_ref: null,
+        });
+        expect(await subscriptionStatus(subscriptionId)).toBe('past_due');
+        // Stripe refused the request; no PaymentIntent exists, nothing was charged.
+        expect(fake.requests.filter((r) => r.idempotencyKey === key).map((r) => r.status)).toEqual([
+          400,
+        ]);
+        expect(fake.intentForKey(key)).toBeUndefined();
+
+        // Paying by hand is a refused payment (402) with Stripe's code, never a 502.
+        const retried = await pay(invoiceId);
+        expect(retried.status, retried.text).toBe(402);
+        expect(retried.body.error.details).toMatchObject({ decline_code: 'amount_too_small' });
+        expect(await invoice(invoiceId)).toMatchObject({ status: 'past_due', attempt_count: 2 });
+      });
+
+      it('answers 504 for a processing PaymentIntent, records no failure, and pays from the same one later', async () => {
+        const { invoiceId } = await openInvoiceWithCard();
+        const key = `${invoiceId}:attempt-1`;
+        const charges = fake.counters.charges;
+        fake.processNext();
+        const res = await pay(invoiceId);
+        expect(expectError(res, 504, 'provider_timeout').type).toBe('provider');
+        const intent = fake.intentForKey(key);
+        expect(intent?.status).toBe('processing');
+        expect(await payments(invoiceId)).toEqual([]);
+        expect(await invoice(invoiceId)).toMatchObject({
+          status: 'open',
+          attempt_count: 0,
+          collection_note: 'provider_timeout',
+        });
+
+        // Still processing an hour later: the billing job asks again (same key), still no outcome.
+        now = new Date(now.getTime() + 61 * 60_000);
+        await t.server.ledger.billing.runDue();
+        expect(await payments(invoiceId)).toEqual([]);
+        expect(await invoice(invoiceId)).toMatchObject({ status: 'open', attempt_count: 0 });
+
+        // The bank confirms it; paying again reads the same PaymentIntent, charged once.
+        fake.settle(intent?.id ?? '');
+        const paid = await pay(invoiceId);
+        expect(paid.status, paid.text).toBe(200);
+        expect(paid.body).toMatchObject({ status: 'paid', attempt_count: 1 });
+        const list = await payments(invoiceId);
+        expect(list).toHaveLength(1);
+        expect(list[0]).toMatchObject({ status: 'succeeded', processor_ref: intent?.id });
+        expect(fake.intents().filter((i) => i.metadata.ledger_invoice_id === invoiceId)).toEqual([
+          intent,
+        ]);
+        expect(
+          fake.requests.filter((r) => r.method === 'POST' && r.idempotencyKey !== null).at(-1),
+        ).toMatchObject({ idempotencyKey: key, replayed: true });
+        expect(fake.counters.charges).toBe(charges + 1);
+      });
+
+      it('settles a processing PaymentIntent from payment_intent.succeeded meanwhile', async () => {
+        const customer = await newCustomer();
+        await card(customer.id, 'tok_visa');
+        const { invoiceId } = await draftInvoice(customer.id);
+        fake.processNext();
+        expect(await finalize(invoiceId)).toMatchObject({
+          status: 'open',
+          collection_note: 'provider_timeout',
+          attempt_count: 0,
+        });
+        const intent = fake.settle(fake.intentForKey(`${invoiceId}:attempt-1`)?.id ?? '');
+        const res = await signed(stripeEvent('payment_intent.succeeded', intent));
+        expect(res.body).toEqual({ received: true, result: 'applied' });
+        expect(await invoice(invoiceId)).toMatchObject({ status: 'paid', collection_note: null });
+        now = new Date(now.getTime() + 61 * 60_000);
+        await t.server.ledger.billing.runDue();
+        const list = await payments(invoiceId);
+        expect(list).toHaveLength(1);
+        expect(list[0]).toMatchObject({ status: 'succeeded', processor_ref: intent.id });
       });
 
       it('refuses a forged, stale or missing signature with 400 and applies nothing', async () => {

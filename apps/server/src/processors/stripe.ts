@@ -1,7 +1,7 @@
-import type { PaymentsPort, ProcessorEvent } from '@ledger/domain';
+import type { Money, PaymentsPort, ProcessorEvent } from '@ledger/domain';
 import { LedgerError } from '@ledger/domain';
 import Stripe from 'stripe';
-import { stripeDeclineCode, toLedgerError } from './stripe-errors.js';
+import { stripeChargeFailure, stripeDeclineCode, toLedgerError } from './stripe-errors.js';
 
 /** How to reach Stripe. `apiBase` points the SDK elsewhere (tests use a local fake Stripe). */
 export interface StripeOptions {
@@ -16,6 +16,25 @@ export interface StripeOptions {
 export interface StripeProcessor extends PaymentsPort {
   /** Verifies a webhook's signature and reduces it to a processor event (null: not one we act on). */
   parseWebhook(rawBody: string, signature: string): ProcessorEvent | null;
+}
+
+/** Currencies that are zero-decimal in ISO 4217 (Ledger's minor unit) but two-decimal at Stripe. */
+const TWO_DECIMAL_AT_STRIPE: ReadonlySet<string> = new Set(['ISK', 'UGX']);
+
+/**
+ * The `amount` Stripe expects for a Ledger amount. Both count in the currency's minor unit, so
+ * this is the amount itself (USD cents, JPY yen, KWD fils), except for the currencies Stripe's
+ * "Supported currencies" page (https://docs.stripe.com/currencies#special-cases, "Special
+ * cases") lists as two-decimal for backwards compatibility although ISO 4217 makes them
+ * zero-decimal: ISK and UGX go ×100 (ISK 500 is `amount: 50000`), and Stripe's amounts for
+ * them (a PaymentIntent's `amount`, `amount_received`) read ×100 too. HUF and TWD are
+ * two-decimal in both. Three-decimal currencies (BHD, JOD, KWD, OMR, TND) go as they are:
+ * Stripe refuses a last digit other than 0, a failed charge rather than something to round.
+ */
+export function stripeAmount(money: Money): number {
+  return TWO_DECIMAL_AT_STRIPE.has(money.currency.toUpperCase())
+    ? money.amount * 100
+    : money.amount;
 }
 
 function client(options: StripeOptions): Stripe {
@@ -70,7 +89,7 @@ function toProcessorEvent(event: Stripe.Event): ProcessorEvent | null {
         kind: 'payment_failed',
         paymentRef: intent.id,
         origin: originOf(intent.metadata),
-        failureCode: error?.decline_code ?? error?.code ?? 'card_declined',
+        failureCode: error ? stripeDeclineCode(error) : 'card_declined',
         ...(error?.message ? { failureMessage: error.message } : {}),
       };
     }
@@ -160,10 +179,11 @@ export function createStripeProcessor(options: StripeOptions): StripeProcessor {
       invoiceId,
       idempotencyKey,
     }) {
+      let intent: Stripe.PaymentIntent;
       try {
-        const intent = await stripe.paymentIntents.create(
+        intent = await stripe.paymentIntents.create(
           {
-            amount: amount.amount,
+            amount: stripeAmount(amount),
             currency: amount.currency.toLowerCase(),
             ...(processorCustomerId ? { customer: processorCustomerId } : {}),
             payment_method: paymentMethodProcessorId,
@@ -178,28 +198,43 @@ export function createStripeProcessor(options: StripeOptions): StripeProcessor {
           },
           { idempotencyKey },
         );
-        if (intent.status === 'succeeded')
-          return { status: 'succeeded', processor: 'stripe', processorRef: intent.id };
-        return {
-          status: 'failed',
-          processor: 'stripe',
-          processorRef: intent.id,
-          code: intent.status === 'requires_action' ? 'authentication_required' : 'card_declined',
-          message: `The payment needs the customer (status ${intent.status})`,
-        };
       } catch (error) {
-        if (error instanceof Stripe.errors.StripeCardError) {
-          const raw = error.raw as { payment_intent?: { id?: string } } | undefined;
-          return {
-            status: 'failed',
-            processor: 'stripe',
-            processorRef: raw?.payment_intent?.id ?? null,
-            code: stripeDeclineCode(error),
-            message: error.message,
-          };
-        }
+        const failed = stripeChargeFailure(error);
+        if (failed) return failed;
         throw toLedgerError(error);
       }
+      if (intent.status === 'processing') {
+        // A retry with this key is answered with what Stripe answered first (`processing`), not
+        // with what the PaymentIntent became since, so ask for its state now.
+        const pending = intent;
+        intent = await stripe.paymentIntents.retrieve(pending.id).catch(() => pending);
+      }
+      if (intent.status === 'succeeded')
+        return { status: 'succeeded', processor: 'stripe', processorRef: intent.id };
+      if (intent.status === 'processing') {
+        // Neither paid nor failed yet, and a charge outcome has no third state: recording it as
+        // failed would move the invoice to its next attempt (a new key, a second PaymentIntent,
+        // a second charge if this one succeeds). As `provider_timeout` no attempt is recorded
+        // and the retry an hour later sends the same idempotency key, so Stripe answers with
+        // this same PaymentIntent (whose state is then read above) and never charges twice;
+        // meanwhile its `payment_intent.succeeded`/`payment_failed` webhook settles the invoice.
+        throw new LedgerError(
+          'provider_timeout',
+          'The payment is still processing at Stripe; its outcome settles the invoice later',
+          { details: { processor: 'stripe', payment_intent: intent.id } },
+        );
+      }
+      const lastError = intent.last_payment_error;
+      return {
+        status: 'failed',
+        processor: 'stripe',
+        processorRef: intent.id,
+        code:
+          intent.status === 'requires_action'
+            ? 'authentication_required'
+            : stripeDeclineCode(lastError ?? {}),
+        message: lastError?.message ?? `The payment needs the customer (status ${intent.status})`,
+      };
     },
 
     parseWebhook(rawBody, signature) {

@@ -1,4 +1,4 @@
-import { settleStalePayment } from '../billing/invoice/collect-invoice.js';
+import { applyPaymentOutcome, settleStalePayment } from '../billing/invoice/collect-invoice.js';
 import type { Invoice, InvoiceId, Payment } from '../billing/model.js';
 import type { SystemContext } from '../billing/run-due.js';
 import { recordCustomerEvent } from '../events/record-event.js';
@@ -34,9 +34,10 @@ async function settle(
   if (!invoice) return;
   const now = ctx.clock.now();
   const owner = { id: invoice.customerId };
-  let payment: Payment | null = found?.payment ?? null;
+  const payment: Payment | null = found?.payment ?? null;
   if (!payment) {
-    // Our own charge call never heard back (a timeout): the processor's word completes the record.
+    // Our own charge call never heard back (a timeout): the processor's word completes the record,
+    // with the same effect the answer would have had.
     const recorded: Payment = {
       id: ctx.ids.newId('payment'),
       invoiceId: invoice.id,
@@ -50,27 +51,23 @@ async function settle(
       failureMessage: succeeded ? null : (event.failureMessage ?? null),
       createdAt: now,
     };
-    if (await tx.insertPayment(ctx.scope, recorded)) {
-      if (!['open', 'past_due'].includes(invoice.status)) {
-        await settleStalePayment(tx, ctx, invoice, recorded);
-        return;
-      }
-      await recordCustomerEvent(
-        tx,
-        ctx,
-        succeeded ? 'payment.succeeded' : 'payment.failed',
-        owner,
-        recorded,
-      );
-    }
-    // Otherwise the charge's own answer recorded it meanwhile: one charge, one payment.
-    payment = recorded;
-  } else if (succeeded && payment.status !== 'succeeded') {
-    payment = { ...payment, status: 'succeeded', failureCode: null, failureMessage: null };
-    await tx.updatePayment(ctx.scope, payment);
-    await recordCustomerEvent(tx, ctx, 'payment.succeeded', owner, payment);
+    // Not inserted: the charge's own answer recorded it meanwhile (one charge, one payment).
+    if (!(await tx.insertPayment(ctx.scope, recorded))) return;
+    if (['open', 'past_due'].includes(invoice.status))
+      await applyPaymentOutcome(tx, ctx, invoice, recorded);
+    else await settleStalePayment(tx, ctx, invoice, recorded);
+    return;
   }
-  if (succeeded && ['open', 'past_due'].includes(invoice.status)) {
+  if (!succeeded || payment.status === 'succeeded') return;
+  // A charge recorded as failed that the processor later reports succeeded.
+  const settled: Payment = {
+    ...payment,
+    status: 'succeeded',
+    failureCode: null,
+    failureMessage: null,
+  };
+  await tx.updatePayment(ctx.scope, settled);
+  if (['open', 'past_due'].includes(invoice.status)) {
     const paid: Invoice = {
       ...invoice,
       status: 'paid',
@@ -81,7 +78,10 @@ async function settle(
       updatedAt: now,
     };
     await tx.updateInvoice(ctx.scope, paid);
+    await recordCustomerEvent(tx, ctx, 'payment.succeeded', owner, settled);
     await recordCustomerEvent(tx, ctx, 'invoice.paid', owner, paid);
+  } else {
+    await settleStalePayment(tx, ctx, invoice, settled);
   }
 }
 

@@ -41,6 +41,75 @@ export async function settleStalePayment(
   return { invoice, payment };
 }
 
+/**
+ * Applies one recorded attempt to its open or past-due invoice, whoever learned of it first (the
+ * charge's own answer or the processor's webhook): paid, or past_due with the next retry
+ * scheduled; the subscription follows (active or past_due); their events are written.
+ */
+export async function applyPaymentOutcome(
+  tx: StoreTx,
+  ctx: ServiceContext,
+  invoice: Invoice,
+  payment: Payment,
+): Promise<Collection> {
+  const now = ctx.clock.now();
+  const owner = { id: invoice.customerId };
+  const succeeded = payment.status === 'succeeded';
+  const attemptCount = invoice.attemptCount + 1;
+  const updated: Invoice = succeeded
+    ? {
+        ...invoice,
+        status: 'paid',
+        amountPaid: invoice.amountDue,
+        paidAt: now,
+        collectionNote: null,
+        attemptCount,
+        nextPaymentAttempt: null,
+        updatedAt: now,
+      }
+    : {
+        ...invoice,
+        status: 'past_due',
+        collectionNote: payment.failureCode,
+        attemptCount,
+        nextPaymentAttempt: nextAttemptAfter(now, attemptCount),
+        updatedAt: now,
+      };
+  await tx.updateInvoice(ctx.scope, updated);
+  await recordCustomerEvent(
+    tx,
+    ctx,
+    succeeded ? 'payment.succeeded' : 'payment.failed',
+    owner,
+    payment,
+  );
+  await recordCustomerEvent(
+    tx,
+    ctx,
+    succeeded ? 'invoice.paid' : 'invoice.payment_failed',
+    owner,
+    updated,
+  );
+  if (invoice.subscriptionId) {
+    const subscription = await tx.getSubscription(ctx.scope, invoice.subscriptionId, {
+      forUpdate: true,
+    });
+    const status = succeeded ? 'active' : 'past_due';
+    if (
+      subscription &&
+      ['active', 'past_due'].includes(subscription.status) &&
+      subscription.status !== status
+    ) {
+      const next = { ...subscription, status, updatedAt: now } as const;
+      await tx.updateSubscription(ctx.scope, next);
+      await recordCustomerEvent(tx, ctx, 'subscription.updated', owner, next, {
+        status: subscription.status,
+      });
+    }
+  }
+  return { invoice: updated, payment };
+}
+
 /** The result of one collection attempt. */
 export interface Collection {
   invoice: Invoice;
@@ -159,67 +228,13 @@ export async function collectInvoice(ctx: ServiceContext, id: InvoiceId): Promis
         : null;
       return { invoice: current, payment: recorded?.payment ?? null };
     }
-    const owner = { id: current.customerId };
     if (
       !['open', 'past_due'].includes(current.status) ||
       current.attemptCount !== invoice.attemptCount
     ) {
       return settleStalePayment(tx, ctx, current, payment);
     }
-    const attemptCount = current.attemptCount + 1;
-    const updated: Invoice =
-      outcome.status === 'succeeded'
-        ? {
-            ...current,
-            status: 'paid',
-            amountPaid: current.amountDue,
-            paidAt: now,
-            collectionNote: null,
-            attemptCount,
-            nextPaymentAttempt: null,
-            updatedAt: now,
-          }
-        : {
-            ...current,
-            status: 'past_due',
-            collectionNote: outcome.code,
-            attemptCount,
-            nextPaymentAttempt: nextAttemptAfter(now, attemptCount),
-            updatedAt: now,
-          };
-    await tx.updateInvoice(ctx.scope, updated);
-    await recordCustomerEvent(
-      tx,
-      ctx,
-      succeeded ? 'payment.succeeded' : 'payment.failed',
-      owner,
-      payment,
-    );
-    await recordCustomerEvent(
-      tx,
-      ctx,
-      succeeded ? 'invoice.paid' : 'invoice.payment_failed',
-      owner,
-      updated,
-    );
-    if (current.subscriptionId) {
-      const subscription = await tx.getSubscription(ctx.scope, current.subscriptionId, {
-        forUpdate: true,
-      });
-      const status = succeeded ? 'active' : 'past_due';
-      if (
-        subscription &&
-        ['active', 'past_due'].includes(subscription.status) &&
-        subscription.status !== status
-      ) {
-        const next = { ...subscription, status, updatedAt: now } as const;
-        await tx.updateSubscription(ctx.scope, next);
-        await recordCustomerEvent(tx, ctx, 'subscription.updated', owner, next, {
-          status: subscription.status,
-        });
-      }
-    }
-    return { invoice: updated, payment };
+    return applyPaymentOutcome(tx, ctx, current, payment);
   });
 }
 
