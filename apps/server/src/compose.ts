@@ -105,16 +105,29 @@ export async function composeLedger(
   };
   const app = createApp(deps, overrides.logError ? { logError: overrides.logError } : {});
   const billing = { runDue: (now: Date = clock.now()) => runDue(deps, now) };
-  let running: Promise<unknown> = Promise.resolve();
-  const timer =
-    config.LEDGER_BILLING_INTERVAL_MS > 0
-      ? setInterval(() => {
-          running = billing
-            .runDue()
-            .catch((error: unknown) => console.error('[ledger] billing job failed:', error));
-        }, config.LEDGER_BILLING_INTERVAL_MS)
-      : null;
-  timer?.unref();
+  // One run at a time: the next run is scheduled when the previous one has finished, so a slow
+  // run never overlaps the next, and `close()` stops scheduling and waits for the run in flight.
+  let running: Promise<void> | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let stopped = false;
+  const schedule = () => {
+    if (stopped || config.LEDGER_BILLING_INTERVAL_MS <= 0) return;
+    timer = setTimeout(() => {
+      timer = null;
+      running = Promise.resolve()
+        .then(() => billing.runDue())
+        .then(
+          () => {},
+          (error: unknown) => console.error('[ledger] billing job failed:', error),
+        )
+        .finally(() => {
+          running = null;
+          schedule();
+        });
+    }, config.LEDGER_BILLING_INTERVAL_MS);
+    timer.unref();
+  };
+  schedule();
   events.start();
   return {
     app,
@@ -123,7 +136,8 @@ export async function composeLedger(
     billing,
     database,
     async close() {
-      if (timer) clearInterval(timer);
+      stopped = true;
+      if (timer) clearTimeout(timer);
       await running;
       await events.stop();
       await database.close();

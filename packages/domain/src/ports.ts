@@ -111,9 +111,10 @@ export interface OutboxStore {
    * workers can claim at once without taking the same event).
    */
   claimEvents(now: Date, leaseUntil: Date, limit: number): Promise<ClaimedEvent[]>;
-  markEventDelivered(id: string): Promise<void>;
+  /** Events are keyed by scope and id (an id is unique within its scope only). */
+  markEventDelivered(scope: Scope, id: string): Promise<void>;
   /** Records a failed attempt; `retryAt: null` gives the event up (dead letter). */
-  markEventFailed(id: string, error: string, retryAt: Date | null): Promise<void>;
+  markEventFailed(scope: Scope, id: string, error: string, retryAt: Date | null): Promise<void>;
 }
 
 /** Everything a service may read or write inside one transaction. */

@@ -41,11 +41,103 @@ export function toLedgerError(error: z.ZodError): LedgerError {
   });
 }
 
+/** How deep input may nest (objects and arrays): far beyond any verb's input, far below a stack. */
+export const MAX_INPUT_DEPTH = 32;
+
+/** True when PostgreSQL cannot store `text`: it holds a NUL or a UTF-16 surrogate without its pair. */
+export function isUnstorableString(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit === 0) return true;
+    if (unit < 0xd800 || unit > 0xdfff) continue;
+    const next = text.charCodeAt(i + 1);
+    if (unit > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return true;
+    i++;
+  }
+  return false;
+}
+
+function isWalkable(value: unknown): value is object {
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return true;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** A value met while walking input; the path is rebuilt from the parents only for an error. */
+interface Visit {
+  value: unknown;
+  key: string | number | undefined;
+  parent: Visit | undefined;
+  depth: number;
+}
+
+function pathOf(visit: Visit | undefined, key?: string | number): Array<string | number> {
+  const path: Array<string | number> = key === undefined ? [] : [key];
+  for (let at = visit; at?.parent; at = at.parent) {
+    if (at.key !== undefined) path.unshift(at.key);
+  }
+  return path;
+}
+
+function unstorable(path: Array<string | number>): LedgerError {
+  return new LedgerError(
+    'invalid_input',
+    `Invalid "${formatParam(path)}": text must not contain NUL characters or unpaired surrogates`,
+    { param: path },
+  );
+}
+
+/**
+ * Refuses what no schema should have to survive and no store can keep, walking the raw input
+ * without recursion: a string (value or object key) with a NUL or an unpaired UTF-16 surrogate,
+ * which PostgreSQL rejects, and nesting deeper than {@link MAX_INPUT_DEPTH}, which recursive
+ * validation could not walk. Both are `invalid_input` naming the parameter.
+ */
+export function checkInputShape(input: unknown): void {
+  const stack: Visit[] = [{ value: input, key: undefined, parent: undefined, depth: 0 }];
+  const seen = new Set<object>();
+  for (let visit = stack.pop(); visit; visit = stack.pop()) {
+    const { value } = visit;
+    if (typeof value === 'string') {
+      if (isUnstorableString(value)) throw unstorable(pathOf(visit));
+      continue;
+    }
+    if (!isWalkable(value) || seen.has(value)) continue;
+    seen.add(value);
+    const depth = visit.depth + 1;
+    if (depth > MAX_INPUT_DEPTH) {
+      const path = pathOf(visit);
+      const where = path.length > 0 ? `"${formatParam(path)}"` : 'Input';
+      throw new LedgerError(
+        'invalid_input',
+        `${where} nests deeper than ${MAX_INPUT_DEPTH} levels of objects and arrays`,
+        { param: path },
+      );
+    }
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) {
+        stack.push({ value: value[i], key: i, parent: visit, depth });
+      }
+      continue;
+    }
+    const keys = Object.keys(value);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i] as string;
+      if (isUnstorableString(key)) throw unstorable(pathOf(visit, key));
+      stack.push({ value: (value as Record<string, unknown>)[key], key, parent: visit, depth });
+    }
+  }
+}
+
 /**
  * Validates `input` with the verb's schema. Every service calls this first, so invalid input
- * never reaches the store and always surfaces as one `LedgerError` naming the parameter.
+ * never reaches the store and always surfaces as one `LedgerError` naming the parameter. The raw
+ * input is first checked by {@link checkInputShape}, so no verb sees unstorable text or input
+ * too deep to validate.
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  checkInputShape(input);
   const result = schema.safeParse(input);
   if (!result.success) throw toLedgerError(result.error);
   return result.data;

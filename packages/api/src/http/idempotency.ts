@@ -1,4 +1,4 @@
-import { type IdempotencyStore, LedgerError } from '@ledger/domain';
+import { type IdempotencyStore, LedgerError, MAX_INPUT_DEPTH } from '@ledger/domain';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from './env.js';
 
@@ -12,25 +12,37 @@ async function sha256(text: string): Promise<string> {
   return Buffer.from(digest).toString('hex');
 }
 
+/** Nesting `canonical` will not recurse into (the verb refuses such a body anyway). */
+class TooDeep extends Error {}
+
 /** JSON with object keys sorted, so the same parameters always give the same text. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+function canonical(value: unknown, depth = 0): string {
+  if (value && typeof value === 'object' && depth >= MAX_INPUT_DEPTH) throw new TooDeep();
+  if (Array.isArray(value)) return `[${value.map((item) => canonical(item, depth + 1)).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v, depth + 1)}`).join(',')}}`;
   }
   return JSON.stringify(value);
 }
 
 /**
  * What identifies a request's parameters: a JSON body compares by its parameters (key order and
- * whitespace do not matter, as with Stripe), anything else by its exact text.
+ * whitespace do not matter, as with Stripe), anything else, or a body nested too deep to sort
+ * safely, by its exact text.
  */
 function parametersOf(body: string): string {
+  let parsed: unknown;
   try {
-    return canonical(JSON.parse(body));
+    parsed = JSON.parse(body);
   } catch {
     return body;
+  }
+  try {
+    return canonical(parsed);
+  } catch (error) {
+    if (error instanceof TooDeep || error instanceof RangeError) return body;
+    throw error;
   }
 }
 

@@ -1,4 +1,4 @@
-import { formatMoney, LedgerError } from '@ledger/domain';
+import { formatMoney, LedgerError, MAX_INPUT_DEPTH } from '@ledger/domain';
 
 /**
  * Keys whose values are keyed by the caller's own names and are never renamed: metadata, and FX
@@ -42,9 +42,18 @@ export function toWire(value: unknown): unknown {
 
 /**
  * Reads a REST body or query into the domain's camelCase. Keys must be snake_case: a camelCase
- * key is an unknown parameter here, refused with its path like any other.
+ * key is an unknown parameter here, refused with its path like any other. It recurses, so
+ * nesting deeper than `MAX_INPUT_DEPTH` is refused (`invalid_input`) before the stack runs out.
  */
 export function fromWire(value: unknown, path: Array<string | number> = []): unknown {
+  if ((Array.isArray(value) || isPlainObject(value)) && path.length >= MAX_INPUT_DEPTH) {
+    const written = snakeParam(path);
+    throw new LedgerError(
+      'invalid_input',
+      `"${written}" nests deeper than ${MAX_INPUT_DEPTH} levels of objects and arrays`,
+      { paramText: written },
+    );
+  }
   if (Array.isArray(value)) return value.map((item, i) => fromWire(item, [...path, i]));
   if (!isPlainObject(value)) return value;
   const out: Record<string, unknown> = {};

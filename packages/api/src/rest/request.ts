@@ -33,7 +33,15 @@ export async function readBody<T = Record<string, unknown>>(c: Context<AppEnv>):
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new LedgerError('invalid_json', 'The body must be a JSON object');
   }
-  return fromWire(parsed) as T;
+  try {
+    return fromWire(parsed) as T;
+  } catch (error) {
+    // fromWire refuses deep nesting itself; a stack overflow anyway is still the body's fault.
+    if (error instanceof RangeError) {
+      throw new LedgerError('invalid_json', 'The body nests too deeply to read');
+    }
+    throw error;
+  }
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { EventId, EventType, LedgerEvent, OutboxStore } from '@ledger/domain';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, or, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { events } from '../schema/index.js';
+import { inScope, rowsOf } from './scope.js';
 
 type Row = typeof events.$inferSelect;
 
@@ -21,9 +22,16 @@ function toEvent(row: Row): LedgerEvent {
   };
 }
 
-/** Raw rows from `db.execute` come back snake_case; map the ones the claim needs. */
+/** Raw rows from `db.execute` come back snake_case: the key of each claimed event. */
 interface ClaimRow extends Record<string, unknown> {
+  tenant_id: string;
+  app_id: string;
   id: string;
+}
+
+/** An event's row by its whole primary key (tenant_id, app_id, id), so `events_pkey` finds it. */
+function byKey(scope: { tenantId: string; appId: string }, id: string) {
+  return and(inScope(events, scope), eq(events.id, id));
 }
 
 /** The event outbox over either driver. */
@@ -83,25 +91,27 @@ export function outboxStore(db: Db): OutboxStore {
           ORDER BY e.position
           LIMIT ${limit}
           FOR UPDATE SKIP LOCKED)
-        RETURNING id`);
-      const ids = claimedIds(claimed);
-      if (ids.length === 0) return [];
+        RETURNING tenant_id, app_id, id`);
+      const keys = rowsOf<ClaimRow>(claimed);
+      if (keys.length === 0) return [];
       const rows = await db
         .select()
         .from(events)
-        .where(sql`${events.id} IN ${ids}`)
+        .where(
+          or(...keys.map((key) => byKey({ tenantId: key.tenant_id, appId: key.app_id }, key.id))),
+        )
         .orderBy(asc(events.position));
       return rows.map((row) => ({ event: toEvent(row), attempts: row.attempts }));
     },
 
-    async markEventDelivered(id) {
+    async markEventDelivered(scope, id) {
       await db
         .update(events)
         .set({ deliveredAt: sql`now()`, lockedUntil: null })
-        .where(eq(events.id, id));
+        .where(byKey(scope, id));
     },
 
-    async markEventFailed(id, error, retryAt) {
+    async markEventFailed(scope, id, error, retryAt) {
       await db
         .update(events)
         .set({
@@ -110,13 +120,7 @@ export function outboxStore(db: Db): OutboxStore {
           lockedUntil: null,
           ...(retryAt ? { nextAttemptAt: retryAt } : { deadAt: sql`now()` }),
         })
-        .where(eq(events.id, id));
+        .where(byKey(scope, id));
     },
   };
-}
-
-/** postgres.js returns an array of rows, PGlite an object with `rows`. */
-function claimedIds(result: unknown): string[] {
-  const rows = Array.isArray(result) ? result : ((result as { rows?: unknown[] }).rows ?? []);
-  return rows.map((row) => (row as ClaimRow).id);
 }

@@ -56,15 +56,16 @@ export function createEventDispatcher(options: DispatcherOptions): EventDispatch
 
   async function deliver(event: LedgerEvent, attempts: number): Promise<void> {
     const targets = [...(handlers.get(event.type) ?? []), ...(handlers.get('*') ?? [])];
+    const scope = { tenantId: event.tenantId, appId: event.appId };
     try {
       for (const handler of targets) await handler(event);
-      await outbox.markEventDelivered(event.id);
+      await outbox.markEventDelivered(scope, event.id);
     } catch (error) {
       options.onError?.(error, event);
       const tries = attempts + 1;
       const retryAt =
         tries >= maxAttempts ? null : new Date(clock.now().getTime() + retryDelayMs(tries));
-      await outbox.markEventFailed(event.id, String(error), retryAt);
+      await outbox.markEventFailed(scope, event.id, String(error), retryAt);
     }
   }
 

@@ -1,6 +1,7 @@
 import { CustomerIdInput } from '../billing/schemas.js';
-import { loadLiveCustomer } from '../customer/load-customer.js';
+import { loadCustomer, loadLiveCustomer } from '../customer/load-customer.js';
 import type { Customer } from '../customer/model.js';
+import { LedgerError } from '../errors.js';
 import { recordCustomerEvent } from '../events/record-event.js';
 import type { ServiceContext } from '../ports.js';
 import { inTransaction } from '../transaction.js';
@@ -24,7 +25,18 @@ async function ask(ctx: ServiceContext, taxId: TaxId): Promise<TaxIdVerification
  */
 export async function verifyTaxIds(ctx: ServiceContext, input: CustomerIdInput): Promise<Customer> {
   const { customerId } = parseInput(CustomerIdInput, input);
-  const before = await loadLiveCustomer(ctx.store, ctx, customerId, { param: 'customerId' });
+  // A plain read: outside a transaction a row lock would end with the statement, and the
+  // authority is asked before the change below locks the customer.
+  const before = await loadCustomer(ctx.store, ctx, customerId, { param: 'customerId' });
+  if (before.status === 'deleted') {
+    throw new LedgerError(
+      'customer_deleted',
+      `Customer ${customerId} is deleted and cannot change`,
+      {
+        param: ['customerId'],
+      },
+    );
+  }
   const answers = new Map<string, TaxIdVerification>();
   for (const taxId of before.taxIds)
     answers.set(`${taxId.type}:${taxId.value}`, await ask(ctx, taxId));

@@ -15,17 +15,15 @@ export async function recordUsageBatch(
 ): Promise<{ accepted: number; duplicates: number }> {
   const { events } = parseInput(RecordUsageBatchInput, input);
   return inTransaction(ctx, async (tx) => {
-    // Concurrent batches take their row locks (customers, then idempotency keys) in one order, so
-    // two batches naming the same customers or keys in opposite orders cannot deadlock.
-    for (const customerId of [...new Set(events.map((e) => e.customerId))].sort()) {
-      await tx.getCustomer(ctx.scope, customerId, { forUpdate: true });
-    }
+    // Customers are only read (usage never changes them), so the only row locks a batch takes are
+    // its idempotency keys' (an insert over a stored key updates it); see the sort below.
     const cache: FeatureCache = new Map();
     const rows = [];
     for (const [index, event] of events.entries()) {
       rows.push(await prepareUsage(tx, ctx, event, ['events', index], cache));
     }
-    // A stable sort: of two events with one key, the first in the batch is the one stored.
+    // Keys are written in one order, so two batches naming the same keys in opposite orders cannot
+    // deadlock. A stable sort: of two events with one key, the first in the batch is stored.
     const keyOf = (row: { idempotencyKey: string | null }) => row.idempotencyKey ?? '';
     rows.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
     let duplicates = 0;

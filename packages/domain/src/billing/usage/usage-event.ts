@@ -1,4 +1,4 @@
-import { loadLiveCustomer } from '../../customer/load-customer.js';
+import { loadCustomer } from '../../customer/load-customer.js';
 import { formatParam, LedgerError } from '../../errors.js';
 import type { ServiceContext, StoreTx } from '../../ports.js';
 import type { UsageEvent } from '../model.js';
@@ -16,7 +16,11 @@ export type FeatureCache = Map<string, GrantedFeature[]>;
 
 /**
  * Checks one report against the rules the schema cannot know: a sane timestamp, a live customer of
- * this scope, and a metered or seat feature on one of its subscriptions. Returns the row to store.
+ * this scope, and a metered or seat feature on one of its subscriptions. Metered usage must also
+ * fall in a period still open: a report before the current period of the subscriptions granting
+ * the feature (the earliest, when several do) belongs to a period already invoiced and would be
+ * billed nowhere. Seat counts are a gauge and keep the whole window. The customer is only read,
+ * never locked: usage does not change it. Returns the row to store.
  */
 export async function prepareUsage(
   tx: StoreTx,
@@ -39,13 +43,22 @@ export async function prepareUsage(
   }
   let features = cache.get(event.customerId);
   if (!features) {
-    await loadLiveCustomer(tx, ctx, event.customerId, {
-      param: formatParam([...path, 'customerId']),
-    });
+    const param = formatParam([...path, 'customerId']);
+    const customer = await loadCustomer(tx, ctx, event.customerId, { param });
+    if (customer.status === 'deleted') {
+      throw new LedgerError(
+        'customer_deleted',
+        `Customer ${event.customerId} is deleted and cannot change`,
+        { param: [param] },
+      );
+    }
     features = await grantedFeatures(tx, ctx, event.customerId);
     cache.set(event.customerId, features);
   }
-  if (!features.some((g) => g.feature.key === event.featureKey && g.feature.type !== 'boolean')) {
+  const granting = features.filter(
+    (g) => g.feature.key === event.featureKey && g.feature.type !== 'boolean',
+  );
+  if (granting.length === 0) {
     throw new LedgerError(
       'feature_not_found',
       `No metered or seat feature "${event.featureKey}" on the customer's subscriptions`,
@@ -53,6 +66,17 @@ export async function prepareUsage(
         param: [...path, 'featureKey'],
       },
     );
+  }
+  const metered = granting.filter((g) => g.feature.type === 'metered');
+  if (metered.length > 0) {
+    const openSince = Math.min(...metered.map((g) => g.subscription.currentPeriodStart.getTime()));
+    if (timestamp.getTime() < openSince) {
+      throw new LedgerError(
+        'invalid_input',
+        `Usage before ${new Date(openSince).toISOString()} falls in a billing period that is closed (already invoiced)`,
+        { param: [...path, 'timestamp'] },
+      );
+    }
   }
   return {
     id: ctx.ids.newId('usageEvent'),
