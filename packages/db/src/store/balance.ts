@@ -3,7 +3,6 @@ import type {
   BalanceTransaction,
   BalanceTransactionId,
   CustomerId,
-  Scope,
 } from '@ledger/domain';
 import { LedgerError } from '@ledger/domain';
 import { and, count, desc, eq, lt, sql } from 'drizzle-orm';

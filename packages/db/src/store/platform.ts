@@ -1,4 +1,4 @@
-import type { ApiKeyStore, IdempotencyRecord, IdempotencyStore, Scope } from '@ledger/domain';
+import type { ApiKeyStore, IdempotencyRecord, IdempotencyStore } from '@ledger/domain';
 import { and, count, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { apiKeys, idempotencyKeys } from '../schema/index.js';
