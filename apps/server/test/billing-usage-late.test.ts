@@ -171,6 +171,46 @@ describe.each(testDatabaseKinds())('late usage on %s', (kind) => {
 
   // PGlite runs one transaction at a time, so only PostgreSQL can hold a lock beside a request.
   if (kind === 'postgres') {
+    it('an event racing the close of its period waits for it, then is refused as late', async () => {
+      time.set('2026-10-01T00:00:00.000Z');
+      const customer = await createCustomer(t, { email: `late-${++email}@example.com` });
+      const sub = await subscribe(t, customer.id, plan.id);
+      expect(sub.id).toMatch(/^sub_[0-9a-z]{26}$/);
+      time.set('2026-10-31T23:59:59.000Z');
+      const event = report(customer.id, 'api_calls', time.now.toISOString());
+
+      // A billing step in flight: it holds the subscription and moves its period on.
+      let release = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let onLocked = () => {};
+      const locked = new Promise<void>((resolve) => {
+        onLocked = resolve;
+      });
+      const closing = t.server.ledger.database.db.transaction(async (tx) => {
+        await tx.execute(`select id from subscriptions where id = '${sub.id}' for update`);
+        await tx.execute(
+          `update subscriptions set current_period_start = '2026-11-01T00:00:00Z', current_period_end = '2026-12-01T00:00:00Z' where id = '${sub.id}'`,
+        );
+        onLocked();
+        await released;
+      });
+      await locked;
+      const answer = ingest(event);
+      // The event waits for the period to close rather than reading the old period start.
+      const early = await Promise.race([
+        answer.then(() => 'answered'),
+        new Promise((r) => setTimeout(() => r('waiting'), 300)),
+      ]);
+      expect(early).toBe('waiting');
+      release();
+      await closing;
+      const res = await answer;
+      expectError(res, 400, 'invalid_input', 'timestamp');
+      expect(await storedEvents(customer.id)).toBe(0);
+    });
+
     it('records usage while another transaction holds the customer row', async () => {
       time.set('2026-09-01T00:00:00.000Z');
       const customer = await createCustomer(t, { email: `late-${++email}@example.com` });

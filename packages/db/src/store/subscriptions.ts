@@ -53,8 +53,8 @@ export function subscriptionStore(db: Db): Pick<BillingStore, SubscriptionMethod
         .set(fields)
         .where(and(inScope(subscriptions, scope), eq(subscriptions.id, id)));
     },
-    async listCustomerSubscriptions(scope, customerId, status) {
-      const rows = await db
+    async listCustomerSubscriptions(scope, customerId, status, options) {
+      const query = db
         .select()
         .from(subscriptions)
         .where(
@@ -65,8 +65,10 @@ export function subscriptionStore(db: Db): Pick<BillingStore, SubscriptionMethod
           ),
         )
         .orderBy(asc(subscriptions.id));
+      const rows = options?.forShare ? await query.for('share') : await query;
       return rows.map(toSubscription);
     },
+
     async countSubscriptions(scope, customerId, statuses) {
       const rows = await db
         .select({ n: count() })

@@ -36,10 +36,16 @@ export interface BillingStore {
     options?: { forUpdate?: boolean },
   ): Promise<Subscription | null>;
   updateSubscription(scope: Scope, subscription: Subscription): Promise<void>;
+  /**
+   * A customer's subscriptions. `forShare` holds them unchanged until the caller's transaction
+   * ends: usage ingest uses it so a period cannot close (the billing job locks the row FOR UPDATE)
+   * between reading its start and storing the event.
+   */
   listCustomerSubscriptions(
     scope: Scope,
     customerId: CustomerId,
     status?: SubscriptionStatus,
+    options?: { forShare?: boolean },
   ): Promise<Subscription[]>;
   countSubscriptions(
     scope: Scope,

@@ -18,8 +18,14 @@ export async function grantedFeatures(
   tx: StoreTx,
   ctx: ServiceContext,
   customerId: CustomerId,
+  options: { forShare?: boolean } = {},
 ): Promise<GrantedFeature[]> {
-  const subscriptions = await tx.listCustomerSubscriptions(ctx.scope, customerId);
+  const subscriptions = await tx.listCustomerSubscriptions(
+    ctx.scope,
+    customerId,
+    undefined,
+    options,
+  );
   const granted: GrantedFeature[] = [];
   for (const subscription of subscriptions) {
     if (!(ENTITLED_STATUSES as readonly string[]).includes(subscription.status)) continue;

@@ -52,7 +52,8 @@ export async function prepareUsage(
         { param: [param] },
       );
     }
-    features = await grantedFeatures(tx, ctx, event.customerId);
+    // Share-locked: the period they bill cannot close until this event is stored.
+    features = await grantedFeatures(tx, ctx, event.customerId, { forShare: true });
     cache.set(event.customerId, features);
   }
   const granting = features.filter(
