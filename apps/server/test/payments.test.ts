@@ -798,6 +798,24 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
         expect(fake.chargesByKey.has(`${invoiceId}:attempt-1`)).toBe(true);
       });
 
+      it('refuses a pm_ already attached to another customer as invalid_token (400), not an outage', async () => {
+        const first = await newCustomer();
+        const attached = await t
+          .client()
+          .customer.paymentMethods.add.mutate({ customerId: first.id, token: 'tok_visa' });
+        const second = await newCustomer();
+        const res = await t.rest<ErrorBody>(
+          'POST',
+          `/ledger/customers/${second.id}/payment-methods`,
+          {
+            body: { token: attached.processorId },
+          },
+        );
+        expect(res.status, res.text).toBe(400);
+        expect(res.body.error).toMatchObject({ code: 'invalid_token', param: 'token' });
+        expect(res.body.error.message).toContain('already attached');
+      });
+
       it('applies a timed-out decline from payment_intent.payment_failed: past_due, next retry scheduled', async () => {
         const customer = await newCustomer();
         const { invoiceId } = await draftInvoice(customer.id);

@@ -61,6 +61,25 @@ async function call<T>(request: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * A step of attaching a card: Stripe refusing the request (an unknown token, a `pm_` attached to
+ * another customer, …) is about the token the caller sent, so it is `invalid_token` (400) with
+ * Stripe's message, not a processor outage.
+ */
+async function attachStep<T>(request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    if (error instanceof Stripe.errors.StripeInvalidRequestError) {
+      throw new LedgerError('invalid_token', error.message, {
+        param: ['token'],
+        details: { processor: 'stripe', stripe_code: error.code ?? null },
+      });
+    }
+    throw toLedgerError(error);
+  }
+}
+
 function originOf(metadata: Stripe.Metadata | null | undefined) {
   if (!metadata?.ledger_tenant_id || !metadata.ledger_app_id || !metadata.ledger_invoice_id)
     return null;
@@ -138,9 +157,9 @@ export function createStripeProcessor(options: StripeOptions): StripeProcessor {
 
     async attachPaymentMethod({ processorCustomerId, token }) {
       const created = token.startsWith('pm_')
-        ? await call(() => stripe.paymentMethods.retrieve(token))
-        : await call(() => stripe.paymentMethods.create({ type: 'card', card: { token } }));
-      const method = await call(() =>
+        ? await attachStep(() => stripe.paymentMethods.retrieve(token))
+        : await attachStep(() => stripe.paymentMethods.create({ type: 'card', card: { token } }));
+      const method = await attachStep(() =>
         stripe.paymentMethods.attach(created.id, { customer: processorCustomerId }),
       );
       const card = method.card;
