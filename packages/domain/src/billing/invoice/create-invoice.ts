@@ -34,6 +34,24 @@ export async function draftPeriodInvoice(
   return invoice;
 }
 
+/** The (live) invoices of the subscription's current period, newest first. */
+async function currentPeriodInvoices(
+  tx: StoreTx,
+  ctx: ServiceContext,
+  subscription: Subscription,
+): Promise<Invoice[]> {
+  const page = await tx.listCustomerInvoices(ctx.scope, subscription.customerId, {
+    limit: 100,
+    offset: 0,
+  });
+  return page.rows.filter(
+    (inv) =>
+      inv.subscriptionId === subscription.id &&
+      inv.periodStart.getTime() === subscription.currentPeriodStart.getTime() &&
+      inv.status !== 'void',
+  );
+}
+
 /**
  * Whether the subscription's current period already has a finalized invoice (made by hand):
  * its base price is then billed and must not be billed again.
@@ -43,17 +61,7 @@ export async function periodAlreadyInvoiced(
   ctx: ServiceContext,
   subscription: Subscription,
 ): Promise<boolean> {
-  const page = await tx.listCustomerInvoices(ctx.scope, subscription.customerId, {
-    limit: 100,
-    offset: 0,
-  });
-  return page.rows.some(
-    (inv) =>
-      inv.subscriptionId === subscription.id &&
-      inv.periodStart.getTime() === subscription.currentPeriodStart.getTime() &&
-      inv.status !== 'void' &&
-      inv.status !== 'draft',
-  );
+  return (await currentPeriodInvoices(tx, ctx, subscription)).some((inv) => inv.status !== 'draft');
 }
 
 /** The draft invoice of the subscription's current period, if one was created by hand. */
@@ -62,17 +70,9 @@ export async function findPeriodDraft(
   ctx: ServiceContext,
   subscription: Subscription,
 ): Promise<Invoice | null> {
-  const drafts = await tx.listCustomerInvoices(ctx.scope, subscription.customerId, {
-    status: 'draft',
-    limit: 100,
-    offset: 0,
-  });
   return (
-    drafts.rows.find(
-      (inv) =>
-        inv.subscriptionId === subscription.id &&
-        inv.periodStart.getTime() === subscription.currentPeriodStart.getTime(),
-    ) ?? null
+    (await currentPeriodInvoices(tx, ctx, subscription)).find((inv) => inv.status === 'draft') ??
+    null
   );
 }
 
