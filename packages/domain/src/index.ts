@@ -75,3 +75,4 @@ export * from './tax/index.js';
 export * from './tax-ids/index.js';
 export * from './transaction.js';
 export * from './validation.js';
+export * from './output-schemas.js';
