@@ -1,11 +1,11 @@
-import type { LedgerError } from '@ledger/domain';
+import type { ErrorCode, LedgerError } from '@ledger/domain';
 import {
   type TRPC_ERROR_CODE_KEY,
   type TRPC_ERROR_CODE_NUMBER,
   TRPC_ERROR_CODES_BY_KEY,
 } from '@trpc/server/rpc';
 import { camelParam, errorEnvelope } from './envelope.js';
-import type { ErrorStatus } from './status-table.js';
+import type { ErrorStatus, ErrorType } from './status-table.js';
 
 /** tRPC's code for each HTTP status Ledger uses. */
 export const TRPC_CODE_BY_STATUS: Record<ErrorStatus, TRPC_ERROR_CODE_KEY> = {
@@ -24,8 +24,8 @@ export const TRPC_CODE_BY_STATUS: Record<ErrorStatus, TRPC_ERROR_CODE_KEY> = {
 
 /** What a TypeScript caller finds in `error.data.ledger`: the REST envelope's fields. */
 export interface LedgerErrorData {
-  type: string;
-  code: string;
+  type: ErrorType;
+  code: ErrorCode;
   param: string | null;
   details: Record<string, unknown>;
   requestId: string;
@@ -64,7 +64,7 @@ export function trpcErrorShape(
       path,
       ledger: {
         type: body.error.type,
-        code: body.error.code,
+        code: error.code,
         param: body.error.param,
         details: body.error.details,
         requestId,
