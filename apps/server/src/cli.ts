@@ -21,6 +21,7 @@ async function serve(config: Config): Promise<void> {
   const server = await startServer(config);
   const { deps, database } = server.ledger;
   console.log(`Ledger is listening on ${server.url} (database: ${where(config)})`);
+  console.log(`API reference: ${server.url}/docs`);
   if (database.kind === 'pglite') {
     const dev = await ensureDevKey(deps.platform, systemClock, config.LEDGER_DEV_API_KEY);
     if (dev?.created)

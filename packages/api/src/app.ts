@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import { type ApiDeps, serviceContext } from './deps.js';
 import { authenticate } from './http/auth.js';
 import { limitBody } from './http/body-limit.js';
+import { docsPage } from './http/docs-page.js';
 import type { AppEnv } from './http/env.js';
 import { idempotency } from './http/idempotency.js';
 import { type ErrorLogger, onError } from './http/on-error.js';
@@ -41,6 +42,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/ledger/openapi.json', (c) => c.json(openApiDocument()));
+  app.route('/', docsPage());
 
   app.use('/ledger/*', ...guard);
   app.route('/ledger', customerRoutes(deps));
