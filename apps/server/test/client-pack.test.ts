@@ -10,8 +10,9 @@ import { startTestLedger, type TestLedger } from './harness.js';
 
 /**
  * The published package as a user gets it: `pnpm pack` of packages/client, installed offline
- * into a project outside the workspace, type-checked there with the bundled declarations
- * (skipLibCheck off) and run against a live server.
+ * into a project outside the workspace next to its tRPC peers, type-checked there with the
+ * bundled declarations (strict, skipLibCheck off, `lib: ES2022` without the DOM library, Node's
+ * types) and run against a live server.
  */
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -116,6 +117,27 @@ interface PackedManifest {
   dependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
   exports: Record<string, unknown>;
+  license?: string;
+}
+
+/** The version of a package installed for the client in the workspace, and its real directory. */
+async function workspaceCopy(name: string, from = clientDir) {
+  const dir = await realpath(path.join(from, 'node_modules', name));
+  const { version } = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return { dir, version };
+}
+
+/** Whether `version` (x.y.z) is in `range`: an exact version, or `^x.y.z` (same major, not older). */
+function inRange(version: string, range: string): boolean {
+  const parse = (v: string) => v.split('.').map((part) => Number.parseInt(part, 10));
+  if (!range.startsWith('^')) return version === range;
+  const [major, minor = 0, patch = 0] = parse(version);
+  const [wantMajor, wantMinor = 0, wantPatch = 0] = parse(range.slice(1));
+  if (major !== wantMajor) return false;
+  if (minor !== wantMinor) return minor > wantMinor;
+  return patch >= wantPatch;
 }
 
 /** `code` without its block comments (JSDoc may quote code that is not code). */
@@ -162,15 +184,20 @@ function diagnostics(output: string) {
 
 const UNKNOWN_ID = 'cus_01h455vb4pex5vsknk084sn02q';
 
-/** A correct use of the client: creates a customer, lists it, reads a Ledger error code. */
+/**
+ * A correct use of the client: creates a customer and a plan, lists them, branches on a Ledger
+ * error code. It is a Node.js program: `process` and `console` come from @types/node.
+ */
 const OK_SOURCE = `import {
+  type CreatePlanInput,
   type Customer,
   createLedgerClient,
+  type ErrorCode,
   ledgerErrorOf,
+  type Plan,
+  type PlanList,
   type RouterOutputs,
 } from '@ledger/client';
-
-declare const process: { env: Record<string, string | undefined> };
 
 const url = process.env.LEDGER_URL;
 const apiKey = process.env.LEDGER_API_KEY;
@@ -188,11 +215,27 @@ const createdAt: Date = customer.createdAt;
 const page: RouterOutputs['customer']['list'] = await client.customer.list.query({
   email: customer.email,
 });
-let notFound: string | null = null;
+const starter: CreatePlanInput = {
+  name: 'Starter',
+  slug: 'starter',
+  currency: 'usd',
+  pricing: { baseAmount: 1900, billingPeriod: 'monthly', tiers: [] },
+};
+const plan: Plan = await client.plan.create.mutate(starter);
+const plans: PlanList = await client.plan.list.query();
+let notFound: ErrorCode | null = null;
 try {
   await client.customer.get.query({ id: '${UNKNOWN_ID}' });
 } catch (error) {
-  notFound = ledgerErrorOf(error)?.code ?? null;
+  const code = ledgerErrorOf(error)?.code;
+  switch (code) {
+    case 'customer_not_found':
+    case 'not_found':
+      notFound = code;
+      break;
+    default:
+      throw error;
+  }
 }
 console.log(
   JSON.stringify({
@@ -202,43 +245,65 @@ console.log(
     currency,
     createdAtIsDate: createdAt instanceof Date,
     listed: page.data.map((c) => c.id),
+    plan: { id: plan.id, currency: plan.currency, createdAtIsDate: plan.createdAt instanceof Date },
+    plans: plans.data.map((p) => p.id),
     notFound,
   }),
 );
 `;
 
-/** Wrong uses, one a line, each a type error: bad input, bad procedure, bad output, a type as a value. */
+/**
+ * Wrong uses, one a line, each a type error: bad input, bad procedure, bad output, a type as a
+ * value, a misspelt error code, a bad billing input.
+ */
 const BAD_LINES = {
   currency: `await client.customer.create.mutate({ name: 'B', email: 'b@example.com', currency: 123 });`,
   procedure: `await client.customer.craete.mutate({ name: 'B', email: 'b@example.com', currency: 'USD' });`,
   output: `const amount: string = (await client.customer.get.query({ id: '${UNKNOWN_ID}' })).balance.amount;`,
   // A type that shares its name with a zod schema in @ledger/domain is a type here, not a value.
   schema: `CreateCustomerInput.parse({ name: 'B', email: 'b@example.com', currency: 'USD' });`,
+  // `code` is the closed ErrorCode union, not `string`: a misspelt case does not compile.
+  errorCode: `switch (ledgerErrorOf(null)?.code) { case 'customer_not_fund': break; }`,
+  billingInput: `await client.plan.create.mutate({ name: 'P', slug: 'p', currency: 'USD', pricing: { baseAmount: 100, billingPeriod: 'weekly', tiers: [] } });`,
 };
 const BAD_SOURCE = [
-  `import { CreateCustomerInput, createLedgerClient } from '@ledger/client';`,
+  `import { CreateCustomerInput, createLedgerClient, ledgerErrorOf } from '@ledger/client';`,
   `const client = createLedgerClient({ url: 'http://127.0.0.1:9', apiKey: 'key' });`,
   BAD_LINES.currency,
   BAD_LINES.procedure,
   BAD_LINES.output,
   BAD_LINES.schema,
+  BAD_LINES.errorCode,
+  BAD_LINES.billingInput,
   `export { amount };`,
   '',
 ].join('\n');
 const badLine = (line: string) => BAD_SOURCE.split('\n').indexOf(line) + 1;
 
+/**
+ * A Node.js project without the DOM library. `types: ['node']` is what such a project has, and it
+ * is needed: zod's and tRPC's own declarations name `URL`, `AbortSignal`, `Disposable`, …, which
+ * ES2022 alone lacks. The client's declarations add no other need (see the no-shim check).
+ */
 const COMPILER_OPTIONS = {
   strict: true,
   target: 'ES2022',
   module: 'NodeNext',
   moduleResolution: 'NodeNext',
-  // @trpc/server's own declarations use Disposable: with skipLibCheck off they need this lib.
-  lib: ['ES2023', 'ESNext.Disposable', 'DOM'],
-  types: [],
+  lib: ['ES2022'],
+  types: ['node'],
   noEmit: true,
   skipLibCheck: false,
   noUncheckedIndexedAccess: true,
 };
+
+/**
+ * @trpc/client 11's declarations name the DOM's `RequestInfo`, which @types/node does not declare
+ * (trpc/trpc#6136 is the same gap for another name): without the DOM library a project with
+ * skipLibCheck off declares it, as the client's README says. Nothing of @ledger/client needs it.
+ */
+const TRPC_NO_DOM_SHIM = 'type RequestInfo = string | URL | Request;\n';
+const SHIM = 'trpc-no-dom.d.ts';
 
 describe('the packed @ledger/client', { timeout: 180_000 }, () => {
   let tmp: string;
@@ -247,6 +312,8 @@ describe('the packed @ledger/client', { timeout: 180_000 }, () => {
   let files: string[];
   let manifest: PackedManifest;
   const dist = new Map<string, string>();
+  /** README.md and LICENSE of the tarball, as text. */
+  const docs = new Map<string, string>();
   let pnpm: string[];
   let t: TestLedger;
 
@@ -280,15 +347,22 @@ describe('the packed @ledger/client', { timeout: 180_000 }, () => {
     for (const name of ['index.js', 'index.d.ts']) {
       dist.set(name, contents.get(`package/dist/${name}`)?.toString('utf8') ?? '');
     }
+    for (const name of ['README.md', 'LICENSE']) {
+      docs.set(name, contents.get(`package/${name}`)?.toString('utf8') ?? '');
+    }
 
-    // The consumer pins the workspace's pnpm (so corepack never looks for another) and its
-    // TypeScript (the peer of @trpc/*), both already in the store.
+    // The consumer pins the workspace's pnpm (so corepack never looks for another), its
+    // TypeScript (the peer of @trpc/*) and its @types/node, all already in the store; it installs
+    // the client's tRPC peers itself, at the versions the client is built with, as a user would.
     const root = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as {
       packageManager?: string;
     };
-    const typescript = JSON.parse(
-      await readFile(path.join(repoRoot, 'node_modules', 'typescript', 'package.json'), 'utf8'),
-    ) as { version: string };
+    const typescript = await workspaceCopy('typescript', repoRoot);
+    const nodeTypes = await workspaceCopy('@types/node', repoRoot);
+    const peers: Record<string, string> = {};
+    for (const name of Object.keys(manifest.peerDependencies ?? {})) {
+      peers[name] = (await workspaceCopy(name)).version;
+    }
     const storeDir = check(await pnpmRun(['store', 'path'], repoRoot), 'pnpm store path')
       .stdout.trim()
       .split('\n')
@@ -305,7 +379,7 @@ describe('the packed @ledger/client', { timeout: 180_000 }, () => {
             private: true,
             type: 'module',
             ...(root.packageManager ? { packageManager: root.packageManager } : {}),
-            dependencies: { '@ledger/client': `file:${tarball}` },
+            dependencies: { '@ledger/client': `file:${tarball}`, ...peers },
             ...extra,
           },
           null,
@@ -315,18 +389,20 @@ describe('the packed @ledger/client', { timeout: 180_000 }, () => {
     const sources: Record<string, string> = {
       'ok.ts': OK_SOURCE,
       'bad.ts': BAD_SOURCE,
+      [SHIM]: TRPC_NO_DOM_SHIM,
       'tsconfig.json': JSON.stringify({ compilerOptions: COMPILER_OPTIONS }),
-      'tsconfig.ok.json': JSON.stringify({ extends: './tsconfig.json', files: ['ok.ts'] }),
+      'tsconfig.ok.json': JSON.stringify({ extends: './tsconfig.json', files: ['ok.ts', SHIM] }),
       'tsconfig.bundler.json': JSON.stringify({
         extends: './tsconfig.json',
         compilerOptions: { module: 'Preserve', moduleResolution: 'Bundler' },
-        files: ['ok.ts'],
+        files: ['ok.ts', SHIM],
       }),
-      'tsconfig.bad.json': JSON.stringify({ extends: './tsconfig.json', files: ['bad.ts'] }),
+      'tsconfig.noshim.json': JSON.stringify({ extends: './tsconfig.json', files: ['ok.ts'] }),
+      'tsconfig.bad.json': JSON.stringify({ extends: './tsconfig.json', files: ['bad.ts', SHIM] }),
       'tsconfig.build.json': JSON.stringify({
         extends: './tsconfig.json',
         compilerOptions: { noEmit: false, outDir: 'build' },
-        files: ['ok.ts'],
+        files: ['ok.ts', SHIM],
       }),
     };
     for (const [name, text] of Object.entries(sources)) {
@@ -344,26 +420,30 @@ describe('the packed @ledger/client', { timeout: 180_000 }, () => {
         ],
         project,
       );
-    await writeManifest({ devDependencies: { typescript: typescript.version } });
+    await writeManifest({
+      devDependencies: { typescript: typescript.version, '@types/node': nodeTypes.version },
+    });
     let installed = await install();
     if (/ERR_PNPM_NO_OFFLINE_(META|TARBALL)/.test(installed.stdout + installed.stderr)) {
       // Resolving a new project offline needs the registry metadata in pnpm's cache, which a
       // machine that only ran `pnpm install --frozen-lockfile` lacks (the store has the
       // tarballs). Still without network: the client's declared dependencies are pointed at the
-      // workspace's installed copies of the very versions it declares; pnpm still installs the
-      // tarball and gives it exactly the dependencies its package.json names.
+      // workspace's installed copies of versions it accepts; pnpm still installs the tarball and
+      // gives it exactly the dependencies its package.json names.
       const overrides: Record<string, string> = {};
-      for (const [name, spec] of Object.entries(manifest.dependencies ?? {})) {
-        const copy = await realpath(path.join(clientDir, 'node_modules', name));
-        const { version } = JSON.parse(await readFile(path.join(copy, 'package.json'), 'utf8')) as {
-          version: string;
-        };
-        if (/^\d+\.\d+\.\d+/.test(spec)) expect(version, name).toBe(spec);
-        overrides[name] = `link:${copy}`;
+      const declared = { ...manifest.dependencies, ...manifest.peerDependencies };
+      for (const [name, spec] of Object.entries(declared)) {
+        const copy = await workspaceCopy(name);
+        expect(inRange(copy.version, spec), `${name}@${copy.version} in ${spec}`).toBe(true);
+        overrides[name] = `link:${copy.dir}`;
       }
+      overrides['@types/node'] = `link:${nodeTypes.dir}`;
       await rm(path.join(project, 'node_modules'), { recursive: true, force: true });
       await rm(path.join(project, 'pnpm-lock.yaml'), { force: true });
-      await writeManifest({ pnpm: { overrides } });
+      await writeManifest({
+        devDependencies: { '@types/node': nodeTypes.version },
+        pnpm: { overrides },
+      });
       installed = await install();
     }
     check(installed, 'pnpm install --offline');
@@ -375,18 +455,39 @@ describe('the packed @ledger/client', { timeout: 180_000 }, () => {
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });
 
-  it('contains only dist/ and package.json, and depends on no workspace package', async () => {
+  it('contains only dist/, package.json, README and LICENSE, and depends on no workspace package', async () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'package/dist/index.d.ts',
         'package/dist/index.js',
         'package/package.json',
+        'package/README.md',
+        'package/LICENSE',
       ]),
     );
     for (const file of files) {
       expect(file).toMatch(/^package\/(dist\/[^/].*|package\.json|README(\.md)?|LICENSE(\.md)?)$/i);
     }
     expect(files.some((file) => /(^|\/)(src|test)\//.test(file))).toBe(false);
+
+    // MIT, and a README that documents what a user calls and imports.
+    expect(manifest.license).toBe('MIT');
+    expect(docs.get('LICENSE')).toMatch(/^MIT License\n/);
+    const readme = docs.get('README.md') ?? '';
+    for (const topic of ['createLedgerClient', 'idempotencyKey', 'ledgerErrorOf', 'ErrorCode']) {
+      expect(readme, topic).toContain(topic);
+    }
+    for (const name of ['Customer', 'Plan', 'Invoice', 'CreatePlanInput', 'RouterOutputs']) {
+      expect(readme, name).toContain(`\`${name}\``);
+    }
+
+    // tRPC is a peer: the app has one copy, shared with its own tRPC code, at a version in range.
+    // superjson (configured inside) and zod (named by the declarations) come with the client.
+    for (const name of ['@trpc/client', '@trpc/server']) {
+      expect(manifest.peerDependencies?.[name], name).toMatch(/^\^11\.\d+\.\d+$/);
+      expect(manifest.dependencies?.[name], name).toBeUndefined();
+    }
+    expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(['superjson', 'zod']);
 
     const runtimeDeps = { ...manifest.dependencies, ...manifest.peerDependencies };
     expect(Object.keys(runtimeDeps).filter((name) => name.startsWith('@ledger/'))).toEqual([]);
@@ -413,15 +514,26 @@ describe('the packed @ledger/client', { timeout: 180_000 }, () => {
     expect(exportedValues(dist.get('index.d.ts') ?? '')).toEqual(values);
   });
 
-  it('type-checks a correct call against the bundled declarations (NodeNext and Bundler)', async () => {
-    const [nodeNext, bundler] = await Promise.all([
+  // Three type checks of the whole tRPC and zod declarations at once: slow on a busy machine.
+  it('type-checks a correct call against the bundled declarations (NodeNext and Bundler, no DOM)', {
+    timeout: 300_000,
+  }, async () => {
+    const [nodeNext, bundler, noShim] = await Promise.all([
       tsc('tsconfig.ok.json'),
       tsc('tsconfig.bundler.json'),
+      tsc('tsconfig.noshim.json'),
     ]);
     expect(nodeNext.stdout + nodeNext.stderr).toBe('');
     expect(nodeNext.code).toBe(0);
     expect(bundler.stdout + bundler.stderr).toBe('');
     expect(bundler.code).toBe(0);
+    // Without the shim, whatever fails is inside @trpc/client's own declarations: nothing in the
+    // client's dist/ nor in the caller's code needs the DOM library.
+    const outside = noShim.stdout
+      .split('\n')
+      .filter((line) => /^\S/.test(line) && !line.includes('node_modules/@trpc/client/'));
+    expect(outside).toEqual([]);
+    expect(noShim.stderr).toBe('');
   });
 
   it('refuses wrong calls with type errors that name the problem', async () => {
@@ -433,6 +545,8 @@ describe('the packed @ledger/client', { timeout: 180_000 }, () => {
       { file: 'bad.ts', line: badLine(BAD_LINES.procedure), code: 'TS2551' },
       { file: 'bad.ts', line: badLine(BAD_LINES.output), code: 'TS2322' },
       { file: 'bad.ts', line: badLine(BAD_LINES.schema), code: 'TS2693' },
+      { file: 'bad.ts', line: badLine(BAD_LINES.errorCode), code: 'TS2678' },
+      { file: 'bad.ts', line: badLine(BAD_LINES.billingInput), code: 'TS2322' },
     ]);
     expect(errors[0]?.message).toContain("Type 'number' is not assignable to type 'string'");
     expect(errors[1]?.message).toMatch(
@@ -440,6 +554,13 @@ describe('the packed @ledger/client', { timeout: 180_000 }, () => {
     );
     expect(errors[2]?.message).toContain("Type 'number' is not assignable to type 'string'");
     expect(errors[3]?.message).toContain("'CreateCustomerInput' only refers to a type");
+    // Compared with the union of the codes (`'"invalid_input" | …'`), not with `string`.
+    expect(errors[4]?.message).toMatch(
+      /^Type '"customer_not_fund"' is not comparable to type '"[a-z_]+" \| "[a-z_]+" \| /,
+    );
+    expect(errors[5]?.message).toContain(
+      `Type '"weekly"' is not assignable to type '"monthly" | "yearly"'`,
+    );
   });
 
   it('creates a customer on a live server from the compiled correct call', async () => {
@@ -456,6 +577,8 @@ describe('the packed @ledger/client', { timeout: 180_000 }, () => {
       currency: string;
       createdAtIsDate: boolean;
       listed: string[];
+      plan: { id: string; currency: string; createdAtIsDate: boolean };
+      plans: string[];
       notFound: string | null;
     };
     expect(printed).toEqual({
@@ -465,6 +588,12 @@ describe('the packed @ledger/client', { timeout: 180_000 }, () => {
       currency: 'EUR',
       createdAtIsDate: true,
       listed: [printed.id],
+      plan: {
+        id: expect.stringMatching(/^plan_[0-9a-z]{26}$/),
+        currency: 'USD',
+        createdAtIsDate: true,
+      },
+      plans: [printed.plan.id],
       notFound: 'customer_not_found',
     });
     const stored = await t.client(t.keyA).customer.get.query({ id: printed.id });

@@ -1,5 +1,4 @@
 import type { AppRouter, LedgerErrorData } from '@ledger/api';
-import type * as domain from '@ledger/domain';
 import {
   createTRPCClient,
   type HTTPHeaders,
@@ -10,37 +9,23 @@ import {
 } from '@trpc/client';
 import superjson from 'superjson';
 
-export type { AppRouter, LedgerErrorData, RouterInputs, RouterOutputs } from '@ledger/api';
-export type {
-  Address,
-  BalanceTransaction,
-  CreditResult,
-  Customer,
-  CustomerStatus,
-  ErrorCode,
-  LedgerEvent,
-  Metadata,
-  Money,
-  Page,
-  TaxExempt,
-  TaxId,
-} from '@ledger/domain';
-// The input types share their names with zod schemas (values) in @ledger/domain: aliases keep the
-// bundled .d.ts from exporting those values, which dist/index.js does not have.
-export type AddCreditInput = domain.AddCreditInput;
-export type AdjustBalanceInput = domain.AdjustBalanceInput;
-export type CreateCustomerInput = domain.CreateCustomerInput;
-export type ListBalanceTransactionsInput = domain.ListBalanceTransactionsInput;
-export type ListCustomersInput = domain.ListCustomersInput;
-export type UpdateCustomerInput = domain.UpdateCustomerInput;
+export type * from './types.js';
+/**
+ * tRPC's error class, re-exported so `error instanceof TRPCClientError` needs no second import;
+ * `ledgerErrorOf` reads Ledger's fields from it.
+ */
 export { TRPCClientError };
 
-/** Where Ledger runs and which key to call it with. */
+/** Where Ledger runs and which key to call it with: all `createLedgerClient` needs. */
 export interface LedgerClientOptions {
   /** The server's base URL, e.g. `http://127.0.0.1:3000` (the client adds `/trpc`). */
   url: string;
+  /**
+   * A Ledger API key (`ldg_sk_…`), sent as `Authorization: Bearer` on every request. It is a
+   * secret: it decides the tenant and app that every call reads and writes.
+   */
   apiKey: string;
-  /** A custom fetch (tests, edge runtimes). */
+  /** A custom fetch (tests, runtimes without a global `fetch`); the global one otherwise. */
   fetch?: typeof fetch;
 }
 
@@ -49,6 +34,11 @@ export interface LedgerClientOptions {
  * retried call (after a timeout, say) is applied once and the first result comes back.
  */
 export interface LedgerCallContext {
+  /**
+   * 1–255 characters, unique per intended change. For 24 hours in the key's scope the same key
+   * and input replay the first answer; the same key with other input is `idempotency_key_reused`;
+   * a repeat while the first still runs is `idempotency_key_in_use`. Ignored on queries.
+   */
   idempotencyKey?: string;
 }
 
@@ -82,12 +72,25 @@ export function createLedgerClient(options: LedgerClientOptions) {
   });
 }
 
-/** The client `createLedgerClient` returns. */
+/** The client `createLedgerClient` returns, to type a variable, a parameter or a context with. */
 export type LedgerClient = ReturnType<typeof createLedgerClient>;
 
 /**
  * Ledger's error fields (`code`, `param`, `type`, `requestId`, …) from anything a call threw, or
- * null when it is not a Ledger API error. Branch on `code`, a closed list.
+ * null when it is not a Ledger API error (a network failure, a bug in the caller). `code` is the
+ * closed `ErrorCode` union, so a `switch` on it is checked by the compiler:
+ *
+ * ```ts
+ * try {
+ *   await ledger.customer.get.query({ id });
+ * } catch (error) {
+ *   switch (ledgerErrorOf(error)?.code) {
+ *     case 'customer_not_found': return null;
+ *     case 'invalid_id': throw new BadRequest();
+ *     default: throw error;
+ *   }
+ * }
+ * ```
  */
 export function ledgerErrorOf(error: unknown): LedgerErrorData | null {
   if (!(error instanceof TRPCClientError)) return null;
