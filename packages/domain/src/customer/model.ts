@@ -2,7 +2,7 @@ import type { CustomerId, PaymentMethodId } from '../ids.js';
 import type { Money } from '../money.js';
 import type { Address } from '../schemas/address.js';
 import type { Metadata } from '../schemas/metadata.js';
-import type { TaxId } from '../tax-ids/index.js';
+import type { TaxId } from '../tax-ids/types.js';
 
 /** How a customer's invoices are taxed (see DOMAIN.md "Tax"). */
 export const TAX_EXEMPT_VALUES = ['none', 'exempt', 'reverse'] as const;

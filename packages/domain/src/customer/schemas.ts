@@ -4,7 +4,7 @@ import { currencySchema, moneySchema, positiveMoneySchema } from '../money.js';
 import { AddressSchema } from '../schemas/address.js';
 import { MetadataSchema } from '../schemas/metadata.js';
 import { oneStyleOfPaging, pageSchema, timestampSchema } from '../schemas/pagination.js';
-import { taxIdInputSchema } from '../tax-ids/index.js';
+import { taxIdInputSchema } from '../tax-ids/schema.js';
 import { CUSTOMER_STATUSES, TAX_EXEMPT_VALUES } from './model.js';
 
 /** 1–256 characters after trimming. */
