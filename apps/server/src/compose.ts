@@ -10,6 +10,7 @@ import {
   createTestProcessor,
   type EventDispatcher,
   type FxPort,
+  type Logger,
   offlineTaxIdVerifier,
   type PaymentsPort,
   type RunDueReport,
@@ -37,6 +38,16 @@ function loadTaxOverrides(file: string | undefined): TaxRateOverrides | undefine
   return parsed.data;
 }
 
+/**
+ * The server's logger: what the domain tolerated or skipped (a detach the processor refused, a
+ * collection that failed after its commit, a subscription the billing job skipped) goes to stderr
+ * with its fields, where the operator reads the rest of the server's output.
+ */
+const consoleLogger: Logger = {
+  warn: (message, fields) => console.warn(`[ledger] ${message}`, ...(fields ? [fields] : [])),
+  error: (message, fields) => console.error(`[ledger] ${message}`, ...(fields ? [fields] : [])),
+};
+
 /** Ports a test or an embedding program may replace. */
 export interface LedgerOverrides {
   clock?: Clock;
@@ -45,6 +56,8 @@ export interface LedgerOverrides {
   payments?: PaymentsPort;
   tax?: TaxPort;
   fx?: FxPort;
+  /** Where the domain's warnings go (default: stderr). */
+  logger?: Logger;
   logError?: (error: unknown, requestId: string) => void;
   /** An already open database (tests create one per file). */
   database?: Database;
@@ -101,6 +114,7 @@ export async function composeLedger(
       builtInTax(config.LEDGER_TAX_ORIGIN, loadTaxOverrides(config.LEDGER_TAX_RATES_FILE)),
     fx: overrides.fx ?? referenceFx,
     taxIdVerifier: overrides.taxIdVerifier ?? offlineTaxIdVerifier,
+    logger: overrides.logger ?? consoleLogger,
     webhooks: stripe ? { stripe: (body, signature) => stripe.parseWebhook(body, signature) } : {},
   };
   const app = createApp(deps, overrides.logError ? { logError: overrides.logError } : {});

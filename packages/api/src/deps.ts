@@ -6,6 +6,7 @@ import type {
   FxPort,
   IdempotencyStore,
   IdGenerator,
+  Logger,
   PaymentsPort,
   ProcessorEvent,
   Scope,
@@ -27,6 +28,8 @@ export interface ApiDeps {
   tax: TaxPort;
   fx: FxPort;
   taxIdVerifier: TaxIdVerifier;
+  /** Where the domain's warnings and skipped failures are written. */
+  logger: Logger;
   /** Processor webhooks: verify a delivery and reduce it to an event (null: not one we act on). */
   webhooks: { stripe?: (rawBody: string, signature: string) => ProcessorEvent | null };
 }

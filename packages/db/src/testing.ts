@@ -7,6 +7,7 @@ import {
   referenceFx,
   type Scope,
   type ServiceContext,
+  silentLogger,
   systemClock,
   typeIdGenerator,
 } from '@ledger/domain';
@@ -61,7 +62,8 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<Database> 
 
 /**
  * A service context over `database` with the offline default ports (no processor, no billing
- * guards, shipped tax and FX tables), for store tests that call the domain verbs directly.
+ * guards, shipped tax and FX tables, a silent logger), for store tests that call the domain verbs
+ * directly.
  */
 export function testServiceContext(database: Database, scope: Scope): ServiceContext {
   return {
@@ -74,6 +76,7 @@ export function testServiceContext(database: Database, scope: Scope): ServiceCon
     tax: builtInTax('US'),
     fx: referenceFx,
     taxIdVerifier: offlineTaxIdVerifier,
+    logger: silentLogger,
     scope,
   };
 }

@@ -1,5 +1,5 @@
 import { newId } from './ids.js';
-import type { BillingGuards, Clock, IdGenerator } from './ports.js';
+import type { BillingGuards, Clock, IdGenerator, Logger } from './ports.js';
 
 /** The wall clock. */
 export const systemClock: Clock = { now: () => new Date() };
@@ -14,4 +14,14 @@ export const typeIdGenerator: IdGenerator = { newId };
 export const noBillingGuards: BillingGuards = {
   hasActiveSubscriptions: async () => false,
   hasBillingHistory: async () => false,
+};
+
+/**
+ * A logger that drops every line: the default for programs and tests that do not want the
+ * domain's warnings. A deployment should pass one that writes somewhere (the server's writes to
+ * stderr).
+ */
+export const silentLogger: Logger = {
+  warn: () => {},
+  error: () => {},
 };

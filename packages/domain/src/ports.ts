@@ -160,6 +160,22 @@ export interface EventNotifier {
   notify(): void;
 }
 
+/** Structured facts of a log line (ids, codes, the error), so a log pipeline can index them. */
+export type LogFields = Readonly<Record<string, unknown>>;
+
+/**
+ * Where the domain reports what it recovers from without failing the caller: a processor that
+ * would not detach a removed card, a collection that failed after its commit, a subscription the
+ * billing job skipped. The domain never prints; the composition root decides where these lines
+ * go (the server writes them to stderr; `silentLogger` drops them).
+ */
+export interface Logger {
+  /** Something went wrong and was tolerated; nothing needs doing unless it keeps happening. */
+  warn(message: string, fields?: LogFields): void;
+  /** Something failed and was skipped (it will be retried or needs an operator's look). */
+  error(message: string, fields?: LogFields): void;
+}
+
 /** The ports every service receives, plus the caller's scope. */
 export interface ServiceContext {
   store: Store;
@@ -171,5 +187,6 @@ export interface ServiceContext {
   tax: TaxPort;
   fx: FxPort;
   taxIdVerifier: TaxIdVerifier;
+  logger: Logger;
   scope: Scope;
 }

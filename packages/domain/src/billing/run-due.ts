@@ -112,10 +112,12 @@ export async function runDue(ctx: SystemContext, now: Date, batchSize = 25): Pro
       if (!claimed) throw error;
       skip.push(claimed.subscription.id);
       report.failed++;
-      console.error(
-        `[ledger] billing ${claimed.subscription.id} failed:`,
-        error instanceof Error ? error.message : error,
-      );
+      ctx.logger.error('billing a subscription failed; it is skipped for this run', {
+        subscriptionId: claimed.subscription.id,
+        tenantId: claimed.scope.tenantId,
+        appId: claimed.scope.appId,
+        error,
+      });
       continue;
     }
     if (!step || !claimed) break;

@@ -7,7 +7,7 @@ import type { PaymentMethod } from './model.js';
  * detached again later.
  */
 export async function detachQuietly(
-  ctx: ServiceContext,
+  ctx: Pick<ServiceContext, 'payments' | 'scope' | 'logger'>,
   methods: readonly PaymentMethod[],
 ): Promise<void> {
   for (const method of methods) {
@@ -15,7 +15,11 @@ export async function detachQuietly(
     try {
       await ctx.payments.detachPaymentMethod({ scope: ctx.scope, processorId: method.processorId });
     } catch (error) {
-      console.warn(`[ledger] could not detach ${method.id} at ${method.processor}:`, error);
+      ctx.logger.warn('could not detach a removed payment method at the processor', {
+        paymentMethodId: method.id,
+        processor: method.processor,
+        error,
+      });
     }
   }
 }

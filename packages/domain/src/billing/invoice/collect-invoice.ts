@@ -250,10 +250,7 @@ export async function collectQuietly(
     return await collectInvoice(ctx, id);
   } catch (error) {
     if (!isLedgerError(error, 'provider_error') && !isLedgerError(error, 'provider_timeout')) {
-      console.error(
-        `[ledger] collecting ${id} failed:`,
-        error instanceof Error ? error.message : error,
-      );
+      ctx.logger.error('collecting an invoice failed', { invoiceId: id, error });
     }
     return null;
   }
