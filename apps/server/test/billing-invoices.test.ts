@@ -3,12 +3,12 @@ import { postgresUrl, testDatabaseKinds } from '@ledger/db/testing';
 import {
   builtInTax,
   type CustomerId,
-  finalizeDraft,
   type InvoiceId,
   runDue,
   type Scope,
   type ServiceContext,
 } from '@ledger/domain';
+import { finalizeDraft } from '@ledger/domain/internal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/env.js';
 import { type RunningServer, startServer } from '../src/server.js';

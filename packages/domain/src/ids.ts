@@ -28,9 +28,13 @@ export type IdKind = keyof typeof ID_PREFIXES;
 /** A TypeID string whose prefix is that of kind K, e.g. `cus_01jd…`. */
 export type Id<K extends IdKind> = `${(typeof ID_PREFIXES)[K]}_${string}`;
 
+/** A customer's id (`cus_…`): typed, so another object's id cannot be passed in its place. */
 export type CustomerId = Id<'customer'>;
+/** A payment method's id (`pm_…`). */
 export type PaymentMethodId = Id<'paymentMethod'>;
+/** A balance journal row's id (`cbtxn_…`). */
 export type BalanceTransactionId = Id<'balanceTransaction'>;
+/** An event's id (`evt_…`), unique within its scope. */
 export type EventId = Id<'event'>;
 
 /** Makes a new, time-ordered id for `kind`. */

@@ -10,6 +10,7 @@ export const BALANCE_TRANSACTION_TYPES = [
   'unapplied_from_invoice',
   'initial',
 ] as const;
+/** One of {@link BALANCE_TRANSACTION_TYPES}: the reason on a journal row. */
 export type BalanceTransactionType = (typeof BALANCE_TRANSACTION_TYPES)[number];
 
 /**

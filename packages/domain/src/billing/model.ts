@@ -2,15 +2,24 @@ import type { CustomerId, Id } from '../ids.js';
 import type { Money } from '../money.js';
 import type { Metadata } from '../schemas/metadata.js';
 
+/** A plan's id (`plan_…`): typed, so a subscription id cannot be passed where a plan's is due. */
 export type PlanId = Id<'plan'>;
+/** A subscription's id (`sub_…`). */
 export type SubscriptionId = Id<'subscription'>;
+/** An invoice's id (`inv_…`). */
 export type InvoiceId = Id<'invoice'>;
+/** A payment attempt's id (`pay_…`). */
 export type PaymentId = Id<'payment'>;
 
+/** How a feature is measured: counted per period, on/off, or a gauge of seats. */
 export const FEATURE_TYPES = ['metered', 'boolean', 'seat'] as const;
+/** When a metered feature's allowance resets (`none`: never, a lifetime allowance). */
 export const FEATURE_PERIODS = ['monthly', 'yearly', 'none'] as const;
+/** How often a plan bills; periods end on the subscription's billing anchor. */
 export const BILLING_PERIODS = ['monthly', 'yearly'] as const;
+/** How tiers price a quantity: each unit at its tier, all units at one tier, or a fixed fee. */
 export const TIER_TYPES = ['graduated', 'volume', 'flat'] as const;
+/** `archived` plans keep their subscriptions but cannot be subscribed to again. */
 export const PLAN_STATUSES = ['active', 'archived'] as const;
 
 /** A capability a plan grants: metered (counted), boolean (on/off) or seat (a gauge). */
@@ -59,6 +68,7 @@ export interface Plan {
   updatedAt: Date;
 }
 
+/** A subscription's lifecycle; `canceled` and `expired` are final. */
 export const SUBSCRIPTION_STATUSES = [
   'active',
   'trialing',
@@ -67,6 +77,7 @@ export const SUBSCRIPTION_STATUSES = [
   'expired',
   'paused',
 ] as const;
+/** One of {@link SUBSCRIPTION_STATUSES}. */
 export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 /** Statuses that block deleting the customer (DOMAIN.md "Deletion"). */
 export const LIVE_SUBSCRIPTION_STATUSES: readonly SubscriptionStatus[] = [
@@ -97,7 +108,9 @@ export interface Subscription {
   updatedAt: Date;
 }
 
+/** An invoice's lifecycle: `draft` until finalised, then `open` until `paid` or `void`. */
 export const INVOICE_STATUSES = ['draft', 'open', 'paid', 'past_due', 'void'] as const;
+/** One of {@link INVOICE_STATUSES}. */
 export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
 
 /** One line of an invoice, in the invoice's currency. */
@@ -163,6 +176,7 @@ export interface Invoice {
   updatedAt: Date;
 }
 
+/** What became of one collection attempt. */
 export const PAYMENT_STATUSES = ['succeeded', 'failed', 'pending', 'refunded'] as const;
 
 /** One attempt to collect an invoice. */

@@ -114,6 +114,7 @@ export const CreatePlanInput = z
     metadata: MetadataSchema.optional(),
   })
   .superRefine(checkPlan);
+/** `CreatePlanInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type CreatePlanInput = z.input<typeof CreatePlanInput>;
 
 /** Input of `updatePlan`: name, trial days, metadata and status; prices are fixed once sold. */
@@ -124,14 +125,19 @@ export const UpdatePlanInput = z.strictObject({
   status: z.enum(PLAN_STATUSES).optional(),
   metadata: MetadataSchema.optional(),
 });
+/** `UpdatePlanInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type UpdatePlanInput = z.input<typeof UpdatePlanInput>;
 
+/** Input of `getPlan`. */
 export const GetPlanInput = z.strictObject({ id: idSchema('plan') });
+/** `GetPlanInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type GetPlanInput = z.input<typeof GetPlanInput>;
 
+/** Input of `listPlans`: active plans unless `archived` or `all` is asked for. */
 export const ListPlansInput = z.strictObject({
   status: z.enum([...PLAN_STATUSES, 'all']).default('active'),
 });
+/** `ListPlansInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type ListPlansInput = z.input<typeof ListPlansInput>;
 
 /** Input of `createSubscription`: trial days from the body, else from the plan. */
@@ -141,28 +147,37 @@ export const CreateSubscriptionInput = z.strictObject({
   trialDays: z.number().int().min(0).max(730).optional(),
   metadata: MetadataSchema.optional(),
 });
+/** `CreateSubscriptionInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type CreateSubscriptionInput = z.input<typeof CreateSubscriptionInput>;
 
+/** Input of the verbs that act on one subscription (`getSubscription`, `pauseSubscription`, …). */
 export const SubscriptionIdInput = z.strictObject({ id: idSchema('subscription') });
+/** `SubscriptionIdInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type SubscriptionIdInput = z.input<typeof SubscriptionIdInput>;
 
+/** Input of `cancelSubscription`: at the period's end unless `immediately`. */
 export const CancelSubscriptionInput = z.strictObject({
   id: idSchema('subscription'),
   immediately: z.boolean().default(false),
 });
+/** `CancelSubscriptionInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type CancelSubscriptionInput = z.input<typeof CancelSubscriptionInput>;
 
+/** Input of `changePlan`: prorated unless `prorate` is false. */
 export const ChangePlanInput = z.strictObject({
   id: idSchema('subscription'),
   planId: idSchema('plan'),
   prorate: z.boolean().default(true),
 });
+/** `ChangePlanInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type ChangePlanInput = z.input<typeof ChangePlanInput>;
 
+/** Input of `listCustomerSubscriptions`, optionally of one status. */
 export const ListCustomerSubscriptionsInput = z.strictObject({
   customerId: idSchema('customer'),
   status: z.enum(SUBSCRIPTION_STATUSES).optional(),
 });
+/** `ListCustomerSubscriptionsInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type ListCustomerSubscriptionsInput = z.input<typeof ListCustomerSubscriptionsInput>;
 
 /** One usage report. */
@@ -173,35 +188,49 @@ export const UsageEventInput = z.strictObject({
   timestamp: timestampSchema.optional(),
   idempotencyKey: z.string().min(1).max(255).optional(),
 });
+/** `UsageEventInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type UsageEventInput = z.input<typeof UsageEventInput>;
 
+/** Input of `recordUsageBatch`: 1–1000 usage reports, recorded together. */
 export const RecordUsageBatchInput = z.strictObject({
   events: z.array(UsageEventInput).min(1).max(1000),
 });
+/** `RecordUsageBatchInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type RecordUsageBatchInput = z.input<typeof RecordUsageBatchInput>;
 
+/** Input of the verbs that act on one customer by `customerId` (`getCustomerUsage`, `verifyTaxIds`). */
 export const CustomerIdInput = z.strictObject({ customerId: idSchema('customer') });
+/** `CustomerIdInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type CustomerIdInput = z.input<typeof CustomerIdInput>;
 
+/** Input of `checkEntitlement`: may the customer use `quantity` (default 1) more of a feature? */
 export const CheckEntitlementInput = z.strictObject({
   customerId: idSchema('customer'),
   featureKey,
   quantity: z.number().int().min(1).max(MAX_INPUT_AMOUNT).default(1),
 });
+/** `CheckEntitlementInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type CheckEntitlementInput = z.input<typeof CheckEntitlementInput>;
 
+/** Input of `createInvoice`: the subscription whose current usage is invoiced now. */
 export const CreateInvoiceInput = z.strictObject({ subscriptionId: idSchema('subscription') });
+/** `CreateInvoiceInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type CreateInvoiceInput = z.input<typeof CreateInvoiceInput>;
 
+/** Input of the verbs that act on one invoice (`getInvoice`, `finalizeInvoice`, `payInvoice`). */
 export const InvoiceIdInput = z.strictObject({ id: idSchema('invoice') });
+/** `InvoiceIdInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type InvoiceIdInput = z.input<typeof InvoiceIdInput>;
 
+/** Input of `voidInvoice`, with an optional reason kept on the invoice. */
 export const VoidInvoiceInput = z.strictObject({
   id: idSchema('invoice'),
   reason: z.string().trim().max(500).optional(),
 });
+/** `VoidInvoiceInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type VoidInvoiceInput = z.input<typeof VoidInvoiceInput>;
 
+/** Input of `listCustomerInvoices`: one page, by offset or after an invoice id. */
 export const ListCustomerInvoicesInput = z
   .strictObject({
     customerId: idSchema('customer'),
@@ -212,12 +241,15 @@ export const ListCustomerInvoicesInput = z
     message: 'give either offset or starting_after, not both',
     path: ['startingAfter'],
   });
+/** `ListCustomerInvoicesInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type ListCustomerInvoicesInput = z.input<typeof ListCustomerInvoicesInput>;
 
+/** Input of `listPayments`: a customer's or an invoice's payments, one page. */
 export const ListPaymentsInput = z.strictObject({
   customerId: idSchema('customer').optional(),
   invoiceId: idSchema('invoice').optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });
+/** `ListPaymentsInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type ListPaymentsInput = z.input<typeof ListPaymentsInput>;

@@ -6,10 +6,12 @@ import type { TaxId } from '../tax-ids/types.js';
 
 /** How a customer's invoices are taxed (see DOMAIN.md "Tax"). */
 export const TAX_EXEMPT_VALUES = ['none', 'exempt', 'reverse'] as const;
+/** One of {@link TAX_EXEMPT_VALUES}. */
 export type TaxExempt = (typeof TAX_EXEMPT_VALUES)[number];
 
 /** `deleted` customers stay readable by id to preserve billing history. */
 export const CUSTOMER_STATUSES = ['active', 'deleted'] as const;
+/** One of {@link CUSTOMER_STATUSES}. */
 export type CustomerStatus = (typeof CUSTOMER_STATUSES)[number];
 
 /**

@@ -34,14 +34,17 @@ export const CreateCustomerInput = z.strictObject({
   taxExempt: z.enum(TAX_EXEMPT_VALUES).optional(),
   metadata: MetadataSchema.optional(),
 });
+/** `CreateCustomerInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type CreateCustomerInput = z.input<typeof CreateCustomerInput>;
 
 /** Input of `getCustomer`. */
 export const GetCustomerInput = z.strictObject({ id: customerId });
+/** `GetCustomerInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type GetCustomerInput = z.input<typeof GetCustomerInput>;
 
 /** Input of `getCustomerByEmail` (any case). */
 export const GetCustomerByEmailInput = z.strictObject({ email: emailSchema });
+/** `GetCustomerByEmailInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type GetCustomerByEmailInput = z.input<typeof GetCustomerByEmailInput>;
 
 /**
@@ -59,10 +62,12 @@ export const UpdateCustomerInput = z.strictObject({
   taxExempt: z.enum(TAX_EXEMPT_VALUES).optional(),
   metadata: MetadataSchema.optional(),
 });
+/** `UpdateCustomerInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type UpdateCustomerInput = z.input<typeof UpdateCustomerInput>;
 
 /** Input of `deleteCustomer`. */
 export const DeleteCustomerInput = z.strictObject({ id: customerId });
+/** `DeleteCustomerInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type DeleteCustomerInput = z.input<typeof DeleteCustomerInput>;
 
 /** Input of `listCustomers`: every filter of REST.md, offset or cursor paging. */
@@ -80,7 +85,9 @@ export const ListCustomersInput = z
     message: 'give either offset or starting_after, not both',
     path: ['startingAfter'],
   });
+/** `ListCustomersInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type ListCustomersInput = z.input<typeof ListCustomersInput>;
+/** `ListCustomersInput` after parsing: what `CustomerStore.listCustomers` receives. */
 export type ListCustomersFilter = z.output<typeof ListCustomersInput>;
 
 /** Input of `addCredit`: a positive amount in the customer's currency and why it was given. */
@@ -89,6 +96,7 @@ export const AddCreditInput = z.strictObject({
   amount: positiveMoneySchema,
   reason: z.string().trim().min(1).max(500),
 });
+/** `AddCreditInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type AddCreditInput = z.input<typeof AddCreditInput>;
 
 /** Input of `adjustBalance`: a signed amount (positive = debt, negative = credit). */
@@ -97,6 +105,7 @@ export const AdjustBalanceInput = z.strictObject({
   amount: moneySchema,
   description: z.string().trim().min(1).max(500),
 });
+/** `AdjustBalanceInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type AdjustBalanceInput = z.input<typeof AdjustBalanceInput>;
 
 /** Input of `listBalanceTransactions`. */
@@ -106,4 +115,5 @@ export const ListBalanceTransactionsInput = z
     message: 'give either offset or starting_after, not both',
     path: ['startingAfter'],
   });
+/** `ListBalanceTransactionsInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type ListBalanceTransactionsInput = z.input<typeof ListBalanceTransactionsInput>;

@@ -23,6 +23,7 @@ export const EVENT_TYPES = [
   'payment.failed',
   'payment.refunded',
 ] as const;
+/** One of {@link EVENT_TYPES}: what a webhook subscriber switches on. */
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /**

@@ -7,13 +7,18 @@ export const AddPaymentMethodInput = z.strictObject({
   token: z.string().trim().min(1).max(255),
   makeDefault: z.boolean().default(false),
 });
+/** `AddPaymentMethodInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type AddPaymentMethodInput = z.input<typeof AddPaymentMethodInput>;
 
+/** Input of `listPaymentMethods`: the customer's live methods. */
 export const ListPaymentMethodsInput = z.strictObject({ customerId: idSchema('customer') });
+/** `ListPaymentMethodsInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type ListPaymentMethodsInput = z.input<typeof ListPaymentMethodsInput>;
 
+/** Input of `removePaymentMethod`. */
 export const RemovePaymentMethodInput = z.strictObject({
   customerId: idSchema('customer'),
   paymentMethodId: idSchema('paymentMethod'),
 });
+/** `RemovePaymentMethodInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type RemovePaymentMethodInput = z.input<typeof RemovePaymentMethodInput>;

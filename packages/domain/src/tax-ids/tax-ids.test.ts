@@ -3,15 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { isLedgerError } from '../errors.js';
 import { parseInput } from '../validation.js';
-import {
-  CHECKSUM_MISMATCH,
-  checkTaxId,
-  EU_VAT_PREFIXES,
-  TAX_ID_TYPES,
-  type TaxIdType,
-  taxIdCountry,
-  taxIdInputSchema,
-} from './index.js';
+import { checkTaxId, taxIdCountry } from './check.js';
+import { EU_VAT_PREFIXES } from './eu-vat.js';
+import { taxIdInputSchema } from './schema.js';
+import { CHECKSUM_MISMATCH, TAX_ID_TYPES, type TaxIdType } from './types.js';
 
 // Real, publicly listed numbers (tax authorities' own ids and numbers collected by the
 // python-stdnum project), each with the canonical value we store and no checksum complaint.

@@ -10,6 +10,7 @@ export const GetTaxRateInput = z.strictObject({
   state: z.string().trim().max(64).optional(),
   postalCode: z.string().trim().max(32).optional(),
 });
+/** `GetTaxRateInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type GetTaxRateInput = z.input<typeof GetTaxRateInput>;
 
 /** The tax rate of a place from the deployment's table; an unknown place is 0 and `unknown`. */
