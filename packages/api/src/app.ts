@@ -1,9 +1,8 @@
-import { trpcServer } from '@hono/trpc-server';
 import { LedgerError } from '@ledger/domain';
 import { Hono } from 'hono';
-import { type ApiDeps, serviceContext } from './deps.js';
+import type { ApiDeps } from './deps.js';
 import { authenticate } from './http/auth.js';
-import { limitBody } from './http/body-limit.js';
+import { flagLargeBody, limitBody } from './http/body-limit.js';
 import { docsPage } from './http/docs-page.js';
 import type { AppEnv } from './http/env.js';
 import { idempotency } from './http/idempotency.js';
@@ -15,7 +14,7 @@ import { openApiDocument } from './rest/openapi.js';
 import { paymentMethodRoutes } from './rest/payment-methods.js';
 import { taxFxRoutes } from './rest/tax-fx.js';
 import { webhookRoutes } from './rest/webhooks.js';
-import { appRouter } from './trpc/router.js';
+import { trpcHandler } from './trpc/handler.js';
 
 /** Options of the HTTP app beyond its dependencies. */
 export interface AppOptions {
@@ -34,8 +33,10 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
     idempotency(deps.platform, () => deps.clock.now()),
   ] as const;
 
+  const logError = options.logError ?? ((error: unknown) => console.error(error));
+
   app.use('*', requestId());
-  app.onError(onError(options.logError ?? ((error) => console.error(error))));
+  app.onError(onError(logError));
   app.notFound(() => {
     throw new LedgerError('not_found', 'No such route');
   });
@@ -53,17 +54,8 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   app.use('/webhooks/*', limitBody());
   app.route('/webhooks', webhookRoutes(deps));
 
-  app.use('/trpc/*', ...guard);
-  app.use(
-    '/trpc/*',
-    trpcServer({
-      router: appRouter,
-      endpoint: '/trpc',
-      createContext: (_opts, c) => ({
-        services: serviceContext(deps, c.get('scope')),
-        requestId: c.get('requestId'),
-      }),
-    }),
-  );
+  // tRPC authenticates, limits and deduplicates in its own procedure middlewares (trpc/init.ts).
+  app.use('/trpc/*', flagLargeBody());
+  app.use('/trpc/*', trpcHandler(deps, logError));
   return app;
 }

@@ -45,8 +45,9 @@ export interface LedgerTrpcErrorShape {
 }
 
 /**
- * Builds the tRPC error shape for a Ledger error. The error formatter and the HTTP middlewares in
- * front of tRPC (auth, idempotency) both use it, so a client sees one shape whatever refused it.
+ * Builds the tRPC error shape for a Ledger error. tRPC's error formatter uses it for every
+ * refusal (a verb's, or the auth, body-limit and idempotency middlewares'), and the idempotency
+ * record stores a refusal in it, so a client sees one shape whatever refused it.
  */
 export function trpcErrorShape(
   error: LedgerError,

@@ -1,23 +1,44 @@
-import { type ApiKeyStore, authenticateApiKey } from '@ledger/domain';
+import { type ApiKeyStore, authenticateApiKey, type Scope } from '@ledger/domain';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from './env.js';
 
-/** The secret from `Authorization: Bearer …` or `X-API-Key: …`. */
-function presentedKey(authorization: string | undefined, apiKey: string | undefined): string {
+/**
+ * The secret from `Authorization: Bearer …` or `X-API-Key: …` ('' when neither is there). Both
+ * doors read the key through this, so they accept exactly the same headers.
+ */
+export function presentedKey(
+  authorization: string | undefined,
+  apiKey: string | undefined,
+): string {
   const bearer = authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
   return (bearer ?? apiKey ?? '').trim();
 }
 
+/** Who a valid key speaks for: the scope every read and write is confined to, and the key. */
+export interface Caller {
+  scope: Scope;
+  apiKeyId: string;
+}
+
 /**
- * Authenticates the API key and sets the scope it belongs to. Everything after this reads the
+ * The caller behind a presented secret. Missing, unknown or revoked → `unauthenticated`. REST's
+ * middleware and tRPC's both call this, so a key means the same caller at either door.
+ */
+export async function callerOf(keys: ApiKeyStore, secret: string): Promise<Caller> {
+  const key = await authenticateApiKey(keys, secret);
+  return { scope: { tenantId: key.tenantId, appId: key.appId }, apiKeyId: key.id };
+}
+
+/**
+ * Authenticates REST's API key and sets the scope it belongs to. Everything after this reads the
  * scope from here, never from the request body. Missing, unknown or revoked → `unauthenticated`.
  */
 export function authenticate(keys: ApiKeyStore): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const secret = presentedKey(c.req.header('Authorization'), c.req.header('X-API-Key'));
-    const key = await authenticateApiKey(keys, secret);
-    c.set('scope', { tenantId: key.tenantId, appId: key.appId });
-    c.set('apiKeyId', key.id);
+    const { scope, apiKeyId } = await callerOf(keys, secret);
+    c.set('scope', scope);
+    c.set('apiKeyId', apiKeyId);
     await next();
   };
 }

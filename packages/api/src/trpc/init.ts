@@ -1,29 +1,14 @@
-import { toLedgerError as fromZod, LedgerError, type ServiceContext } from '@ledger/domain';
+import { LedgerError } from '@ledger/domain';
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
-import { ZodError } from 'zod';
-import { toLedgerError } from '../errors/normalize.js';
 import { ERROR_TABLE } from '../errors/status-table.js';
 import { TRPC_CODE_BY_STATUS, trpcErrorShape } from '../errors/trpc-shape.js';
-
-/** What every procedure receives: the service context of the caller's key, and the request id. */
-export interface TrpcContext {
-  services: ServiceContext;
-  requestId: string;
-}
-
-/** tRPC's own failures (unknown procedure, unparsable body) in Ledger's codes. */
-function ledgerErrorOf(error: TRPCError): LedgerError {
-  if (error.cause instanceof LedgerError) return error.cause;
-  if (error.cause instanceof ZodError) return fromZod(error.cause);
-  if (error.code === 'NOT_FOUND') return new LedgerError('not_found', error.message);
-  if (error.code === 'PARSE_ERROR')
-    return new LedgerError('invalid_json', 'The body is not valid JSON');
-  if (error.code === 'BAD_REQUEST' || error.code === 'METHOD_NOT_SUPPORTED') {
-    return new LedgerError('invalid_input', error.message);
-  }
-  return toLedgerError(error.cause ?? error);
-}
+import { type Caller, callerOf } from '../http/auth.js';
+import { bodyTooLarge } from '../http/body-limit.js';
+import { IDEMPOTENT_REPLAYED, runIdempotently } from '../http/idempotency.js';
+import type { TrpcContext } from './context.js';
+import { ledgerErrorOf } from './errors.js';
+import { mutationFingerprint, recordOf, replayOf } from './idempotency.js';
 
 const t = initTRPC.context<TrpcContext>().create({
   transformer: superjson,
@@ -34,8 +19,8 @@ const t = initTRPC.context<TrpcContext>().create({
 });
 
 /**
- * Turns a verb's `LedgerError` into the TRPCError with the table's status, so tRPC answers with
- * the same HTTP status as REST would. Routers stay free of try/catch.
+ * Turns a `LedgerError` (a verb's, or a middleware's below) into the TRPCError with the table's
+ * status, so tRPC answers with the same HTTP status as REST would. Routers stay free of try/catch.
  */
 const mapErrors = t.middleware(async ({ next }) => {
   const result = await next();
@@ -48,9 +33,67 @@ const mapErrors = t.middleware(async ({ next }) => {
   });
 });
 
+/** Each HTTP request's caller, looked up once however many calls its batch holds. */
+const callers = new WeakMap<TrpcContext, Promise<Caller>>();
+
+/**
+ * Authenticates the key `createContext` read (`unauthenticated` otherwise) and gives the call
+ * the service context of the key's scope: no procedure can reach a verb without it.
+ */
+const authenticated = t.middleware(async ({ ctx, next }) => {
+  let caller = callers.get(ctx);
+  if (!caller) {
+    caller = callerOf(ctx.platform, ctx.apiKey);
+    callers.set(ctx, caller);
+  }
+  const { scope } = await caller;
+  return next({ ctx: { scope, services: ctx.servicesFor(scope) } });
+});
+
+/** A body past the limit was flagged, not read, by the HTTP layer: refused here, after auth. */
+const limitedBody = t.middleware(({ ctx, next }) => {
+  if (ctx.bodyTooLarge) throw bodyTooLarge();
+  return next();
+});
+
 export const router = t.router;
-/** Every procedure is authenticated (by the HTTP layer) and maps errors through one table. */
-export const procedure = t.procedure.use(mapErrors);
+
+/**
+ * Every procedure: authenticated, its body within the limit, `Idempotency-Key` honoured on
+ * mutations, errors mapped through one table. The idempotency step runs REST's rule on REST's
+ * store (`runIdempotently`); a replay answers with the recorded output without running the
+ * procedure and sets `Idempotent-Replayed: true` on the HTTP response. A key on a batch of
+ * several calls is refused: one key names one change.
+ */
+export const procedure = t.procedure
+  .use(mapErrors)
+  .use(authenticated)
+  .use(limitedBody)
+  .use(async ({ ctx, type, path, getRawInput, next }) => {
+    const key = ctx.idempotencyKey;
+    if (type !== 'mutation' || key === undefined) return next();
+    if (ctx.calls > 1) {
+      throw new LedgerError(
+        'invalid_input',
+        'Idempotency-Key names one mutation: send each keyed mutation in its own request',
+        { param: ['Idempotency-Key'] },
+      );
+    }
+    const outcome = await runIdempotently(
+      ctx.platform,
+      ctx.now,
+      {
+        scope: ctx.scope,
+        key,
+        fingerprint: async () => mutationFingerprint(path, await getRawInput()),
+      },
+      () => next(),
+      (result) => recordOf(result, ctx.requestId, path),
+    );
+    if ('ran' in outcome) return outcome.ran;
+    ctx.setHeader(IDEMPOTENT_REPLAYED, 'true');
+    return replayOf(outcome.replayed);
+  });
 
 /**
  * A type-only input parser: procedures declare the verb's input type for the client, and the

@@ -1,0 +1,53 @@
+import type { ApiKeyStore, IdempotencyStore, Scope, ServiceContext } from '@ledger/domain';
+import type { FetchCreateContextFnOptions } from '@trpc/server/adapters/fetch';
+import type { Context } from 'hono';
+import { type ApiDeps, serviceContext } from '../deps.js';
+import { presentedKey } from '../http/auth.js';
+import type { AppEnv } from '../http/env.js';
+
+/**
+ * What every tRPC call starts from: the HTTP request read into plain values, and the ports the
+ * procedure middlewares need. Nothing here is trusted yet: `authenticated` turns `apiKey` into the
+ * caller's scope and service context. A type, not an interface, so it is the `Record` the Hono
+ * adapter asks for; it names no Hono type, so the client's bundled `AppRouter` stays self-contained.
+ */
+export type TrpcContext = {
+  requestId: string;
+  /** The secret from `Authorization: Bearer` or `X-API-Key`, '' when neither was sent. */
+  apiKey: string;
+  /** `Idempotency-Key` as sent; honoured on mutations. */
+  idempotencyKey: string | undefined;
+  /** The body passed the 1 MiB limit and was not read: every call answers `body_too_large`. */
+  bodyTooLarge: boolean;
+  /** How many calls the HTTP request holds (more than one in a batch). */
+  calls: number;
+  /** Sets a header of the HTTP response, through the Hono context. */
+  setHeader: (name: string, value: string) => void;
+  platform: ApiKeyStore & IdempotencyStore;
+  now: () => Date;
+  /** The service context of an authenticated caller. */
+  servicesFor: (scope: Scope) => ServiceContext;
+};
+
+/**
+ * tRPC's `createContext`: reads the key and the headers once per HTTP request (a batch's calls
+ * share it) and authenticates nothing, so that a refusal comes from a procedure middleware and
+ * tRPC formats it with the request id like any other error.
+ */
+export function createTrpcContext(
+  deps: ApiDeps,
+  c: Context<AppEnv>,
+  { info }: FetchCreateContextFnOptions,
+): TrpcContext {
+  return {
+    requestId: c.get('requestId'),
+    apiKey: presentedKey(c.req.header('Authorization'), c.req.header('X-API-Key')),
+    idempotencyKey: c.req.header('Idempotency-Key'),
+    bodyTooLarge: c.get('bodyTooLarge') === true,
+    calls: info.calls.length,
+    setHeader: (name, value) => c.header(name, value),
+    platform: deps.platform,
+    now: () => deps.clock.now(),
+    servicesFor: (scope) => serviceContext(deps, scope),
+  };
+}
