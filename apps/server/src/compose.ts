@@ -59,6 +59,8 @@ export interface LedgerOverrides {
   /** Where the domain's warnings go (default: stderr). */
   logger?: Logger;
   logError?: (error: unknown, requestId: string) => void;
+  /** Check every REST answer against its declaration (the test suite turns this on). */
+  checkResponses?: boolean;
   /** An already open database (tests create one per file). */
   database?: Database;
 }
@@ -117,7 +119,10 @@ export async function composeLedger(
     logger: overrides.logger ?? consoleLogger,
     webhooks: stripe ? { stripe: (body, signature) => stripe.parseWebhook(body, signature) } : {},
   };
-  const app = createApp(deps, overrides.logError ? { logError: overrides.logError } : {});
+  const app = createApp(deps, {
+    ...(overrides.logError ? { logError: overrides.logError } : {}),
+    checkResponses: overrides.checkResponses ?? false,
+  });
   const billing = { runDue: (now: Date = clock.now()) => runDue(deps, now) };
   // One run at a time: the next run is scheduled when the previous one has finished, so a slow
   // run never overlaps the next, and `close()` stops scheduling and waits for the run in flight.

@@ -4,60 +4,6 @@ import { type BillingGuards, noBillingGuards } from '@ledger/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestLedger, type TestLedger } from './harness.js';
 
-interface JsonSchema {
-  type?: string | string[];
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  [keyword: string]: unknown;
-}
-
-interface Parameter {
-  name: string;
-  in: 'path' | 'query' | 'header' | 'cookie';
-  required?: boolean;
-  schema?: JsonSchema;
-}
-
-interface Operation {
-  summary?: string;
-  parameters?: Parameter[];
-  requestBody?: { required?: boolean; content: Record<string, { schema: JsonSchema }> };
-  responses: Record<string, unknown>;
-}
-
-interface OpenApiDocument {
-  openapi: string;
-  info: { title: string; version: string };
-  paths: Record<string, Record<string, Operation>>;
-}
-
-const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
-
-/** Every property name anywhere inside `value` (nested schemas, items, $defs, anyOf, …). */
-function propertyNames(value: unknown): string[] {
-  if (Array.isArray(value)) return value.flatMap(propertyNames);
-  if (typeof value !== 'object' || value === null) return [];
-  return Object.entries(value).flatMap(([key, inner]) =>
-    key === 'properties' && typeof inner === 'object' && inner !== null
-      ? [...Object.keys(inner), ...propertyNames(Object.values(inner))]
-      : propertyNames(inner),
-  );
-}
-
-function operations(document: OpenApiDocument): Array<[string, string, Operation]> {
-  return Object.entries(document.paths).flatMap(([path, item]) =>
-    Object.entries(item)
-      .filter(([method]) => HTTP_METHODS.includes(method))
-      .map(([method, operation]): [string, string, Operation] => [method, path, operation]),
-  );
-}
-
-function bodySchema(operation: Operation | undefined): JsonSchema {
-  const schema = operation?.requestBody?.content['application/json']?.schema;
-  if (!schema) throw new Error('the operation has no JSON request body');
-  return schema;
-}
-
 /** Resolves once the returned socket is refused (or fails with the error it got). */
 function connectionError(port: number): Promise<NodeJS.ErrnoException | null> {
   return new Promise((resolve) => {
@@ -72,13 +18,9 @@ function connectionError(port: number): Promise<NodeJS.ErrnoException | null> {
 
 describe.each(testDatabaseKinds())('server on %s', (kind) => {
   let t: TestLedger;
-  let document: OpenApiDocument;
 
   beforeAll(async () => {
     t = await startTestLedger(kind);
-    const res = await t.rest<OpenApiDocument>('GET', '/ledger/openapi.json', { key: null });
-    expect(res.status).toBe(200);
-    document = res.body;
   });
   afterAll(() => t.close());
 
@@ -93,73 +35,15 @@ describe.each(testDatabaseKinds())('server on %s', (kind) => {
     expect(res.status).toBe(401);
   });
 
-  it('serves an OpenAPI 3.1 document without a key', async () => {
-    expect(document.openapi).toMatch(/^3\.1\.\d+$/);
-    expect(document.info.title).toEqual(expect.any(String));
-    expect(document.info.version).toEqual(expect.any(String));
-  });
-
-  it('documents exactly the REST routes the app serves', () => {
-    const served = t.server.ledger.app.routes
-      .filter((route) => route.method !== 'ALL' && route.path.startsWith('/ledger/'))
-      .filter((route) => route.path !== '/ledger/openapi.json')
-      .map(
-        (route) =>
-          `${route.method.toLowerCase()} ${route.path.replace(/:(\w+)(\{[^}]*\})?/g, '{$1}')}`,
-      );
-    const documented = operations(document).map(([method, path]) => `${method} ${path}`);
-    expect(served.length).toBeGreaterThan(0);
-    expect([...new Set(documented)].sort()).toEqual([...new Set(served)].sort());
-  });
-
-  it('declares every path parameter of every operation', () => {
-    for (const [method, path, operation] of operations(document)) {
-      const templated = [...path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]);
-      const declared = (operation.parameters ?? [])
-        .filter((parameter) => parameter.in === 'path')
-        .map((parameter) => parameter.name);
-      expect({ operation: `${method} ${path}`, declared: declared.sort() }).toEqual({
-        operation: `${method} ${path}`,
-        declared: templated.sort(),
-      });
-    }
-  });
-
-  it('documents a success response and the error envelope for every operation', () => {
-    for (const [, , operation] of operations(document)) {
-      expect(Object.keys(operation.responses).some((status) => /^2\d\d$/.test(status))).toBe(true);
-      expect(operation.responses).toHaveProperty('default');
-    }
-  });
-
-  it('writes request bodies in snake_case, as REST callers send them', () => {
-    const create = bodySchema(document.paths['/ledger/customers']?.post);
-    expect(Object.keys(create.properties ?? {})).toEqual(
-      expect.arrayContaining(['name', 'email', 'currency', 'billing_address', 'tax_ids']),
+  it('serves an OpenAPI 3.1 document without a key, naming itself as the server', async () => {
+    const res = await t.rest<{ openapi: string; servers: Array<{ url: string }> }>(
+      'GET',
+      '/ledger/openapi.json',
+      { key: null },
     );
-    expect(create.properties).not.toHaveProperty('billingAddress');
-    expect(create.properties).not.toHaveProperty('taxIds');
-    expect(create.required).toEqual(expect.arrayContaining(['name', 'email', 'currency']));
-    expect(create.properties?.billing_address?.properties).toHaveProperty('postal_code');
-    expect(create.properties?.billing_address?.properties).not.toHaveProperty('postalCode');
-
-    const update = bodySchema(document.paths['/ledger/customers/{id}']?.put);
-    expect(update.properties).toHaveProperty('default_payment_method');
-    expect(update.properties).not.toHaveProperty('defaultPaymentMethod');
-    expect(update.properties).not.toHaveProperty('id');
-
-    const credit = bodySchema(document.paths['/ledger/customers/{id}/credit']?.post);
-    expect(Object.keys(credit.properties ?? {}).sort()).toEqual(['amount', 'reason']);
-  });
-
-  it('uses snake_case for every property and query parameter in the document', () => {
-    const camel = propertyNames(document.paths).filter((name) => !/^[a-z0-9_]+$/.test(name));
-    expect(camel).toEqual([]);
-    const queryNames = operations(document).flatMap(([, , operation]) =>
-      (operation.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
-    );
-    expect(queryNames).toEqual(expect.arrayContaining(['limit', 'offset', 'starting_after']));
-    expect(queryNames.filter((name) => !/^[a-z0-9_]+(\[key\])?$/.test(name))).toEqual([]);
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toMatch(/^3\.1\.\d+$/);
+    expect(res.body.servers).toEqual([{ url: t.url }]);
   });
 });
 

@@ -8,17 +8,20 @@ import type { AppEnv } from './http/env.js';
 import { idempotency } from './http/idempotency.js';
 import { type ErrorLogger, onError } from './http/on-error.js';
 import { requestId } from './http/request-id.js';
-import { billingRoutes } from './rest/billing.js';
-import { customerRoutes } from './rest/customers.js';
+import { mountOperations } from './rest/mount.js';
 import { openApiDocument } from './rest/openapi.js';
-import { paymentMethodRoutes } from './rest/payment-methods.js';
-import { taxFxRoutes } from './rest/tax-fx.js';
+import { OPERATIONS } from './rest/operations/index.js';
 import { webhookRoutes } from './rest/webhooks.js';
 import { trpcHandler } from './trpc/handler.js';
 
 /** Options of the HTTP app beyond its dependencies. */
 export interface AppOptions {
   logError?: ErrorLogger;
+  /**
+   * Check every REST answer against its declaration: success bodies against the declared
+   * schema, error codes against the declared list (tests turn it on; it costs a parse).
+   */
+  checkResponses?: boolean;
 }
 
 /**
@@ -42,14 +45,16 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/ledger/openapi.json', (c) => c.json(openApiDocument()));
+  app.get('/ledger/openapi.json', (c) =>
+    c.json({ ...openApiDocument(), servers: [{ url: new URL(c.req.url).origin }] }),
+  );
   app.route('/', docsPage());
 
   app.use('/ledger/*', ...guard);
-  app.route('/ledger', customerRoutes(deps));
-  app.route('/ledger', paymentMethodRoutes(deps));
-  app.route('/ledger', billingRoutes(deps));
-  app.route('/ledger', taxFxRoutes(deps));
+  app.route(
+    '/ledger',
+    mountOperations(OPERATIONS, deps, { checkResponses: options.checkResponses ?? false }),
+  );
 
   app.use('/webhooks/*', limitBody());
   app.route('/webhooks', webhookRoutes(deps));

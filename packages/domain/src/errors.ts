@@ -66,6 +66,12 @@ export interface LedgerErrorOptions {
   param?: ReadonlyArray<string | number>;
   /** The parameter exactly as the caller wrote it, when a path cannot say it (wire-level keys). */
   paramText?: string;
+  /**
+   * The message as a function of the parameter's name, for messages that name it: each door
+   * names parameters its own way (REST `tax_ids[0].value`, tRPC `taxIds[0].value`), so the door
+   * renders the message instead of rewriting the text. Without it the message is used as given.
+   */
+  describe?: (param: string) => string;
   /** Extra machine-readable facts (e.g. the currencies that did not match). */
   details?: Record<string, unknown>;
   cause?: unknown;
@@ -81,6 +87,7 @@ export class LedgerError extends Error {
   readonly param: ReadonlyArray<string | number> | undefined;
   readonly paramText: string | undefined;
   readonly details: Record<string, unknown>;
+  readonly describe: ((param: string) => string) | undefined;
 
   constructor(code: ErrorCode, message: string, options: LedgerErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -89,6 +96,12 @@ export class LedgerError extends Error {
     this.param = options.param;
     this.paramText = options.paramText;
     this.details = options.details ?? {};
+    this.describe = options.describe;
+  }
+
+  /** The message with the parameter named as a door names it (see `describe`). */
+  messageFor(param: string): string {
+    return this.describe ? this.describe(param) : this.message;
   }
 }
 

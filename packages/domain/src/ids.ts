@@ -64,5 +64,6 @@ export function idSchema<K extends IdKind>(kind: K) {
       message: `must be an id starting with "${prefix}_"`,
       params: { ledgerCode: 'invalid_id' },
     })
-    .transform((value) => value as Id<K>);
+    .transform((value) => value as Id<K>)
+    .meta({ pattern: `^${prefix}_[0-9a-z]{26}$`, description: `An id starting with "${prefix}_"` });
 }

@@ -42,7 +42,8 @@ export const currencySchema = z
   .refine(isCurrencyCode, {
     message: 'must be an ISO 4217 currency code',
     params: { ledgerCode: 'invalid_currency' },
-  });
+  })
+  .meta({ pattern: '^[A-Za-z]{3}$', description: 'ISO 4217 currency code (any case)' });
 
 /** A caller-given amount in minor units: an integer with 1 ≤ |amount| ≤ 999 999 999 999. */
 export const amountSchema = z

@@ -1,5 +1,10 @@
 /**
  * The domain's output schemas: the zod shapes of what the verbs return (camelCase, `Date`s,
- * `Money` without display). The REST shim derives its snake_case response schemas from these.
+ * `Money` without display). The REST shim derives its snake_case response schemas from these by
+ * one transformation, so the two doors cannot disagree about a shape.
  */
-export {};
+export * from './billing/output-schemas.js';
+export * from './customer/output-schemas.js';
+export * from './payment-method/output-schemas.js';
+export * from './schemas/output-schemas.js';
+export * from './tax/output-schemas.js';

@@ -86,10 +86,11 @@ describe('parseInput', () => {
     expect(error.message).toMatch(/^Invalid input: /);
   });
 
-  it('reports the first issue and counts the others', () => {
+  it('reports an unknown parameter first, else the first issue, and counts the others', () => {
     const error = refusalOf(Order, { email: 'x', items: 'y', extra: 1 });
-    expect(error.param).toEqual(['email']);
+    expect(error.param).toEqual(['extra']);
     expect(error.details).toEqual({ issues: 3 });
+    expect(refusalOf(Order, { email: 'x', items: 'y' }).param).toEqual(['email']);
     expect(refusalOf(Order, { email: 'x' }).details).toEqual({});
   });
 

@@ -24,19 +24,26 @@ function paramOf(issue: Issue): Array<string | number> {
   return path;
 }
 
-function messageOf(issue: Issue, param: Array<string | number>): string {
-  if (issue.code === 'unrecognized_keys') return `Unknown parameter "${formatParam(param)}"`;
-  if (param.length === 0) return `Invalid input: ${issue.message}`;
-  return `Invalid "${formatParam(param)}": ${issue.message}`;
+/** The message of an issue as a function of how the door names the parameter. */
+function describeIssue(issue: Issue): (param: string) => string {
+  if (issue.code === 'unrecognized_keys') return (param) => `Unknown parameter "${param}"`;
+  return (param) =>
+    param === '' ? `Invalid input: ${issue.message}` : `Invalid "${param}": ${issue.message}`;
 }
 
-/** Turns the first zod issue into the {@link LedgerError} the caller sees. */
+/**
+ * Turns the first zod issue into the {@link LedgerError} the caller sees. An unknown parameter
+ * comes first, as with Stripe: a misspelt field also makes the real one look missing, and the
+ * spelling is what the caller has to fix.
+ */
 export function toLedgerError(error: z.ZodError): LedgerError {
-  const issue = error.issues[0];
+  const issue = error.issues.find((each) => each.code === 'unrecognized_keys') ?? error.issues[0];
   if (!issue) return new LedgerError('invalid_input', 'Invalid input');
   const param = paramOf(issue);
-  return new LedgerError(ledgerCodeOf(issue), messageOf(issue, param), {
+  const describe = describeIssue(issue);
+  return new LedgerError(ledgerCodeOf(issue), describe(formatParam(param)), {
     param,
+    describe,
     details: error.issues.length > 1 ? { issues: error.issues.length } : {},
   });
 }
@@ -81,11 +88,9 @@ function pathOf(visit: Visit | undefined, key?: string | number): Array<string |
 }
 
 function unstorable(path: Array<string | number>): LedgerError {
-  return new LedgerError(
-    'invalid_input',
-    `Invalid "${formatParam(path)}": text must not contain NUL characters or unpaired surrogates`,
-    { param: path },
-  );
+  const describe = (param: string) =>
+    `Invalid "${param}": text must not contain NUL characters or unpaired surrogates`;
+  return new LedgerError('invalid_input', describe(formatParam(path)), { param: path, describe });
 }
 
 /**
@@ -108,12 +113,12 @@ export function checkInputShape(input: unknown): void {
     const depth = visit.depth + 1;
     if (depth > MAX_INPUT_DEPTH) {
       const path = pathOf(visit);
-      const where = path.length > 0 ? `"${formatParam(path)}"` : 'Input';
-      throw new LedgerError(
-        'invalid_input',
-        `${where} nests deeper than ${MAX_INPUT_DEPTH} levels of objects and arrays`,
-        { param: path },
-      );
+      const describe = (param: string) =>
+        `${param === '' ? 'Input' : `"${param}"`} nests deeper than ${MAX_INPUT_DEPTH} levels of objects and arrays`;
+      throw new LedgerError('invalid_input', describe(formatParam(path)), {
+        param: path,
+        describe,
+      });
     }
     if (Array.isArray(value)) {
       for (let i = value.length - 1; i >= 0; i--) {

@@ -1,11 +1,11 @@
-import { formatParam, type LedgerError } from '@ledger/domain';
+import { type ErrorCode, formatParam, type LedgerError } from '@ledger/domain';
 import { ERROR_TABLE, type ErrorStatus, type ErrorType } from './status-table.js';
 
 /** The documented error body (REST.md "Errors"). */
 export interface ErrorEnvelope {
   error: {
     type: ErrorType;
-    code: string;
+    code: ErrorCode;
     message: string;
     param: string | null;
     details: Record<string, unknown>;
@@ -19,15 +19,12 @@ export type ParamStyle = (path: ReadonlyArray<string | number>) => string;
 /** `['taxIds', 0, 'value']` → `taxIds[0].value`, the names of the verbs' inputs. */
 export const camelParam: ParamStyle = formatParam;
 
-/** The parameter as this door's callers name it; messages are rewritten to match. */
+/** The parameter as this door's callers name it, and the message that names it so. */
 function renderParam(error: LedgerError, paramStyle: ParamStyle) {
   if (error.paramText !== undefined) return { param: error.paramText, message: error.message };
   if (!error.param || error.param.length === 0) return { param: null, message: error.message };
   const param = paramStyle(error.param);
-  return {
-    param,
-    message: error.message.replaceAll(`"${formatParam(error.param)}"`, `"${param}"`),
-  };
+  return { param, message: error.messageFor(param) };
 }
 
 /** The status and envelope of an error, for any door. */

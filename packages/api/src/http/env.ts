@@ -6,7 +6,5 @@ export interface AppEnv {
     requestId: string;
     scope: Scope;
     apiKeyId: string;
-    /** Verb input fields that came from path parameters, and the parameters' names. */
-    pathParams: Record<string, string> | undefined;
   };
 }

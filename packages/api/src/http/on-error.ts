@@ -17,13 +17,7 @@ export function onError(log: ErrorLogger): (error: unknown, c: Context<AppEnv>) 
     const requestId = c.get('requestId') ?? 'unknown';
     const ledger = toLedgerError(error);
     if (ledger.code === 'internal_error') log(ledger.cause ?? error, requestId);
-    const fromPath = c.get('pathParams') ?? {};
-    const style = (path: ReadonlyArray<string | number>) => {
-      const [head, ...rest] = path;
-      const name = typeof head === 'string' ? fromPath[head] : undefined;
-      return name === undefined ? snakeParam(path) : snakeParam([name, ...rest]);
-    };
-    const { status, body } = errorEnvelope(ledger, requestId, style);
+    const { status, body } = errorEnvelope(ledger, requestId, snakeParam);
     return c.json(body, status);
   };
 }

@@ -4,9 +4,10 @@ import { formatMoney, LedgerError, MAX_INPUT_DEPTH } from '@ledger/domain';
  * Keys whose values are keyed by the caller's own names and are never renamed: metadata, and FX
  * `rates` keyed by currency code.
  */
-const OPAQUE_KEYS = new Set(['metadata', 'rates']);
+export const OPAQUE_KEYS: ReadonlySet<string> = new Set(['metadata', 'rates']);
 
-const toSnake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+/** `billingAddress` → `billing_address`: how REST spells the domain's field names. */
+export const toSnake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const toCamel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -22,20 +23,48 @@ function isMoney(value: Record<string, unknown>): boolean {
   );
 }
 
+/** A camelCase name in snake_case, at the type level (`billingAddress` → `billing_address`). */
+export type SnakeCase<S extends string> = S extends `${infer Head}${infer Rest}`
+  ? `${Head extends Lowercase<Head> ? Head : `_${Lowercase<Head>}`}${SnakeCase<Rest>}`
+  : S;
+
+/** What {@link toWire} makes of a domain value of type `T`: the REST shape, computed. */
+export type Wire<T> = T extends Date
+  ? string
+  : T extends ReadonlyArray<infer Item>
+    ? Wire<Item>[]
+    : T extends { amount: number; currency: string }
+      ? [Exclude<keyof T, 'amount' | 'currency'>] extends [never]
+        ? { amount: number; currency: string; display: string }
+        : WireObject<T>
+      : T extends object
+        ? WireObject<T>
+        : T;
+
+type WireObject<T> = {
+  [K in keyof T as K extends string ? SnakeCase<K> : K]: K extends 'metadata' | 'rates'
+    ? T[K]
+    : Wire<T[K]>;
+};
+
 /**
  * Renders a domain value for REST: snake_case keys, ISO dates, and every money value with its
  * `display` string. Metadata is the caller's own and passes through untouched.
  */
-export function toWire(value: unknown): unknown {
+export function toWire<T>(value: T): Wire<T> {
+  return render(value) as Wire<T>;
+}
+
+function render(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map(toWire);
+  if (Array.isArray(value)) return value.map(render);
   if (!isPlainObject(value)) return value;
   if (isMoney(value)) {
     return { ...value, display: formatMoney(value as { amount: number; currency: string }) };
   }
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    out[toSnake(key)] = OPAQUE_KEYS.has(key) ? inner : toWire(inner);
+    out[toSnake(key)] = OPAQUE_KEYS.has(key) ? inner : render(inner);
   }
   return out;
 }

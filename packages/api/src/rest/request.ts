@@ -1,13 +1,7 @@
-import { LedgerError, type ServiceContext } from '@ledger/domain';
+import { LedgerError } from '@ledger/domain';
 import type { Context } from 'hono';
-import { type ApiDeps, serviceContext } from '../deps.js';
 import type { AppEnv } from '../http/env.js';
-import { fromWire, snakeParam } from './casing.js';
-
-/** The caller's service context. */
-export function services(c: Context<AppEnv>, deps: ApiDeps): ServiceContext {
-  return serviceContext(deps, c.get('scope'));
-}
+import { fromWire } from './casing.js';
 
 /**
  * The JSON body as a camelCase object, typed as the verb's input but not yet verified: the verb
@@ -42,37 +36,6 @@ export async function readBody<T = Record<string, unknown>>(c: Context<AppEnv>):
     }
     throw error;
   }
-}
-
-/**
- * Builds a verb's input from the route: each input field in `fields` takes the value of the
- * named path parameter (`{ customerId: 'id' }`), a body field the path already decides is
- * refused, and the names are remembered so an error about the field names the path parameter
- * as the route spells it (`id`, not `customer_id`).
- */
-export function pathInput<T>(c: Context<AppEnv>, body: object, fields: Record<string, string>): T {
-  const values: Record<string, string> = {};
-  for (const [field, name] of Object.entries(fields)) values[field] = c.req.param(name) ?? '';
-  c.set('pathParams', { ...c.get('pathParams'), ...fields });
-  return withPathParams<T>(body, values);
-}
-
-/** Refuses body fields that the path already decides (e.g. `id`, `customer_id`). */
-export function withPathParams<T>(body: object, params: Record<string, string>): T {
-  for (const key of Object.keys(params)) {
-    if (key in body) {
-      // Named as the caller wrote it in the body (snake_case), not as the path names it.
-      const written = snakeParam([key]);
-      throw new LedgerError(
-        'invalid_input',
-        `Unknown parameter "${written}" (it comes from the path)`,
-        {
-          paramText: written,
-        },
-      );
-    }
-  }
-  return { ...body, ...params } as T;
 }
 
 /**

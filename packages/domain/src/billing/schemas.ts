@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { idSchema } from '../ids.js';
 import { currencySchema, MAX_INPUT_AMOUNT } from '../money.js';
 import { MetadataSchema } from '../schemas/metadata.js';
-import { oneStyleOfPaging, pageSchema, timestampSchema } from '../schemas/pagination.js';
+import {
+  limitSchema,
+  offsetSchema,
+  oneStyleOfPaging,
+  pageSchema,
+  timestampSchema,
+} from '../schemas/pagination.js';
 import {
   BILLING_PERIODS,
   FEATURE_PERIODS,
@@ -248,8 +254,8 @@ export type ListCustomerInvoicesInput = z.input<typeof ListCustomerInvoicesInput
 export const ListPaymentsInput = z.strictObject({
   customerId: idSchema('customer').optional(),
   invoiceId: idSchema('invoice').optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  limit: limitSchema,
+  offset: offsetSchema,
 });
 /** `ListPaymentsInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type ListPaymentsInput = z.input<typeof ListPaymentsInput>;

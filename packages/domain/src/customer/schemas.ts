@@ -19,7 +19,8 @@ export const emailSchema = z
     params: { ledgerCode: 'invalid_email' },
   })
   .pipe(z.email({ message: 'must be a valid email address' }))
-  .transform((email) => email.toLowerCase());
+  .transform((email) => email.toLowerCase())
+  .meta({ format: 'email', maxLength: 512 });
 
 const customerId = idSchema('customer');
 const taxIds = z.array(taxIdInputSchema).max(25);

@@ -16,7 +16,8 @@ export const countrySchema = z
   .refine(isCountryCode, {
     message: 'must be an ISO 3166-1 alpha-2 country code',
     params: { ledgerCode: 'invalid_country' },
-  });
+  })
+  .meta({ pattern: '^[A-Za-z]{2}$', description: 'ISO 3166-1 alpha-2 country code (any case)' });
 
 const optionalLine = z.string().trim().max(256).optional();
 

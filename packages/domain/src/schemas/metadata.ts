@@ -16,14 +16,15 @@ export type Metadata = Record<string, JsonValue>;
 /** Stripe's limits, which DOMAIN.md adopts: 50 keys, 40-char keys, 500-char values. */
 export const METADATA_LIMITS = { maxKeys: 50, maxKeyLength: 40, maxValueJsonLength: 500 } as const;
 
-const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
+/** Any JSON value (recursive): what a metadata value may be. */
+export const JsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
   z.union([
     z.string(),
     z.number().refine(Number.isFinite, 'must be a finite number'),
     z.boolean(),
     z.null(),
-    z.array(jsonValue),
-    z.record(z.string(), jsonValue),
+    z.array(JsonValueSchema),
+    z.record(z.string(), JsonValueSchema),
   ]),
 );
 
@@ -52,7 +53,7 @@ function limitedValue<T extends z.ZodType>(value: T) {
  * is removed, as in Stripe; at creation a `null` value is simply not stored.
  */
 export const MetadataSchema = z
-  .record(metadataKey, limitedValue(jsonValue))
+  .record(metadataKey, limitedValue(JsonValueSchema))
   .refine((record) => Object.keys(record).length <= METADATA_LIMITS.maxKeys, {
     message: `must have at most ${METADATA_LIMITS.maxKeys} keys`,
     ...invalid,

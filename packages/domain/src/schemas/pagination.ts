@@ -1,12 +1,15 @@
 import { z } from 'zod';
 
+/**
+ * Page size and offset. Typed as numbers for callers (tRPC), coerced at run time because a query
+ * string carries them as text.
+ */
+export const limitSchema = z.coerce.number<number>().int().min(1).max(100).default(20);
+export const offsetSchema = z.coerce.number<number>().int().min(0).max(1_000_000).default(0);
+
 /** Offset or cursor paging: `limit` 1–100 (20), `offset`, or `startingAfter` an id. */
 export function pageSchema<T extends z.ZodType<string>>(cursor: T) {
-  return {
-    limit: z.coerce.number().int().min(1).max(100).default(20),
-    offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
-    startingAfter: cursor.optional(),
-  };
+  return { limit: limitSchema, offset: offsetSchema, startingAfter: cursor.optional() };
 }
 
 /** Refuses offset and cursor paging in one request: the two would disagree about the start. */

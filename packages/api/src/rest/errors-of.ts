@@ -1,0 +1,30 @@
+import type { ErrorCode } from '@ledger/domain';
+import type { Operation } from './operation.js';
+
+const EVERY_OPERATION: readonly ErrorCode[] = ['unauthenticated', 'internal_error'];
+const EVERY_WRITE: readonly ErrorCode[] = [
+  'invalid_input',
+  'invalid_json',
+  'body_too_large',
+  'idempotency_key_reused',
+  'idempotency_key_in_use',
+];
+
+/** True for the methods that take a body and honour `Idempotency-Key`. */
+export function isWrite(op: Pick<Operation, 'method'>): boolean {
+  return op.method !== 'get';
+}
+
+/**
+ * Every error code an operation can answer: its own (`errors`) plus those that come with its
+ * kind: any call can be unauthenticated or fail inside; any write can carry a bad body or a
+ * conflicting idempotency key; input can be malformed; an id in the path can be malformed.
+ */
+export function errorsOf(op: Operation): ReadonlySet<ErrorCode> {
+  const codes = new Set<ErrorCode>([...EVERY_OPERATION, ...op.errors]);
+  if (isWrite(op)) for (const code of EVERY_WRITE) codes.add(code);
+  if (op.from === 'query') codes.add('invalid_input');
+  const pathNames = Object.keys(op.pathParams ?? {});
+  if (pathNames.some((name) => name !== 'email')) codes.add('invalid_id');
+  return codes;
+}

@@ -1,0 +1,70 @@
+import type { ErrorCode, ServiceContext } from '@ledger/domain';
+import type { z } from 'zod';
+
+/** The OpenAPI tags: one per group of operations a reader looks for together. */
+export const TAGS = {
+  Customers: 'Customer profiles, lookup, soft delete',
+  Balance: "The customer's account balance and its journal",
+  'Payment methods': "A customer's cards and the default one charged",
+  Plans: 'What customers subscribe to',
+  Subscriptions: "Customers' subscriptions, trials, cancellation, proration",
+  Usage: 'Metered usage and entitlement checks',
+  Invoices: 'Invoices, their finalization, payment and voiding',
+  Payments: 'Charge attempts',
+  'Tax and FX': 'Tax rates, tax id verification and exchange rates',
+} as const;
+/** One of {@link TAGS}. */
+export type Tag = keyof typeof TAGS;
+
+/** Where a REST operation takes the verb's input from, beside its path parameters. */
+export type InputSource = 'body' | 'query' | 'none';
+
+/** A success status with a body, or 204 with none. */
+export type SuccessStatus = 200 | 201 | 202 | 204;
+
+/**
+ * One REST operation, declared once. The Hono route (`mountOperations`), its OpenAPI entry
+ * (`openApiDocument`) and the route list that the isolation test walks all come from here.
+ *
+ * - `input` is the verb's own zod input schema (camelCase). Its fields named by `pathParams`
+ *   come from the path (`{ id: 'customerId' }` maps `{id}` to `customerId`); the rest come from
+ *   the body or the query as `from` says, in snake_case.
+ * - `output` is the domain's output schema of what `run` returns; REST renders it with `toWire`
+ *   and documents `restSchema(output)`, so the shape can only be stated once. A 204 has none.
+ * - `errors` are the codes the operation can answer beyond those every operation of its kind can
+ *   (auth, malformed input, idempotency, …: see `commonErrors`). In tests every error answered
+ *   is checked against this list, so it stays true.
+ */
+export interface Operation<
+  I extends z.ZodType = z.ZodType,
+  O extends z.ZodType | undefined = z.ZodType | undefined,
+> {
+  operationId: string;
+  method: 'get' | 'post' | 'put' | 'delete';
+  /** The path under `/ledger`, OpenAPI style: `/customers/{id}`. */
+  path: string;
+  summary: string;
+  description?: string;
+  tag: Tag;
+  input?: I;
+  from: InputSource;
+  pathParams?: Readonly<Record<string, string>>;
+  status: SuccessStatus;
+  output: O;
+  errors: readonly ErrorCode[];
+  /** Calls the verb. Input is unverified here: the verb validates it with `input` first. */
+  run: (
+    ctx: ServiceContext,
+    input: z.input<I>,
+  ) => Promise<O extends z.ZodType ? z.output<O> : unknown>;
+}
+
+/**
+ * Declares an operation, checking at compile time that `run` returns what `output` says. The
+ * returned value is the declaration itself, erased to {@link Operation} for the tables.
+ */
+export function operation<I extends z.ZodType, O extends z.ZodType | undefined>(
+  spec: Operation<I, O>,
+): Operation {
+  return spec as unknown as Operation;
+}

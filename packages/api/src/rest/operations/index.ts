@@ -1,0 +1,16 @@
+import type { Operation } from '../operation.js';
+import { billingOperations } from './billing.js';
+import { customerOperations } from './customers.js';
+import { paymentMethodOperations } from './payment-methods.js';
+import { taxFxOperations } from './tax-fx.js';
+
+/**
+ * Every REST operation under `/ledger`, each declared once. The Hono routes, the OpenAPI
+ * document and the isolation test's route list are all made from this list.
+ */
+export const OPERATIONS: readonly Operation[] = [
+  ...customerOperations,
+  ...paymentMethodOperations,
+  ...billingOperations,
+  ...taxFxOperations,
+];
