@@ -15,7 +15,7 @@ export default defineConfig({
       composite: false,
       paths: {
         '@ledger/api': ['../api/dist-types/index.d.ts'],
-        '@ledger/domain': ['../domain/dist-types/index.d.ts'],
+        '@ledger/domain': ['../domain/dist/index.d.ts'],
       },
     },
   },
