@@ -181,6 +181,7 @@ export const billingOperations = [
       'plan_not_found',
       'plan_archived',
       'currency_mismatch',
+      'invalid_currency',
       'invalid_metadata',
     ],
     run: createSubscription,
