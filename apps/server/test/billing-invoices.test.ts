@@ -1,31 +1,29 @@
 import { openDatabase } from '@ledger/db';
 import { postgresUrl, testDatabaseKinds } from '@ledger/db/testing';
-import {
-  builtInTax,
-  type CustomerId,
-  type InvoiceId,
-  runDue,
-  type Scope,
-  type ServiceContext,
-} from '@ledger/domain';
+import { builtInTax, type InvoiceId, runDue, type ServiceContext } from '@ledger/domain';
 import { finalizeDraft } from '@ledger/domain/internal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/env.js';
 import { type RunningServer, startServer } from '../src/server.js';
+import { startTestLedger, type TestLedger } from './harness.js';
 import {
+  balanceOf,
   createCustomer,
+  createInvoice,
   createPlan,
+  eventsOf,
   expectError,
   firstCount,
   manualClock,
+  monthlyPlan,
+  rowsOf,
+  scopeA,
   subscribe,
   type Wire,
   type WireInvoice,
   type WireList,
-} from './billing-fixtures.js';
-import { startTestLedger, type TestLedger } from './harness.js';
+} from './support.js';
 
-const scopeA: Scope = { tenantId: 'tenant-a', appId: 'app' };
 const CA = { line1: '1 Market St', state: 'CA', postal_code: '95814', country: 'US' };
 const FR = { line1: '1 Rue de Rivoli', city: 'Paris', postal_code: '75001', country: 'FR' };
 
@@ -58,22 +56,12 @@ describe.each(testDatabaseKinds())('invoices over REST on %s', (kind) => {
 
   const customer = (body: Record<string, unknown> = {}) =>
     createCustomer(t, { email: `inv-${++email}@example.com`, ...body });
-  const draftFor = async (subscriptionId: string) => {
-    const res = await t.rest<WireInvoice>('POST', '/ledger/invoices', {
-      body: { subscription_id: subscriptionId },
-    });
-    expect(res.status, res.text).toBe(201);
-    return res.body;
-  };
   const finalize = async (id: string) => {
     const res = await t.rest<WireInvoice>('POST', `/ledger/invoices/${id}/finalize`, { body: {} });
     expect(res.status, res.text).toBe(200);
     expectSumsAddUp(res.body);
     return res.body;
   };
-  const balanceOf = async (customerId: string) =>
-    (await t.rest<{ balance: { amount: number } }>('GET', `/ledger/customers/${customerId}`)).body
-      .balance.amount;
   const journalOf = async (customerId: string) =>
     (await t.rest<Journal>('GET', `/ledger/customers/${customerId}/balance-transactions`)).body
       .data;
@@ -99,11 +87,7 @@ describe.each(testDatabaseKinds())('invoices over REST on %s', (kind) => {
         ],
       },
     });
-    usdPlan = await createPlan(t, {
-      slug: 'usd-4999',
-      name: 'Global',
-      pricing: { base_amount: 4999, billing_period: 'monthly' },
-    });
+    usdPlan = await monthlyPlan(t, 'usd-4999', 4999, { name: 'Global' });
   });
   afterAll(() => t.close());
 
@@ -115,7 +99,7 @@ describe.each(testDatabaseKinds())('invoices over REST on %s', (kind) => {
       body: { customer_id: c.id, feature_key: 'calls', quantity: 150 },
     });
 
-    const draft = await draftFor(subscriptionId);
+    const draft = await createInvoice(t, subscriptionId);
     expect(draft.id).toMatch(/^inv_[0-9a-z]{26}$/);
     expect(draft).toMatchObject({
       number: null,
@@ -255,7 +239,7 @@ describe.each(testDatabaseKinds())('invoices over REST on %s', (kind) => {
         });
         expect(res.status, res.text).toBe(202);
       }
-      const draft = await draftFor(sub.id);
+      const draft = await createInvoice(t, sub.id);
       const expected = [
         ['g', quantity, graduated],
         ['v', quantity, volume],
@@ -275,7 +259,7 @@ describe.each(testDatabaseKinds())('invoices over REST on %s', (kind) => {
     time.set('2026-03-01T00:00:00.000Z');
     const { customer: c, subscriptionId } = await billable();
     time.set('2026-03-20T00:00:00.000Z');
-    const draft = await draftFor(subscriptionId);
+    const draft = await createInvoice(t, subscriptionId);
     time.set('2026-03-25T00:00:00.000Z');
     const usage = await t.rest('POST', '/ledger/meter/events', {
       body: { customer_id: c.id, feature_key: 'calls', quantity: 10 },
@@ -346,7 +330,7 @@ describe.each(testDatabaseKinds())('invoices over REST on %s', (kind) => {
     await t.rest('POST', `/ledger/customers/${c.id}/credit`, {
       body: { amount: { amount: 10_000, currency: 'USD' }, reason: 'goodwill' },
     });
-    const invoice = await finalize((await draftFor(subscriptionId)).id);
+    const invoice = await finalize((await createInvoice(t, subscriptionId)).id);
     expect(invoice).toMatchObject({
       status: 'paid',
       total: { amount: 3000 },
@@ -355,7 +339,7 @@ describe.each(testDatabaseKinds())('invoices over REST on %s', (kind) => {
       paid_at: '2026-03-01T00:00:00.000Z',
       collection_note: null,
     });
-    expect(await balanceOf(c.id)).toBe(-7000);
+    expect(await balanceOf(t, c.id)).toBe(-7000);
     const journal = await journalOf(c.id);
     expect(journal.filter((row) => row.type === 'applied_to_invoice')).toEqual([
       expect.objectContaining({
@@ -381,15 +365,15 @@ describe.each(testDatabaseKinds())('invoices over REST on %s', (kind) => {
       amount: { amount: 500, currency: 'USD' },
       description: 'unpaid setup fee',
     });
-    expect(await balanceOf(c.id)).toBe(500);
-    const invoice = await finalize((await draftFor(subscriptionId)).id);
+    expect(await balanceOf(t, c.id)).toBe(500);
+    const invoice = await finalize((await createInvoice(t, subscriptionId)).id);
     expect(invoice).toMatchObject({
       status: 'open',
       total: { amount: 3000 },
       credit_applied: { amount: -500 },
       amount_due: { amount: 3500 },
     });
-    expect(await balanceOf(c.id)).toBe(0);
+    expect(await balanceOf(t, c.id)).toBe(0);
     const applied = (await journalOf(c.id)).filter((row) => row.type === 'applied_to_invoice');
     expect(applied).toHaveLength(1);
     expect(applied[0]).toMatchObject({ amount: { amount: -500 }, invoice_id: invoice.id });
@@ -401,13 +385,13 @@ describe.each(testDatabaseKinds())('invoices over REST on %s', (kind) => {
     await t.rest('POST', `/ledger/customers/${c.id}/credit`, {
       body: { amount: { amount: 1200, currency: 'USD' }, reason: 'promo' },
     });
-    const open = await finalize((await draftFor(subscriptionId)).id);
+    const open = await finalize((await createInvoice(t, subscriptionId)).id);
     expect(open).toMatchObject({
       status: 'open',
       credit_applied: { amount: 1200 },
       amount_due: { amount: 1800 },
     });
-    expect(await balanceOf(c.id)).toBe(0);
+    expect(await balanceOf(t, c.id)).toBe(0);
 
     time.set('2026-03-02T00:00:00.000Z');
     const voided = await t.rest<WireInvoice>('POST', `/ledger/invoices/${open.id}/void`, {
@@ -419,7 +403,7 @@ describe.each(testDatabaseKinds())('invoices over REST on %s', (kind) => {
       voided_at: '2026-03-02T00:00:00.000Z',
       number: open.number,
     });
-    expect(await balanceOf(c.id)).toBe(-1200);
+    expect(await balanceOf(t, c.id)).toBe(-1200);
     const unapplied = (await journalOf(c.id)).filter((r) => r.type === 'unapplied_from_invoice');
     expect(unapplied).toEqual([
       expect.objectContaining({
@@ -436,16 +420,12 @@ describe.each(testDatabaseKinds())('invoices over REST on %s', (kind) => {
 
     // The period may be invoiced again once its invoice is void; proration lines of a voided
     // draft go back to the subscription.
-    const premium = await createPlan(t, {
-      slug: `inv-premium-${email}`,
-      name: 'Premium',
-      pricing: { base_amount: 6000, billing_period: 'monthly' },
-    });
+    const premium = await monthlyPlan(t, `inv-premium-${email}`, 6000, { name: 'Premium' });
     time.set('2026-03-16T12:00:00.000Z');
     await t.rest('POST', `/ledger/subscriptions/${subscriptionId}/change-plan`, {
       body: { plan_id: premium.id },
     });
-    const draft = await draftFor(subscriptionId);
+    const draft = await createInvoice(t, subscriptionId);
     const lines = (i: WireInvoice) => i.line_items.map((l) => [l.kind, l.amount.amount]);
     const expected = [
       ['base', 3000],
@@ -457,8 +437,8 @@ describe.each(testDatabaseKinds())('invoices over REST on %s', (kind) => {
       body: {},
     });
     expect(voidedDraft.body.status).toBe('void');
-    expect(await balanceOf(c.id)).toBe(-1200);
-    const again = await draftFor(subscriptionId);
+    expect(await balanceOf(t, c.id)).toBe(-1200);
+    const again = await createInvoice(t, subscriptionId);
     expect(lines(again)).toEqual(expected);
     const paid = await finalize(again.id);
     expect(paid).toMatchObject({ credit_applied: { amount: 1200 }, amount_due: { amount: 3300 } });
@@ -470,11 +450,13 @@ describe.each(testDatabaseKinds())('invoices over REST on %s', (kind) => {
     const finalized: number[] = [];
     for (let i = 0; i < 3; i++) {
       const { subscriptionId } = await billable();
-      finalized.push(numberOf((await finalize((await draftFor(subscriptionId)).id)).number));
+      finalized.push(
+        numberOf((await finalize((await createInvoice(t, subscriptionId)).id)).number),
+      );
     }
     // A finalize whose transaction rolls back after taking its number gives the number back.
     const { subscriptionId } = await billable();
-    const draft = await draftFor(subscriptionId);
+    const draft = await createInvoice(t, subscriptionId);
     const deps = t.server.ledger.deps;
     const ctx: ServiceContext = { ...deps, scope: scopeA };
     await expect(
@@ -491,7 +473,9 @@ describe.each(testDatabaseKinds())('invoices over REST on %s', (kind) => {
     finalized.push(numberOf((await finalize(draft.id)).number));
     for (let i = 0; i < 2; i++) {
       const next = await billable();
-      finalized.push(numberOf((await finalize((await draftFor(next.subscriptionId)).id)).number));
+      finalized.push(
+        numberOf((await finalize((await createInvoice(t, next.subscriptionId)).id)).number),
+      );
     }
     const first = finalized[0] as number;
     expect(finalized).toEqual(finalized.map((_, i) => first + i));
@@ -501,24 +485,17 @@ describe.each(testDatabaseKinds())('invoices over REST on %s', (kind) => {
       "select count(*) as n, count(distinct number) as d, max(number) as m from invoices where tenant_id = 'tenant-a' and number is not null",
     );
     const count = firstCount(rows);
-    const list = Array.isArray(rows) ? rows : (rows as { rows: unknown[] }).rows;
-    const row = list[0] as { d: unknown; m: string };
+    const row = rowsOf(rows)[0] as { d: unknown; m: string };
     expect(Number(row.d)).toBe(count);
     expect(row.m).toBe(`INV-${String(count).padStart(6, '0')}`);
 
     const foreignPlan = await createPlan(t, { slug: 'foreign' }, t.keyB);
     const foreign = await createCustomer(t, { email: 'foreign-inv@example.com' }, t.keyB);
-    const sub = await t.rest<Wire>('POST', '/ledger/subscriptions', {
-      key: t.keyB,
-      body: { customer_id: foreign.id, plan_id: foreignPlan.id },
-    });
-    const foreignDraft = await t.rest<Wire>('POST', '/ledger/invoices', {
-      key: t.keyB,
-      body: { subscription_id: sub.body.id },
-    });
+    const sub = await subscribe(t, foreign.id, foreignPlan.id, {}, t.keyB);
+    const foreignDraft = await createInvoice(t, sub.id, t.keyB);
     const foreignFinal = await t.rest<WireInvoice>(
       'POST',
-      `/ledger/invoices/${foreignDraft.body.id}/finalize`,
+      `/ledger/invoices/${foreignDraft.id}/finalize`,
       { key: t.keyB, body: {} },
     );
     expect(foreignFinal.body.number).toBe('INV-000001');
@@ -528,7 +505,7 @@ describe.each(testDatabaseKinds())('invoices over REST on %s', (kind) => {
     time.set('2026-03-01T00:00:00.000Z');
     const c = await customer({ currency: 'EUR' });
     const sub = await subscribe(t, c.id, usdPlan.id);
-    const draft = await draftFor(sub.id);
+    const draft = await createInvoice(t, sub.id);
     expect(draft.currency).toBe('EUR');
     expect(draft.line_items.map((l) => [l.kind, l.amount.amount, l.amount.currency])).toEqual([
       ['base', 4699, 'EUR'],
@@ -545,7 +522,7 @@ describe.each(testDatabaseKinds())('invoices over REST on %s', (kind) => {
   it('taxes by address, not at all for exempt customers; FR with an eu_vat id is taxed by a US seller', async () => {
     time.set('2026-03-01T00:00:00.000Z');
     const exempt = await billable({ billing_address: CA, tax_exempt: 'exempt' });
-    const exemptDraft = await draftFor(exempt.subscriptionId);
+    const exemptDraft = await createInvoice(t, exempt.subscriptionId);
     expect(exemptDraft.tax).toMatchObject({
       amount: { amount: 0 },
       exempt: true,
@@ -554,7 +531,7 @@ describe.each(testDatabaseKinds())('invoices over REST on %s', (kind) => {
     expect(exemptDraft.total.amount).toBe(3000);
 
     const reverse = await billable({ billing_address: CA, tax_exempt: 'reverse' });
-    expect((await draftFor(reverse.subscriptionId)).tax).toMatchObject({
+    expect((await createInvoice(t, reverse.subscriptionId)).tax).toMatchObject({
       amount: { amount: 0 },
       exempt: true,
       reason: 'reverse_charge',
@@ -565,7 +542,7 @@ describe.each(testDatabaseKinds())('invoices over REST on %s', (kind) => {
       billing_address: FR,
       tax_ids: [{ type: 'eu_vat', value: 'FR40303265045' }],
     });
-    const euDraft = await draftFor(eu.subscriptionId);
+    const euDraft = await createInvoice(t, eu.subscriptionId);
     expect(euDraft.tax).toMatchObject({
       amount: { amount: 600 },
       rate: '0.2',
@@ -582,7 +559,7 @@ describe.each(testDatabaseKinds())('invoices over REST on %s', (kind) => {
     // Four closed periods: Dec, Jan, Feb, Mar.
     time.set('2026-04-01T00:00:00.000Z');
     await t.server.ledger.billing.runDue();
-    const draft = await draftFor(subscriptionId);
+    const draft = await createInvoice(t, subscriptionId);
     const path = `/ledger/customers/${c.id}/invoices`;
     const all = await t.rest<WireList<WireInvoice>>('GET', path);
     expect(all.body.data.map((i) => i.period_start)).toEqual([
@@ -643,16 +620,13 @@ describe.each(testDatabaseKinds())('invoices over REST on %s', (kind) => {
   it('records invoice.* events in the outbox in sequence order', async () => {
     time.set('2026-03-01T00:00:00.000Z');
     const { customer: c, subscriptionId } = await billable();
-    const first = await finalize((await draftFor(subscriptionId)).id);
+    const first = await finalize((await createInvoice(t, subscriptionId)).id);
     await t.rest('POST', `/ledger/invoices/${first.id}/void`, { body: {} });
     await t.rest('POST', `/ledger/customers/${c.id}/credit`, {
       body: { amount: { amount: 5000, currency: 'USD' }, reason: 'sorry' },
     });
-    await finalize((await draftFor(subscriptionId)).id);
-    const events = await t.server.ledger.deps.store.listEvents(scopeA, {
-      customerId: c.id as CustomerId,
-      limit: 100,
-    });
+    await finalize((await createInvoice(t, subscriptionId)).id);
+    const events = await eventsOf(t, c.id);
     expect(events.filter((e) => e.type.startsWith('invoice.')).map((e) => e.type)).toEqual([
       'invoice.created',
       'invoice.finalized',
@@ -674,19 +648,11 @@ describe.each(testDatabaseKinds())('EU reverse charge with a German seller on %s
   afterAll(() => t.close());
 
   it('charges no VAT to an FR business with an eu_vat id; charges DE VAT at home', async () => {
-    const plan = await createPlan(t, {
-      slug: 'eu',
-      currency: 'EUR',
-      pricing: { base_amount: 10_000, billing_period: 'monthly' },
-    });
+    const plan = await monthlyPlan(t, 'eu', 10_000, { currency: 'EUR' });
     const draftOf = async (body: Record<string, unknown>) => {
       const c = await createCustomer(t, { currency: 'EUR', ...body });
       const sub = await subscribe(t, c.id, plan.id);
-      const res = await t.rest<WireInvoice>('POST', '/ledger/invoices', {
-        body: { subscription_id: sub.id },
-      });
-      expect(res.status, res.text).toBe(201);
-      return res.body;
+      return createInvoice(t, sub.id);
     };
     const business = await draftOf({
       email: 'fr-business@example.com',
@@ -734,11 +700,7 @@ describe.runIf(testDatabaseKinds().includes('postgres'))(
       t = await startTestLedger('postgres', { clock: time.clock });
       // A second server process over the same database, with its own connection pool.
       const rows = await t.server.ledger.database.db.execute('select current_database() as name');
-      const name = (
-        (Array.isArray(rows) ? rows : (rows as { rows: unknown[] }).rows)[0] as {
-          name: string;
-        }
-      ).name;
+      const name = (rowsOf(rows)[0] as { name: string }).name;
       const url = new URL(postgresUrl());
       url.pathname = `/${name}`;
       const database = await openDatabase({ url: url.toString(), poolSize: 10 });
@@ -787,10 +749,6 @@ describe.runIf(testDatabaseKinds().includes('postgres'))(
       expect(billed).toBe(subscriptions.length * 3);
 
       const db = t.server.ledger.database.db;
-      const rowsOf = (result: unknown) =>
-        (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<
-          Record<string, unknown>
-        >;
       const twice = rowsOf(
         await db.execute(
           'select subscription_id, period_start, count(*) as n from invoices group by 1, 2 having count(*) <> 1',

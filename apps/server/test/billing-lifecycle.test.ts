@@ -1,110 +1,78 @@
 import { testDatabaseKinds } from '@ledger/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestLedger, type TestLedger } from './harness.js';
-
-type Wire = Record<string, unknown> & { id: string };
-interface WireInvoice {
-  id: string;
-  number: string;
-  status: string;
-  line_items: Array<{
-    kind: string;
-    feature_key: string | null;
-    quantity: number;
-    amount: { amount: number };
-  }>;
-  subtotal: { amount: number };
-  tax: { amount: { amount: number }; rate: string; jurisdiction: string };
-  credit_applied: { amount: number };
-  total: { amount: number };
-  amount_due: { amount: number };
-  collection_note: string | null;
-  period_start: string;
-  period_end: string;
-}
-
-const DAY = 86_400_000;
+import {
+  createCustomer,
+  createPlan,
+  DAY,
+  invoicesOf,
+  manualClock,
+  subscribe,
+  type Wire,
+  type WireInvoice,
+  type WireSubscription,
+} from './support.js';
 
 describe.each(testDatabaseKinds())('a month of a customer’s life on %s', (kind) => {
   let t: TestLedger;
-  let now = new Date('2026-01-10T12:00:00.000Z');
-  const clock = { now: () => new Date(now.getTime()) };
-  const advanceTo = (date: Date) => {
-    now = date;
-  };
+  const time = manualClock('2026-01-10T12:00:00.000Z');
 
   beforeAll(async () => {
-    t = await startTestLedger(kind, { clock });
+    t = await startTestLedger(kind, { clock: time.clock });
   });
   afterAll(() => t.close());
 
   it('trials, meters usage across tiers, bills periods with credit applied and gap-free numbers', async () => {
-    const customer = await t.rest<Wire>('POST', '/ledger/customers', {
-      body: {
-        name: 'Month Customer',
-        email: 'month@example.com',
-        currency: 'USD',
-        billing_address: { line1: '1 Market St', state: 'CA', postal_code: '95814', country: 'US' },
-      },
+    const customer = await createCustomer(t, {
+      name: 'Month Customer',
+      email: 'month@example.com',
+      billing_address: { line1: '1 Market St', state: 'CA', postal_code: '95814', country: 'US' },
     });
-    await t.rest('POST', `/ledger/customers/${customer.body.id}/credit`, {
+    await t.rest('POST', `/ledger/customers/${customer.id}/credit`, {
       body: { amount: { amount: 1000, currency: 'USD' }, reason: 'welcome' },
     });
-    const plan = await t.rest<Wire>('POST', '/ledger/plans', {
-      body: {
-        name: 'Pro',
-        slug: 'pro',
-        currency: 'USD',
-        trial_days: 14,
-        features: [
-          {
-            key: 'api_calls',
-            name: 'API calls',
-            type: 'metered',
-            limit: 10_000,
-            period: 'monthly',
-            soft_limit: true,
-          },
-          { key: 'sso', name: 'SSO', type: 'boolean', limit: -1, period: 'none' },
-        ],
-        pricing: {
-          base_amount: 2000,
-          billing_period: 'monthly',
-          tiers: [
-            { feature_key: 'api_calls', type: 'graduated', up_to: 1000, unit_amount: 0 },
-            { feature_key: 'api_calls', type: 'graduated', up_to: 5000, unit_amount: 2 },
-            {
-              feature_key: 'api_calls',
-              type: 'graduated',
-              up_to: -1,
-              unit_amount: 1,
-              flat_amount: 500,
-            },
-          ],
+    const plan = await createPlan(t, {
+      name: 'Pro',
+      slug: 'pro',
+      trial_days: 14,
+      features: [
+        {
+          key: 'api_calls',
+          name: 'API calls',
+          type: 'metered',
+          limit: 10_000,
+          period: 'monthly',
+          soft_limit: true,
         },
+        { key: 'sso', name: 'SSO', type: 'boolean', limit: -1, period: 'none' },
+      ],
+      pricing: {
+        base_amount: 2000,
+        billing_period: 'monthly',
+        tiers: [
+          { feature_key: 'api_calls', type: 'graduated', up_to: 1000, unit_amount: 0 },
+          { feature_key: 'api_calls', type: 'graduated', up_to: 5000, unit_amount: 2 },
+          {
+            feature_key: 'api_calls',
+            type: 'graduated',
+            up_to: -1,
+            unit_amount: 1,
+            flat_amount: 500,
+          },
+        ],
       },
     });
-    expect(plan.status).toBe(201);
 
-    const sub = await t.rest<Wire & { status: string; current_period_end: string }>(
-      'POST',
-      '/ledger/subscriptions',
-      {
-        body: { customer_id: customer.body.id, plan_id: plan.body.id },
-      },
-    );
-    expect(sub.status).toBe(201);
-    expect(sub.body.status).toBe('trialing');
-    expect(sub.body.current_period_end).toBe(new Date(now.getTime() + 14 * DAY).toISOString());
+    const sub = await subscribe(t, customer.id, plan.id);
+    expect(sub.status).toBe('trialing');
+    expect(sub.current_period_end).toBe(new Date(time.now.getTime() + 14 * DAY).toISOString());
 
     // The trial ends: no invoice, the first paid period starts at the trial's end.
-    const trialEnd = new Date(sub.body.current_period_end);
-    advanceTo(new Date(trialEnd.getTime() + 1000));
+    const trialEnd = new Date(sub.current_period_end);
+    time.set(new Date(trialEnd.getTime() + 1000));
     const afterTrial = await t.server.ledger.billing.runDue();
     expect(afterTrial).toMatchObject({ trialsEnded: 1, periodsBilled: 0 });
-    const active = await t.rest<
-      Wire & { status: string; current_period_start: string; current_period_end: string }
-    >('GET', `/ledger/subscriptions/${sub.body.id}`);
+    const active = await t.rest<WireSubscription>('GET', `/ledger/subscriptions/${sub.id}`);
     expect(active.body).toMatchObject({
       status: 'active',
       current_period_start: trialEnd.toISOString(),
@@ -114,7 +82,7 @@ describe.each(testDatabaseKinds())('a month of a customer’s life on %s', (kind
     for (const [i, quantity] of [1200, 1800].entries()) {
       const res = await t.rest('POST', '/ledger/meter/events', {
         body: {
-          customer_id: customer.body.id,
+          customer_id: customer.id,
           feature_key: 'api_calls',
           quantity,
           idempotency_key: `u-${i}`,
@@ -122,22 +90,19 @@ describe.each(testDatabaseKinds())('a month of a customer’s life on %s', (kind
       });
       expect(res.status).toBe(202);
     }
-    const usage = await t.rest('GET', `/ledger/customers/${customer.body.id}/usage`);
+    const usage = await t.rest('GET', `/ledger/customers/${customer.id}/usage`);
     expect(usage.body).toMatchObject({
-      customer_id: customer.body.id,
+      customer_id: customer.id,
       usage: { api_calls: { used: 3000, limit: 10_000, remaining: 7000, soft_limit: true } },
     });
 
     // The period closes: invoice = base 2000 + usage 4000, CA tax 7.25 %, credit 1000 applied.
-    advanceTo(new Date(new Date(active.body.current_period_end).getTime() + 1000));
+    time.set(new Date(new Date(active.body.current_period_end).getTime() + 1000));
     const billed = await t.server.ledger.billing.runDue();
     expect(billed.periodsBilled).toBe(1);
-    const list = await t.rest<{ data: WireInvoice[] }>(
-      'GET',
-      `/ledger/customers/${customer.body.id}/invoices`,
-    );
-    expect(list.body.data).toHaveLength(1);
-    const invoice = list.body.data[0] as WireInvoice;
+    const list = await invoicesOf(t, customer.id);
+    expect(list).toHaveLength(1);
+    const invoice = list[0] as WireInvoice;
     expect(
       invoice.line_items.map((l) => [l.kind, l.feature_key, l.quantity, l.amount.amount]),
     ).toEqual([
@@ -166,36 +131,33 @@ describe.each(testDatabaseKinds())('a month of a customer’s life on %s', (kind
 
     const journal = await t.rest<{
       data: Array<{ type: string; amount: { amount: number }; invoice_id: string | null }>;
-    }>('GET', `/ledger/customers/${customer.body.id}/balance-transactions`);
+    }>('GET', `/ledger/customers/${customer.id}/balance-transactions`);
     expect(journal.body.data[0]).toMatchObject({
       type: 'applied_to_invoice',
       amount: { amount: 1000 },
       invoice_id: invoice.id,
     });
-    const after = await t.rest<Wire>('GET', `/ledger/customers/${customer.body.id}`);
+    const after = await t.rest<Wire>('GET', `/ledger/customers/${customer.id}`);
     expect(after.body.balance).toMatchObject({ amount: 0 });
 
     // Cancel at period end: the next period is billed (base only) and then the subscription ends.
-    const cancel = await t.rest<Wire & { cancel_at: string }>(
+    const cancel = await t.rest<WireSubscription & { cancel_at: string }>(
       'POST',
-      `/ledger/subscriptions/${sub.body.id}/cancel`,
+      `/ledger/subscriptions/${sub.id}/cancel`,
       { body: {} },
     );
     expect(cancel.body.status).toBe('active');
-    advanceTo(new Date(new Date(cancel.body.cancel_at).getTime() + 1000));
+    time.set(new Date(new Date(cancel.body.cancel_at).getTime() + 1000));
     const last = await t.server.ledger.billing.runDue();
     expect(last).toMatchObject({ periodsBilled: 1, canceled: 1 });
-    const invoices = await t.rest<{ data: WireInvoice[] }>(
-      'GET',
-      `/ledger/customers/${customer.body.id}/invoices`,
-    );
-    expect(invoices.body.data.map((i) => i.number)).toEqual(['INV-000002', 'INV-000001']);
-    expect(invoices.body.data[0]?.line_items.map((l) => l.kind)).toEqual(['base']);
-    const ended = await t.rest<Wire>('GET', `/ledger/subscriptions/${sub.body.id}`);
+    const invoices = await invoicesOf(t, customer.id);
+    expect(invoices.map((i) => i.number)).toEqual(['INV-000002', 'INV-000001']);
+    expect(invoices[0]?.line_items.map((l) => l.kind)).toEqual(['base']);
+    const ended = await t.rest<Wire>('GET', `/ledger/subscriptions/${sub.id}`);
     expect(ended.body).toMatchObject({ status: 'canceled' });
     expect((await t.server.ledger.billing.runDue()).periodsBilled).toBe(0);
 
     // With no live subscription the customer can now be deleted.
-    expect((await t.rest('DELETE', `/ledger/customers/${customer.body.id}`)).status).toBe(204);
+    expect((await t.rest('DELETE', `/ledger/customers/${customer.id}`)).status).toBe(204);
   });
 });

@@ -1,16 +1,16 @@
 import { testDatabaseKinds } from '@ledger/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestLedger, type TestLedger } from './harness.js';
 import {
   createCustomer,
   createPlan,
   expectError,
+  invoicesOf,
   manualClock,
+  monthlyPlan,
   subscribe,
   type Wire,
-  type WireInvoice,
-  type WireList,
-} from './billing-fixtures.js';
-import { startTestLedger, type TestLedger } from './harness.js';
+} from './support.js';
 
 interface WirePlan {
   id: string;
@@ -454,10 +454,7 @@ describe.each(testDatabaseKinds())('billing plans over REST on %s', (kind) => {
   });
 
   it('an archived plan takes no new subscriptions but keeps and bills the ones it has', async () => {
-    const plan = await createPlan(t, {
-      slug: 'retiring',
-      pricing: { base_amount: 2500, billing_period: 'monthly' },
-    });
+    const plan = await monthlyPlan(t, 'retiring', 2500);
     const other = await createPlan(t, { slug: 'retiring-next' });
     const customer = await createCustomer(t, { email: 'archive@example.com' });
     const sub = await subscribe(t, customer.id, plan.id);
@@ -502,14 +499,9 @@ describe.each(testDatabaseKinds())('billing plans over REST on %s', (kind) => {
     time.set(new Date(new Date(sub.current_period_end).getTime() + 1000));
     const report = await t.server.ledger.billing.runDue();
     expect(report.periodsBilled).toBeGreaterThanOrEqual(1);
-    const invoices = await t.rest<WireList<WireInvoice>>(
-      'GET',
-      `/ledger/customers/${customer.id}/invoices`,
-    );
-    expect(invoices.body.data).toHaveLength(1);
-    expect(invoices.body.data[0]?.line_items.map((l) => [l.kind, l.amount.amount])).toEqual([
-      ['base', 2500],
-    ]);
+    const invoices = await invoicesOf(t, customer.id);
+    expect(invoices).toHaveLength(1);
+    expect(invoices[0]?.line_items.map((l) => [l.kind, l.amount.amount])).toEqual([['base', 2500]]);
     const rolled = await t.rest<Wire>('GET', `/ledger/subscriptions/${sub.id}`);
     expect(rolled.body).toMatchObject({
       status: 'active',

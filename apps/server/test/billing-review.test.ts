@@ -1,17 +1,19 @@
 import { testDatabaseKinds } from '@ledger/db/testing';
 import { builtInTax, createTestProcessor, type PaymentsPort, type TaxPort } from '@ledger/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestLedger, type TestLedger } from './harness.js';
 import {
+  balanceOf,
   createCustomer,
-  createPlan,
+  createInvoice,
   type ErrorBody,
+  invoicesOf,
   manualClock,
+  monthlyPlan,
   subscribe,
   type Wire,
   type WireInvoice,
-  type WireList,
-} from './billing-fixtures.js';
-import { startTestLedger, type TestLedger } from './harness.js';
+} from './support.js';
 
 /** A test processor whose next charge waits until the test lets it answer. */
 function gatedProcessor() {
@@ -67,30 +69,11 @@ describe.each(testDatabaseKinds())('billing review fixes on %s', (kind) => {
 
   beforeAll(async () => {
     t = await startTestLedger(kind, { clock: time.clock, payments: processor.port, tax });
-    basic = await createPlan(t, {
-      slug: 'basic',
-      name: 'Basic',
-      pricing: { base_amount: 3000, billing_period: 'monthly' },
-    });
-    premium = await createPlan(t, {
-      slug: 'premium',
-      name: 'Premium',
-      pricing: { base_amount: 6000, billing_period: 'monthly' },
-    });
-    free = await createPlan(t, {
-      slug: 'free',
-      name: 'Free',
-      pricing: { base_amount: 0, billing_period: 'monthly' },
-    });
+    basic = await monthlyPlan(t, 'basic', 3000, { name: 'Basic' });
+    premium = await monthlyPlan(t, 'premium', 6000, { name: 'Premium' });
+    free = await monthlyPlan(t, 'free', 0, { name: 'Free' });
   });
   afterAll(() => t.close());
-
-  const invoicesOf = async (customerId: string) =>
-    (await t.rest<WireList<WireInvoice>>('GET', `/ledger/customers/${customerId}/invoices`)).body
-      .data;
-  const balanceOf = async (customerId: string) =>
-    (await t.rest<{ balance: { amount: number } }>('GET', `/ledger/customers/${customerId}`)).body
-      .balance.amount;
 
   it('a charge that succeeds after its invoice was voided is kept as credit, not lost or doubled', async () => {
     time.set('2026-03-01T00:00:00.000Z');
@@ -99,14 +82,12 @@ describe.each(testDatabaseKinds())('billing review fixes on %s', (kind) => {
       body: { token: 'tok_visa' },
     });
     const sub = await subscribe(t, c.id, basic.id);
-    const draft = await t.rest<Wire>('POST', '/ledger/invoices', {
-      body: { subscription_id: sub.id },
-    });
+    const draft = await createInvoice(t, sub.id);
 
     processor.hold();
-    const finalizing = t.rest<WireInvoice>('POST', `/ledger/invoices/${draft.body.id}/finalize`);
+    const finalizing = t.rest<WireInvoice>('POST', `/ledger/invoices/${draft.id}/finalize`);
     await processor.inCharge(); // finalized and committed; the charge is in flight
-    const voided = await t.rest<WireInvoice>('POST', `/ledger/invoices/${draft.body.id}/void`, {
+    const voided = await t.rest<WireInvoice>('POST', `/ledger/invoices/${draft.id}/void`, {
       body: {},
     });
     expect(voided.status, voided.text).toBe(200);
@@ -114,11 +95,11 @@ describe.each(testDatabaseKinds())('billing review fixes on %s', (kind) => {
     processor.release();
     expect((await finalizing).status).toBe(200);
 
-    const invoice = await t.rest<WireInvoice>('GET', `/ledger/invoices/${draft.body.id}`);
+    const invoice = await t.rest<WireInvoice>('GET', `/ledger/invoices/${draft.id}`);
     expect(invoice.body).toMatchObject({ status: 'void', amount_paid: { amount: 0 } });
     const payments = await t.rest<{ data: Array<{ status: string; amount: { amount: number } }> }>(
       'GET',
-      `/ledger/payments?invoice_id=${draft.body.id}`,
+      `/ledger/payments?invoice_id=${draft.id}`,
     );
     expect(payments.body.data).toEqual([
       expect.objectContaining({
@@ -127,7 +108,7 @@ describe.each(testDatabaseKinds())('billing review fixes on %s', (kind) => {
       }),
     ]);
     // The customer paid 3000 for nothing owed: it is theirs, as credit.
-    expect(await balanceOf(c.id)).toBe(-3000);
+    expect(await balanceOf(t, c.id)).toBe(-3000);
   });
 
   it('one subscription that cannot be billed is skipped; every other period is billed', async () => {
@@ -139,8 +120,8 @@ describe.each(testDatabaseKinds())('billing review fixes on %s', (kind) => {
     time.set('2026-04-01T00:00:01.000Z');
     const report = await t.server.ledger.billing.runDue();
     expect(report.failed).toBeGreaterThanOrEqual(1);
-    expect((await invoicesOf(fine.id)).map((i) => i.subtotal.amount)).toEqual([3000]);
-    expect(await invoicesOf(broken.id)).toEqual([]);
+    expect((await invoicesOf(t, fine.id)).map((i) => i.subtotal.amount)).toEqual([3000]);
+    expect(await invoicesOf(t, broken.id)).toEqual([]);
   });
 
   it('refuses a subscription whose currencies no FX rate converts, naming plan_id', async () => {
@@ -156,10 +137,8 @@ describe.each(testDatabaseKinds())('billing review fixes on %s', (kind) => {
     time.set('2026-05-01T00:00:00.000Z');
     const c = await createCustomer(t, { email: 'downgrade@example.com' });
     const sub = await subscribe(t, c.id, premium.id);
-    const draft = await t.rest<Wire>('POST', '/ledger/invoices', {
-      body: { subscription_id: sub.id },
-    });
-    expect((await t.rest('POST', `/ledger/invoices/${draft.body.id}/finalize`)).status).toBe(200);
+    const draft = await createInvoice(t, sub.id);
+    expect((await t.rest('POST', `/ledger/invoices/${draft.id}/finalize`)).status).toBe(200);
     // Half of the 31-day May: Premium's unused half (−3000) is credited, Free costs nothing.
     time.set('2026-05-16T12:00:00.000Z');
     expect(
@@ -173,7 +152,7 @@ describe.each(testDatabaseKinds())('billing review fixes on %s', (kind) => {
     await t.server.ledger.billing.runDue(); // May was billed by hand: nothing more for May
     time.set('2026-07-01T00:00:01.000Z');
     await t.server.ledger.billing.runDue();
-    const [june] = (await invoicesOf(c.id)).filter((i) => i.id !== draft.body.id);
+    const [june] = (await invoicesOf(t, c.id)).filter((i) => i.id !== draft.id);
     expect(june?.line_items.map((l) => [l.kind, l.amount.amount])).toEqual([['proration', -3000]]);
     expect(june).toMatchObject({
       total: { amount: -3000 },
@@ -181,6 +160,6 @@ describe.each(testDatabaseKinds())('billing review fixes on %s', (kind) => {
       status: 'paid',
     });
     expect(june?.credit_applied.amount).toBe(-3000);
-    expect(await balanceOf(c.id)).toBe(-3000);
+    expect(await balanceOf(t, c.id)).toBe(-3000);
   });
 });

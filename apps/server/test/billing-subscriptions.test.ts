@@ -1,21 +1,19 @@
 import { testDatabaseKinds } from '@ledger/db/testing';
-import type { CustomerId, Scope } from '@ledger/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestLedger, type TestLedger } from './harness.js';
 import {
   createCustomer,
   createPlan,
+  DAY,
+  eventsOf,
   expectError,
+  invoicesOf,
   manualClock,
+  monthlyPlan,
   subscribe,
   type Wire,
-  type WireInvoice,
-  type WireList,
   type WireSubscription,
-} from './billing-fixtures.js';
-import { startTestLedger, type TestLedger } from './harness.js';
-
-const DAY = 86_400_000;
-const scopeA: Scope = { tenantId: 'tenant-a', appId: 'app' };
+} from './support.js';
 
 describe.each(testDatabaseKinds())('subscriptions over REST on %s', (kind) => {
   let t: TestLedger;
@@ -33,33 +31,13 @@ describe.each(testDatabaseKinds())('subscriptions over REST on %s', (kind) => {
     (await t.rest<WireSubscription>('GET', `/ledger/subscriptions/${id}`)).body;
   const post = (path: string, body: Record<string, unknown> = {}) =>
     t.rest<WireSubscription>('POST', path, { body });
-  const invoicesOf = async (customerId: string) =>
-    (await t.rest<WireList<WireInvoice>>('GET', `/ledger/customers/${customerId}/invoices`)).body
-      .data;
 
   beforeAll(async () => {
     t = await startTestLedger(kind, { clock: time.clock });
-    basic = await createPlan(t, {
-      slug: 'basic',
-      name: 'Basic',
-      pricing: { base_amount: 3000, billing_period: 'monthly' },
-    });
-    premium = await createPlan(t, {
-      slug: 'premium',
-      name: 'Premium',
-      pricing: { base_amount: 6000, billing_period: 'monthly' },
-    });
-    trialPlan = await createPlan(t, {
-      slug: 'trial',
-      name: 'Trial',
-      trial_days: 7,
-      pricing: { base_amount: 1000, billing_period: 'monthly' },
-    });
-    euro = await createPlan(t, {
-      slug: 'euro',
-      currency: 'EUR',
-      pricing: { base_amount: 3000, billing_period: 'monthly' },
-    });
+    basic = await monthlyPlan(t, 'basic', 3000, { name: 'Basic' });
+    premium = await monthlyPlan(t, 'premium', 6000, { name: 'Premium' });
+    trialPlan = await monthlyPlan(t, 'trial', 1000, { name: 'Trial', trial_days: 7 });
+    euro = await monthlyPlan(t, 'euro', 3000, { currency: 'EUR' });
   });
   afterAll(() => t.close());
 
@@ -119,7 +97,7 @@ describe.each(testDatabaseKinds())('subscriptions over REST on %s', (kind) => {
       trial_end: '2026-03-04T00:00:00.000Z',
     });
     expect((await getSub(fromPlan.id)).status).toBe('trialing');
-    expect(await invoicesOf(c.id)).toEqual([]);
+    expect(await invoicesOf(t, c.id)).toEqual([]);
   });
 
   it('refuses subscriptions for unknown, foreign or deleted customers and unknown plans', async () => {
@@ -212,7 +190,7 @@ describe.each(testDatabaseKinds())('subscriptions over REST on %s', (kind) => {
     expect((await getSub(immediate.id)).status).toBe('canceled');
     // The immediate cancel billed the 9 days it was used (3000 × 9/31 = 870.97 → 871) in a
     // final invoice; the period-end one its whole last period.
-    const invoices = await invoicesOf(c.id);
+    const invoices = await invoicesOf(t, c.id);
     expect(
       invoices.map((i) => [i.subscription_id, i.period_start, i.period_end, i.subtotal.amount]),
     ).toEqual([
@@ -222,7 +200,7 @@ describe.each(testDatabaseKinds())('subscriptions over REST on %s', (kind) => {
     expect(invoices[1]?.number).toMatch(/^INV-/);
     time.set('2026-06-01T00:00:00.000Z');
     await t.server.ledger.billing.runDue();
-    expect(await invoicesOf(c.id)).toHaveLength(2);
+    expect(await invoicesOf(t, c.id)).toHaveLength(2);
   });
 
   it('pauses and resumes with invalid_state for the wrong state; used time is billed, paused time never', async () => {
@@ -255,7 +233,7 @@ describe.each(testDatabaseKinds())('subscriptions over REST on %s', (kind) => {
     // paused and nothing more is billed.
     const usedPart = [['2026-03-01T00:00:00.000Z', '2026-03-05T00:00:00.000Z', 387]];
     const billed = async () =>
-      (await invoicesOf(c.id)).map((i) => [i.period_start, i.period_end, i.subtotal.amount]);
+      (await invoicesOf(t, c.id)).map((i) => [i.period_start, i.period_end, i.subtotal.amount]);
     expect(await billed()).toEqual(usedPart);
     time.set('2026-04-10T00:00:00.000Z');
     await t.server.ledger.billing.runDue();
@@ -306,7 +284,7 @@ describe.each(testDatabaseKinds())('subscriptions over REST on %s', (kind) => {
       current_period_start: '2026-06-01T00:00:00.000Z',
       current_period_end: '2026-07-01T00:00:00.000Z',
     });
-    const invoices = await invoicesOf(c.id);
+    const invoices = await invoicesOf(t, c.id);
     expect(invoices.map((i) => [i.period_start, i.number !== null, i.subtotal.amount])).toEqual([
       ['2026-05-01T00:00:00.000Z', true, 3000],
       ['2026-04-01T00:00:00.000Z', true, 3000],
@@ -327,7 +305,7 @@ describe.each(testDatabaseKinds())('subscriptions over REST on %s', (kind) => {
     expect(
       (await post(`/ledger/subscriptions/${sub.id}/cancel`, { immediately: true })).status,
     ).toBe(200);
-    const [final] = await invoicesOf(c.id);
+    const [final] = await invoicesOf(t, c.id);
     // Basic 3000 × 15.5/31 = 1500 plus Premium 6000 × 7.75/31 = 1500: the lines are the base
     // (3000 × 23.25/31 = 2250) and the prorations cut at the cancel (−750, +1500).
     expect(final?.line_items.map((l) => [l.kind, l.amount.amount])).toEqual([
@@ -349,7 +327,7 @@ describe.each(testDatabaseKinds())('subscriptions over REST on %s', (kind) => {
     });
     time.set('2027-05-01T00:00:00.000Z');
     await t.server.ledger.billing.runDue();
-    const invoices = await invoicesOf(c.id);
+    const invoices = await invoicesOf(t, c.id);
     expect(invoices.map((i) => [i.period_start, i.period_end])).toEqual([
       ['2027-03-31T10:00:00.000Z', '2027-04-30T10:00:00.000Z'],
       ['2027-02-28T10:00:00.000Z', '2027-03-31T10:00:00.000Z'],
@@ -380,7 +358,7 @@ describe.each(testDatabaseKinds())('subscriptions over REST on %s', (kind) => {
 
     time.set('2026-04-01T00:00:00.000Z');
     expect((await t.server.ledger.billing.runDue()).periodsBilled).toBeGreaterThanOrEqual(1);
-    const [invoice, ...rest] = await invoicesOf(c.id);
+    const [invoice, ...rest] = await invoicesOf(t, c.id);
     expect(rest).toEqual([]);
     if (!invoice) throw new Error('no invoice');
     // The period started on Basic (3000, billed at its end); half of it moves to Premium.
@@ -417,7 +395,7 @@ describe.each(testDatabaseKinds())('subscriptions over REST on %s', (kind) => {
     // The next period is all Premium, with no proration left over.
     time.set('2026-05-01T00:00:00.000Z');
     await t.server.ledger.billing.runDue();
-    const next = (await invoicesOf(c.id))[0];
+    const next = (await invoicesOf(t, c.id))[0];
     expect(next?.line_items.map((l) => [l.kind, l.amount.amount, l.description])).toEqual([
       ['base', 6000, 'Premium (monthly)'],
     ]);
@@ -437,7 +415,7 @@ describe.each(testDatabaseKinds())('subscriptions over REST on %s', (kind) => {
 
     time.set('2026-04-01T00:00:00.000Z');
     await t.server.ledger.billing.runDue();
-    const [invoice] = await invoicesOf(c.id);
+    const [invoice] = await invoicesOf(t, c.id);
     expect(invoice?.line_items.map((l) => [l.kind, l.amount.amount])).toEqual([
       ['base', 3000],
       ['proration', -2032],
@@ -463,7 +441,7 @@ describe.each(testDatabaseKinds())('subscriptions over REST on %s', (kind) => {
 
     time.set('2026-04-01T00:00:00.000Z');
     await t.server.ledger.billing.runDue();
-    const [invoice] = await invoicesOf(c.id);
+    const [invoice] = await invoicesOf(t, c.id);
     // 15.5 days of 365 at 36000 a year: 36000 × 1_339_200 / 31_536_000 = 1528.77 → 1529.
     expect(invoice?.line_items.map((l) => [l.kind, l.amount.amount])).toEqual([
       ['base', 3000],
@@ -477,9 +455,9 @@ describe.each(testDatabaseKinds())('subscriptions over REST on %s', (kind) => {
     });
     time.set('2027-04-01T00:00:00.000Z');
     await t.server.ledger.billing.runDue();
-    expect((await invoicesOf(c.id))[0]?.line_items.map((l) => [l.kind, l.amount.amount])).toEqual([
-      ['base', 36_000],
-    ]);
+    expect(
+      (await invoicesOf(t, c.id))[0]?.line_items.map((l) => [l.kind, l.amount.amount]),
+    ).toEqual([['base', 36_000]]);
   });
 
   it('changes plan without proration, and during a trial, without proration lines', async () => {
@@ -502,7 +480,7 @@ describe.each(testDatabaseKinds())('subscriptions over REST on %s', (kind) => {
 
     time.set('2026-04-01T00:00:00.000Z');
     await t.server.ledger.billing.runDue();
-    const invoices = await invoicesOf(c.id);
+    const invoices = await invoicesOf(t, c.id);
     // Without proration the period is billed on the plan it started on; Premium starts with the
     // next period.
     expect(
@@ -510,7 +488,7 @@ describe.each(testDatabaseKinds())('subscriptions over REST on %s', (kind) => {
     ).toEqual([[plain.id, [['base', 3000]]]]);
     time.set('2026-05-01T00:00:00.000Z');
     await t.server.ledger.billing.runDue();
-    const next = (await invoicesOf(c.id)).filter((i) => i.subscription_id === plain.id)[0];
+    const next = (await invoicesOf(t, c.id)).filter((i) => i.subscription_id === plain.id)[0];
     expect(next?.line_items.map((l) => [l.kind, l.amount.amount])).toEqual([['base', 6000]]);
   });
 
@@ -622,10 +600,7 @@ describe.each(testDatabaseKinds())('subscriptions over REST on %s', (kind) => {
     await post(`/ledger/subscriptions/${sub.id}/resume`);
     await post(`/ledger/subscriptions/${sub.id}/cancel`, { immediately: true });
 
-    const events = await t.server.ledger.deps.store.listEvents(scopeA, {
-      customerId: c.id as CustomerId,
-      limit: 100,
-    });
+    const events = await eventsOf(t, c.id);
     const billing = events.filter((e) => e.type.startsWith('subscription.'));
     expect(billing.map((e) => e.type)).toEqual([
       'subscription.created',

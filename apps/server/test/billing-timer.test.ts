@@ -1,8 +1,8 @@
 import { testDatabaseKinds } from '@ledger/db/testing';
 import { builtInTax, type TaxPort } from '@ledger/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCustomer, createPlan, manualClock, subscribe } from './billing-fixtures.js';
 import { startTestLedger, type TestLedger } from './harness.js';
+import { createCustomer, manualClock, monthlyPlan, subscribe } from './support.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -54,10 +54,7 @@ describe.each(testDatabaseKinds())('billing timer on %s', (kind) => {
   afterAll(() => t.close());
 
   it('never overlaps runs, and close() waits for the run in flight', async () => {
-    const plan = await createPlan(t, {
-      slug: 'timer',
-      pricing: { base_amount: 1000, billing_period: 'monthly' },
-    });
+    const plan = await monthlyPlan(t, 'timer', 1000);
     for (const email of ['timer-1@example.com', 'timer-2@example.com']) {
       const customer = await createCustomer(t, { email });
       await subscribe(t, customer.id, plan.id);

@@ -1,17 +1,19 @@
 import { testDatabaseKinds } from '@ledger/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestLedger, type TestLedger } from './harness.js';
 import {
   createCustomer,
   createPlan,
   expectError,
   firstCount,
+  holdTransaction,
+  invoicesOf,
   manualClock,
+  monthlyPlan,
   subscribe,
   type Wire,
   type WireInvoice,
-  type WireList,
-} from './billing-fixtures.js';
-import { startTestLedger, type TestLedger } from './harness.js';
+} from './support.js';
 
 /**
  * Usage dated in a period that was already invoiced would be billed nowhere, so metered reports
@@ -51,14 +53,6 @@ describe.each(testDatabaseKinds())('late usage on %s', (kind) => {
       ),
     );
   }
-  async function invoices(customerId: string): Promise<WireInvoice[]> {
-    const res = await t.rest<WireList<WireInvoice>>(
-      'GET',
-      `/ledger/customers/${customerId}/invoices`,
-    );
-    expect(res.status, res.text).toBe(200);
-    return res.body.data;
-  }
   const usageQuantity = (invoice: WireInvoice | undefined) =>
     invoice?.line_items.find((line) => line.feature_key === 'api_calls')?.quantity;
 
@@ -73,11 +67,7 @@ describe.each(testDatabaseKinds())('late usage on %s', (kind) => {
         tiers: [{ feature_key: 'api_calls', type: 'volume', up_to: -1, unit_amount: 10 }],
       },
     });
-    addon = await createPlan(t, {
-      slug: 'late-addon',
-      features: [features[0]],
-      pricing: { base_amount: 0, billing_period: 'monthly' },
-    });
+    addon = await monthlyPlan(t, 'late-addon', 0, { features: [features[0]] });
   });
   afterAll(() => t.close());
 
@@ -94,7 +84,7 @@ describe.each(testDatabaseKinds())('late usage on %s', (kind) => {
     time.set('2026-04-01T00:00:01.000Z');
     const run = await t.server.ledger.billing.runDue();
     expect(run.periodsBilled).toBeGreaterThanOrEqual(1);
-    const [march] = await invoices(customer.id);
+    const [march] = await invoicesOf(t, customer.id);
     expect(march?.period_start).toBe('2026-03-01T00:00:00.000Z');
     expect(usageQuantity(march)).toBe(5);
 
@@ -119,7 +109,7 @@ describe.each(testDatabaseKinds())('late usage on %s', (kind) => {
     expect(seat.status, seat.text).toBe(202);
     expect(await storedEvents(customer.id)).toBe(3);
     // March's invoice is untouched by anything reported after it.
-    expect(usageQuantity((await invoices(customer.id)).at(-1))).toBe(5);
+    expect(usageQuantity((await invoicesOf(t, customer.id)).at(-1))).toBe(5);
   });
 
   it('takes late usage for a period that ended but is not invoiced yet, and bills it', async () => {
@@ -132,7 +122,7 @@ describe.each(testDatabaseKinds())('late usage on %s', (kind) => {
     const res = await ingest(report(customer.id, 'api_calls', '2026-05-31T23:00:00.000Z', 4));
     expect(res.status, res.text).toBe(202);
     await t.server.ledger.billing.runDue();
-    const [may] = await invoices(customer.id);
+    const [may] = await invoicesOf(t, customer.id);
     expect(may?.period_start).toBe('2026-05-01T00:00:00.000Z');
     expect(usageQuantity(may)).toBe(4);
   });
@@ -180,23 +170,11 @@ describe.each(testDatabaseKinds())('late usage on %s', (kind) => {
       const event = report(customer.id, 'api_calls', time.now.toISOString());
 
       // A billing step in flight: it holds the subscription and moves its period on.
-      let release = () => {};
-      const released = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let onLocked = () => {};
-      const locked = new Promise<void>((resolve) => {
-        onLocked = resolve;
-      });
-      const closing = t.server.ledger.database.db.transaction(async (tx) => {
-        await tx.execute(`select id from subscriptions where id = '${sub.id}' for update`);
-        await tx.execute(
-          `update subscriptions set current_period_start = '2026-11-01T00:00:00Z', current_period_end = '2026-12-01T00:00:00Z' where id = '${sub.id}'`,
-        );
-        onLocked();
-        await released;
-      });
-      await locked;
+      const release = await holdTransaction(
+        t,
+        `select id from subscriptions where id = '${sub.id}' for update`,
+        `update subscriptions set current_period_start = '2026-11-01T00:00:00Z', current_period_end = '2026-12-01T00:00:00Z' where id = '${sub.id}'`,
+      );
       const answer = ingest(event);
       // The event waits for the period to close rather than reading the old period start.
       const early = await Promise.race([
@@ -204,8 +182,7 @@ describe.each(testDatabaseKinds())('late usage on %s', (kind) => {
         new Promise((r) => setTimeout(() => r('waiting'), 300)),
       ]);
       expect(early).toBe('waiting');
-      release();
-      await closing;
+      await release();
       const res = await answer;
       expectError(res, 400, 'invalid_input', 'timestamp');
       expect(await storedEvents(customer.id)).toBe(0);
@@ -218,20 +195,10 @@ describe.each(testDatabaseKinds())('late usage on %s', (kind) => {
       expect(customer.id).toMatch(/^cus_[0-9a-z]{26}$/);
       const event = report(customer.id, 'api_calls', time.now.toISOString());
 
-      let release = () => {};
-      const released = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let onLocked = () => {};
-      const locked = new Promise<void>((resolve) => {
-        onLocked = resolve;
-      });
-      const holder = t.server.ledger.database.db.transaction(async (tx) => {
-        await tx.execute(`select id from customers where id = '${customer.id}' for update`);
-        onLocked();
-        await released;
-      });
-      await locked;
+      const release = await holdTransaction(
+        t,
+        `select id from customers where id = '${customer.id}' for update`,
+      );
       try {
         // A request that waited on the lock would never answer while it is held.
         const blocked = new Promise<'blocked'>((resolve) => {
@@ -242,8 +209,7 @@ describe.each(testDatabaseKinds())('late usage on %s', (kind) => {
         const many = await Promise.race([batch([event, event]).then((r) => r.status), blocked]);
         expect(many).toBe(202);
       } finally {
-        release();
-        await holder;
+        await release();
       }
       expect(await storedEvents(customer.id)).toBe(3);
     });

@@ -1,17 +1,18 @@
 import { testDatabaseKinds } from '@ledger/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestLedger, type TestLedger } from './harness.js';
 import {
   createCustomer,
   createPlan,
+  DAY,
   expectError,
   firstCount,
   manualClock,
+  monthlyPlan,
   subscribe,
   type Wire,
-} from './billing-fixtures.js';
-import { startTestLedger, type TestLedger } from './harness.js';
+} from './support.js';
 
-const DAY = 86_400_000;
 const MINUTE = 60_000;
 
 interface Ingested {
@@ -83,11 +84,7 @@ describe.each(testDatabaseKinds())('usage and entitlements over REST on %s', (ki
 
   beforeAll(async () => {
     t = await startTestLedger(kind, { clock: time.clock });
-    plan = await createPlan(t, {
-      slug: 'metered',
-      features: planFeatures,
-      pricing: { base_amount: 1000, billing_period: 'monthly' },
-    });
+    plan = await monthlyPlan(t, 'metered', 1000, { features: planFeatures });
   });
   afterAll(() => t.close());
 
@@ -137,11 +134,7 @@ describe.each(testDatabaseKinds())('usage and entitlements over REST on %s', (ki
     // Keys are per scope: tenant B's "req-1" is its own.
     const foreign = await createCustomer(t, { email: 'usage-b@example.com' }, t.keyB);
     const foreignPlan = await createPlan(t, { slug: 'metered', features: planFeatures }, t.keyB);
-    const sub = await t.rest('POST', '/ledger/subscriptions', {
-      key: t.keyB,
-      body: { customer_id: foreign.id, plan_id: foreignPlan.id },
-    });
-    expect(sub.status).toBe(201);
+    await subscribe(t, foreign.id, foreignPlan.id, {}, t.keyB);
     const other = await t.rest<Ingested>('POST', '/ledger/meter/events', {
       key: t.keyB,
       body: {

@@ -1,12 +1,8 @@
 import { testDatabaseKinds } from '@ledger/db/testing';
-import type { BalanceTransaction, CustomerId, Scope } from '@ledger/domain';
+import type { BalanceTransaction, CustomerId } from '@ledger/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestLedger, type TestLedger } from './harness.js';
-
-type Wire = Record<string, unknown> & { id: string };
-type ErrorBody = { error: { code: string; type: string; param: string | null } };
-
-const scopeA: Scope = { tenantId: 'tenant-a', appId: 'app' };
+import { createCustomer, errorOf, scopeA, type Wire, type WireList } from './support.js';
 
 /** Mixed, deterministic amounts in 1..9_973. */
 function amountOf(i: number): number {
@@ -62,16 +58,8 @@ describe.runIf(testDatabaseKinds().includes('postgres'))('concurrency on postgre
   });
   afterAll(() => t.close());
 
-  async function createCustomer(email: string, currency = 'USD'): Promise<Wire> {
-    const res = await t.rest<Wire>('POST', '/ledger/customers', {
-      body: { name: email, email, currency },
-    });
-    expect(res.status).toBe(201);
-    return res.body;
-  }
-
   it('200 concurrent REST credits lose no update and leave one unbroken journal chain', async () => {
-    const customer = await createCustomer('credits@race.example');
+    const customer = await createCustomer(t, { email: 'credits@race.example' });
     const amounts = Array.from({ length: 200 }, (_, i) => amountOf(i));
     const responses = await Promise.all(
       amounts.map((amount, i) =>
@@ -107,7 +95,7 @@ describe.runIf(testDatabaseKinds().includes('postgres'))('concurrency on postgre
   });
 
   it('concurrent credits (REST) and signed adjustments (tRPC) mix without losing updates', async () => {
-    const customer = await createCustomer('mixed@race.example', 'EUR');
+    const customer = await createCustomer(t, { email: 'mixed@race.example', currency: 'EUR' });
     const client = t.client();
     const credits = Array.from({ length: 60 }, (_, i) => amountOf(i));
     // Positive adjustments add debt, negative ones add credit.
@@ -178,7 +166,7 @@ describe.runIf(testDatabaseKinds().includes('postgres'))('concurrency on postgre
         expect(res.text).toBe(original[0]?.text);
       } else {
         expect(res.status).toBe(409);
-        expect((res.body as unknown as ErrorBody).error.code).toBe('idempotency_key_in_use');
+        expect(errorOf(res.body).code).toBe('idempotency_key_in_use');
       }
     }
     const list = await t.rest<{ pagination: { total: number } }>(
@@ -202,14 +190,14 @@ describe.runIf(testDatabaseKinds().includes('postgres'))('concurrency on postgre
       ]);
       const statuses = [first.status, second.status].sort();
       expect(statuses, `round ${round}`).toEqual([201, 409]);
-      const loser = (first.status === 409 ? first : second).body as unknown as ErrorBody;
-      expect(loser.error).toMatchObject({
+      const loser = errorOf((first.status === 409 ? first : second).body);
+      expect(loser).toMatchObject({
         code: 'duplicate_customer_email',
         type: 'conflict',
         param: 'email',
       });
       const winner = (first.status === 201 ? first : second).body;
-      const list = await t.rest<{ data: Wire[]; pagination: { total: number } }>(
+      const list = await t.rest<WireList<Wire>>(
         'GET',
         `/ledger/customers?email=${encodeURIComponent(email)}`,
       );
@@ -221,15 +209,15 @@ describe.runIf(testDatabaseKinds().includes('postgres'))('concurrency on postgre
   it('concurrent email updates to one address: one wins, the other gets 409 and keeps its email', async () => {
     for (let round = 0; round < 5; round++) {
       const target = `wanted${round}@race.example`;
-      const x = await createCustomer(`x${round}@race.example`);
-      const y = await createCustomer(`y${round}@race.example`);
+      const x = await createCustomer(t, { email: `x${round}@race.example` });
+      const y = await createCustomer(t, { email: `y${round}@race.example` });
       const [resX, resY] = await Promise.all([
         t.rest<Wire>('PUT', `/ledger/customers/${x.id}`, { body: { email: target } }),
         t.rest<Wire>('PUT', `/ledger/customers/${y.id}`, { body: { email: target } }),
       ]);
       expect([resX.status, resY.status].sort(), `round ${round}`).toEqual([200, 409]);
       const [winner, loser, loserRes] = resX.status === 200 ? [x, y, resY] : [y, x, resX];
-      expect((loserRes.body as unknown as ErrorBody).error.code).toBe('duplicate_customer_email');
+      expect(errorOf(loserRes.body).code).toBe('duplicate_customer_email');
 
       const byEmail = await t.rest<Wire>('GET', `/ledger/customers/email/${target}`);
       expect(byEmail.body.id).toBe(winner.id);

@@ -7,8 +7,7 @@ import {
 import { testDatabaseKinds } from '@ledger/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestLedger, type TestLedger } from './harness.js';
-
-type Wire = Record<string, unknown> & { id: string };
+import type { Wire } from './support.js';
 
 const alice = {
   name: 'Alice Johnson',

@@ -2,10 +2,16 @@ import { request } from 'node:http';
 import { type AppRouter, CustomerObject, listObject } from '@ledger/api';
 import { type LedgerClient, ledgerErrorOf, TRPCClientError } from '@ledger/client';
 import { testDatabaseKinds } from '@ledger/db/testing';
-import { hashApiKey, issueApiKey, newId, type Scope, systemClock } from '@ledger/domain';
+import { hashApiKey, issueApiKey, newId, systemClock } from '@ledger/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { z } from 'zod';
-import { type RestCall, type RestResponse, startTestLedger, type TestLedger } from './harness.js';
+import { type RestCall, startTestLedger, type TestLedger } from './harness.js';
+import {
+  type ErrorBody,
+  type ExpectedError,
+  expectEnvelope,
+  scopeA,
+  type WireCustomer,
+} from './support.js';
 
 /**
  * Every error code of REST.md's customer routes, provoked once over REST with the exact envelope,
@@ -13,70 +19,8 @@ import { type RestCall, type RestResponse, startTestLedger, type TestLedger } fr
  * have written nothing.
  */
 
-type WireCustomer = z.infer<typeof CustomerObject>;
 const customerPage = listObject(CustomerObject);
-const scopeA: Scope = { tenantId: 'tenant-a', appId: 'app' };
 const MIB = 1024 * 1024;
-
-interface ErrorBody {
-  error: {
-    type: string;
-    code: string;
-    message: string;
-    param: string | null;
-    details: Record<string, unknown>;
-    request_id: string;
-  };
-}
-
-/** REST.md's "Errors" table: the envelope type of each status. */
-const TYPE_OF_STATUS: Record<number, string> = {
-  400: 'validation',
-  401: 'authentication',
-  404: 'not_found',
-  409: 'conflict',
-  413: 'validation',
-  500: 'server',
-};
-
-interface ExpectedError {
-  status: number;
-  code: string;
-  param: string | null;
-  details?: Record<string, unknown>;
-  /** A fragment the message must contain (e.g. the parameter as REST callers write it). */
-  message?: string;
-}
-
-/** Asserts the exact documented envelope; `requestId` is the `X-Request-Id` the call sent. */
-function expectError(res: RestResponse<ErrorBody>, expected: ExpectedError, requestId?: string) {
-  expect(res.status).toBe(expected.status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-  expect(Object.keys(res.body)).toEqual(['error']);
-  const { error } = res.body;
-  expect(Object.keys(error).sort()).toEqual([
-    'code',
-    'details',
-    'message',
-    'param',
-    'request_id',
-    'type',
-  ]);
-  expect(error.type).toBe(TYPE_OF_STATUS[expected.status]);
-  expect(error.code).toBe(expected.code);
-  expect(error.param).toBe(expected.param);
-  expect(typeof error.message).toBe('string');
-  expect(error.message.length).toBeGreaterThan(0);
-  if (expected.message !== undefined) expect(error.message).toContain(expected.message);
-  if (expected.details !== undefined) expect(error.details).toEqual(expected.details);
-  else expect(error.details !== null && !Array.isArray(error.details)).toBe(true);
-  expect(typeof error.details).toBe('object');
-  expect(error.request_id).toBe(res.headers.get('x-request-id'));
-  if (requestId !== undefined) expect(error.request_id).toBe(requestId);
-  else expect(error.request_id).toMatch(/^req_/);
-  // Never a stack trace or a source location.
-  expect(res.text).not.toMatch(/\n\s+at |\.[cm]?[jt]s:\d+/);
-}
 
 /** Tenant A's customers the cases aim at. */
 interface Fixtures {
@@ -701,7 +645,7 @@ describe.each(testDatabaseKinds())('REST errors on %s', (kind) => {
       }
       const before = await scopeState();
       const res = await t.rest<ErrorBody>(c.method, c.path(f), call);
-      expectError(res, c, requestId);
+      expectEnvelope(res, c, requestId);
       expect(await scopeState()).toEqual(before);
     },
   );
@@ -732,7 +676,7 @@ describe.each(testDatabaseKinds())('REST errors on %s', (kind) => {
 
   it('generates a request id when none is sent', async () => {
     const res = await t.rest<ErrorBody>('GET', `/ledger/customers/${unknownCustomer}`);
-    expectError(res, { status: 404, code: 'customer_not_found', param: 'id' });
+    expectEnvelope(res, { status: 404, code: 'customer_not_found', param: 'id' });
   });
 
   describe('401 unauthenticated', () => {
@@ -763,11 +707,11 @@ describe.each(testDatabaseKinds())('REST errors on %s', (kind) => {
         ['POST', { ...valid, email: 'intruder@errors.example' }],
       ] as const) {
         const res = await t.rest<ErrorBody>(method, listPath, { key: null, headers: sent, body });
-        expectError(res, { status: 401, code: 'unauthenticated', param: null });
+        expectEnvelope(res, { status: 401, code: 'unauthenticated', param: null });
       }
       // Authentication comes first: even an unknown route or a bad id answers 401.
       const route = await t.rest<ErrorBody>('GET', '/ledger/nope', { key: null, headers: sent });
-      expectError(route, { status: 401, code: 'unauthenticated', param: null });
+      expectEnvelope(route, { status: 401, code: 'unauthenticated', param: null });
       expect(await scopeState()).toEqual(before);
     });
 
@@ -783,12 +727,12 @@ describe.each(testDatabaseKinds())('REST errors on %s', (kind) => {
         key: secret,
         body: { ...valid, email: 'revoked@errors.example' },
       });
-      expectError(bearer, { status: 401, code: 'unauthenticated', param: null });
+      expectEnvelope(bearer, { status: 401, code: 'unauthenticated', param: null });
       const header = await t.rest<ErrorBody>('GET', listPath, {
         key: null,
         headers: { 'X-API-Key': secret },
       });
-      expectError(header, { status: 401, code: 'unauthenticated', param: null });
+      expectEnvelope(header, { status: 401, code: 'unauthenticated', param: null });
       expect(await scopeState()).toEqual(before);
       // The other keys of the scope still work.
       expect((await t.rest('GET', listPath)).status).toBe(200);
@@ -807,12 +751,12 @@ describe.each(testDatabaseKinds())('REST errors on %s', (kind) => {
         rawBody: bodyOf(MIB),
         headers,
       });
-      expectError(atLimit, { status: 400, code: 'invalid_input', param: 'name' });
+      expectEnvelope(atLimit, { status: 400, code: 'invalid_input', param: 'name' });
       const over = await t.rest<ErrorBody>('POST', '/ledger/customers', {
         rawBody: bodyOf(MIB + 1),
         headers: { ...headers, 'X-Request-Id': 'too-large' },
       });
-      expectError(over, { status: 413, code: 'body_too_large', param: null }, 'too-large');
+      expectEnvelope(over, { status: 413, code: 'body_too_large', param: null }, 'too-large');
       expect(await scopeState()).toEqual(before);
       // The unread body must not poison a kept-alive connection for the next requests.
       for (let i = 0; i < 5; i++) {
@@ -828,7 +772,7 @@ describe.each(testDatabaseKinds())('REST errors on %s', (kind) => {
         { Authorization: `Bearer ${t.keyA}`, 'Content-Type': 'application/json' },
         ['{"name":"', ...Array.from({ length: 17 }, () => chunk), '"}'],
       );
-      expectError(
+      expectEnvelope(
         {
           status: res.status,
           headers: new Headers(res.headers as Record<string, string>),
@@ -929,7 +873,7 @@ describe.each(testDatabaseKinds())('REST errors on %s', (kind) => {
       const before = await scopeState();
       const { method, path, body } = c.rest(f);
       const rest = await t.rest<ErrorBody>(method, path, body === undefined ? {} : { body });
-      expectError(rest, { status: rest.status, code: c.code, param: c.restParam });
+      expectEnvelope(rest, { status: rest.status, code: c.code, param: c.restParam });
       const { httpStatus, ledger } = await trpcError(c.trpc(client, f));
       expect(httpStatus).toBe(rest.status);
       expect(ledger).toEqual({
@@ -946,7 +890,7 @@ describe.each(testDatabaseKinds())('REST errors on %s', (kind) => {
       const rest = await t.rest<ErrorBody>('GET', '/ledger/customers', {
         key: 'ldg_sk_bad_bad_bad',
       });
-      expectError(rest, { status: 401, code: 'unauthenticated', param: null });
+      expectEnvelope(rest, { status: 401, code: 'unauthenticated', param: null });
       const stranger = t.client('ldg_sk_bad_bad_bad');
       const before = await scopeState();
       for (const call of [
@@ -1009,7 +953,7 @@ describe.each(testDatabaseKinds())('errors from the billing guards on %s', (kind
     const res = await guarded.rest<ErrorBody>('DELETE', `/ledger/customers/${customer.id}`, {
       headers: { 'X-Request-Id': 'live-subscriptions' },
     });
-    expectError(
+    expectEnvelope(
       res,
       { status: 400, code: 'has_active_subscriptions', param: 'id' },
       'live-subscriptions',
@@ -1024,7 +968,7 @@ describe.each(testDatabaseKinds())('errors from the billing guards on %s', (kind
     const customer = await customerOf(guarded, 'rest@errors.example');
     const events = await eventIds(guarded);
     const res = await guarded.rest<ErrorBody>('DELETE', `/ledger/customers/${customer.id}`);
-    expectError(res, { status: 500, code: 'internal_error', param: null, details: {} });
+    expectEnvelope(res, { status: 500, code: 'internal_error', param: null, details: {} });
     expect(res.body.error.type).toBe('server');
     expect(res.body.error.message).not.toContain('SELECT');
     expect(res.text).not.toMatch(/SELECT|secret/);

@@ -1,30 +1,19 @@
 import { serviceContext } from '@ledger/api';
 import { testDatabaseKinds } from '@ledger/db/testing';
 import {
-  type Clock,
   type CustomerId,
   createCustomer,
   createEventDispatcher,
   type LedgerEvent,
   retryDelayMs,
-  type Scope,
   type Store,
   systemClock,
 } from '@ledger/domain';
 import { afterAll, beforeAll, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { startTestLedger, type TestLedger } from './harness.js';
+import { eventsOf, manualClock, scopeA, type Wire } from './support.js';
 
-type Wire = Record<string, unknown> & { id: string };
-
-const scopeA: Scope = { tenantId: 'tenant-a', appId: 'app' };
 const EVENT_ID = /^evt_[0-9a-z]{26}$/;
-
-function eventsOf(t: TestLedger, customerId: string): Promise<LedgerEvent[]> {
-  return t.server.ledger.deps.store.listEvents(scopeA, {
-    customerId: customerId as CustomerId,
-    limit: 100,
-  });
-}
 
 async function createViaRest(t: TestLedger, email: string, extra: object = {}): Promise<Wire> {
   const res = await t.rest<Wire>('POST', '/ledger/customers', {
@@ -316,23 +305,12 @@ describe.each(testDatabaseKinds())('event handlers on %s', (kind) => {
   });
 });
 
-/** A clock that stands still until the test moves it. */
-function manualClock(start: string): Clock & { advance(ms: number): void } {
-  let now = new Date(start).getTime();
-  return {
-    now: () => new Date(now),
-    advance(ms) {
-      now += ms;
-    },
-  };
-}
-
 describe.each(testDatabaseKinds())('failing handlers on %s', (kind) => {
-  const clock = manualClock('2030-01-01T00:00:00.000Z');
+  const time = manualClock('2030-01-01T00:00:00.000Z');
   let t: TestLedger;
   let errors: MockInstance<typeof console.error>;
   beforeAll(async () => {
-    t = await startTestLedger(kind, { clock });
+    t = await startTestLedger(kind, { clock: time.clock });
     // The server reports handler failures on stderr; keep the output clean and inspect them.
     errors = vi.spyOn(console, 'error').mockImplementation(() => {});
   });
@@ -346,7 +324,7 @@ describe.each(testDatabaseKinds())('failing handlers on %s', (kind) => {
     const attempts: number[] = [];
     const off = t.server.ledger.events.subscribe('customer.created', (event) => {
       if ((event.data.object as { email?: string }).email !== 'flaky@events.example') return;
-      attempts.push(clock.now().getTime());
+      attempts.push(time.now.getTime());
       if (attempts.length <= 3) throw new Error(`handler down (attempt ${attempts.length})`);
     });
     try {
@@ -365,25 +343,25 @@ describe.each(testDatabaseKinds())('failing handlers on %s', (kind) => {
 
       // Not due yet: nothing happens, however often we look.
       await settle(t);
-      clock.advance(retryDelayMs(1) - 1);
+      time.advance(retryDelayMs(1) - 1);
       await settle(t);
       expect(attempts).toHaveLength(1);
-      clock.advance(1);
+      time.advance(1);
       await settle(t);
       expect(attempts).toHaveLength(2);
 
-      clock.advance(retryDelayMs(2) - 1);
+      time.advance(retryDelayMs(2) - 1);
       await settle(t);
       expect(attempts).toHaveLength(2);
-      clock.advance(1);
+      time.advance(1);
       await settle(t);
       expect(attempts).toHaveLength(3);
 
-      clock.advance(retryDelayMs(3));
+      time.advance(retryDelayMs(3));
       await settle(t);
       expect(attempts).toHaveLength(4); // succeeded
 
-      clock.advance(60 * 60_000);
+      time.advance(60 * 60_000);
       await settle(t);
       expect(attempts).toHaveLength(4); // delivered: never again
       const gaps = attempts.slice(1).map((at, i) => at - (attempts[i] as number));
@@ -427,7 +405,7 @@ describe.each(testDatabaseKinds())('failing handlers on %s', (kind) => {
       ]);
       expect(attemptsA).toEqual([2]); // A's third event waits behind its failing second
 
-      clock.advance(retryDelayMs(1));
+      time.advance(retryDelayMs(1));
       await settle(t);
       expect(attemptsA).toEqual([2, 2]);
       await t.rest('PUT', `/ledger/customers/${b.id}`, { body: { name: 'B4' } });
@@ -436,7 +414,7 @@ describe.each(testDatabaseKinds())('failing handlers on %s', (kind) => {
       expect(attemptsA).toEqual([2, 2]);
 
       aDown = false;
-      clock.advance(retryDelayMs(2));
+      time.advance(retryDelayMs(2));
       await settle(t);
       expect(attemptsA).toEqual([2, 2, 2, 3]);
       expect(delivered.filter(([who]) => who === 'a')).toEqual([

@@ -4,6 +4,7 @@ import { issueApiKey, systemClock } from '@ledger/domain';
 import type { LedgerOverrides } from '../src/compose.js';
 import { loadConfig } from '../src/env.js';
 import { type RunningServer, startServer } from '../src/server.js';
+import { scopeA, scopeB } from './support.js';
 
 /** A REST response: status, headers and the parsed JSON body (null for an empty body). */
 export interface RestResponse<T = Record<string, unknown>> {
@@ -25,9 +26,9 @@ export interface RestCall {
 export interface TestLedger {
   url: string;
   server: RunningServer;
-  /** Tenant A's key (the default for calls). */
+  /** Tenant A's key, of `scopeA` (the default for calls). */
   keyA: string;
-  /** Tenant B's key: a different scope on the same server. */
+  /** Tenant B's key, of `scopeB`: a different scope on the same server. */
   keyB: string;
   rest<T = Record<string, unknown>>(
     method: string,
@@ -56,10 +57,8 @@ export async function startTestLedger(
   });
   const server = await startServer(config, { database, logError: () => {}, ...overrides });
   const keys = server.ledger.deps.platform;
-  const keyA = (await issueApiKey(keys, systemClock, { tenantId: 'tenant-a', appId: 'app' }))
-    .secret;
-  const keyB = (await issueApiKey(keys, systemClock, { tenantId: 'tenant-b', appId: 'app' }))
-    .secret;
+  const keyA = (await issueApiKey(keys, systemClock, scopeA)).secret;
+  const keyB = (await issueApiKey(keys, systemClock, scopeB)).secret;
 
   async function rest<T>(
     method: string,

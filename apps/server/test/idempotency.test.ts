@@ -1,35 +1,19 @@
 import type { DatabaseKind } from '@ledger/db/testing';
 import { testDatabaseKinds } from '@ledger/db/testing';
-import type { CustomerId, Scope } from '@ledger/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestLedger, type TestLedger } from './harness.js';
+import { errorOf, eventsOf, scopeA, type Wire, type WireList } from './support.js';
 
-type Wire = Record<string, unknown> & { id: string };
-type ErrorBody = { error: { code: string; type: string; param: string | null } };
-type ListBody = { data: Wire[]; pagination: { total: number } };
-
-const scopeA: Scope = { tenantId: 'tenant-a', appId: 'app' };
 const REPLAYED = 'idempotent-replayed';
 
-function errorOf(body: unknown): ErrorBody['error'] {
-  return (body as ErrorBody).error;
-}
-
 async function countByEmail(t: TestLedger, email: string, key?: string): Promise<number> {
-  const res = await t.rest<ListBody>(
+  const res = await t.rest<WireList<Wire>>(
     'GET',
     `/ledger/customers?status=all&email=${encodeURIComponent(email)}`,
     key ? { key } : {},
   );
   expect(res.status).toBe(200);
   return res.body.pagination.total;
-}
-
-async function eventsOf(t: TestLedger, customerId: string, scope: Scope = scopeA) {
-  return t.server.ledger.deps.store.listEvents(scope, {
-    customerId: customerId as CustomerId,
-    limit: 100,
-  });
 }
 
 describe.each(testDatabaseKinds())('Idempotency-Key on %s', (kind) => {

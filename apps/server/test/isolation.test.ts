@@ -1,10 +1,10 @@
 import { type AppRouter, appRouter, CustomerObject, listObject } from '@ledger/api';
 import { type LedgerClient, ledgerErrorOf, TRPCClientError } from '@ledger/client';
 import { testDatabaseKinds } from '@ledger/db/testing';
-import { ID_PREFIXES, type IdKind, newId, type Scope } from '@ledger/domain';
+import { ID_PREFIXES, type IdKind, newId } from '@ledger/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { z } from 'zod';
 import { type RestCall, type RestResponse, startTestLedger, type TestLedger } from './harness.js';
+import { scopeA, type WireCustomer } from './support.js';
 
 /**
  * Tenant isolation, walked over the whole API surface: every tRPC procedure and every REST route
@@ -12,9 +12,7 @@ import { type RestCall, type RestResponse, startTestLedger, type TestLedger } fr
  * route that is not in them fails the coverage tests, so a new one cannot ship unscoped.
  */
 
-type WireCustomer = z.infer<typeof CustomerObject>;
 const customerPage = listObject(CustomerObject);
-const scopeA: Scope = { tenantId: 'tenant-a', appId: 'app' };
 
 /** One of tenant A's customers, as tenant B aims at it. */
 interface Target {

@@ -1,9 +1,24 @@
 import { ledgerErrorOf } from '@ledger/client';
 import { type DatabaseKind, testDatabaseKinds } from '@ledger/db/testing';
-import type { CustomerId, LedgerEvent, PaymentMethodId, Scope } from '@ledger/domain';
+import type { CustomerId, LedgerEvent, PaymentMethodId } from '@ledger/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeStripe, signStripePayload, startFakeStripe, stripeEvent } from './fake-stripe.js';
-import { type RestResponse, startTestLedger, type TestLedger } from './harness.js';
+import { startTestLedger, type TestLedger } from './harness.js';
+import {
+  createCustomer,
+  createInvoice,
+  DAY,
+  type ErrorBody,
+  eventsOf,
+  expectError,
+  manualClock,
+  monthlyPlan,
+  scopeA,
+  subscribe,
+  type WireCustomer,
+  type WireInvoice,
+  type WireMoney,
+} from './support.js';
 
 /**
  * Payment methods and charging, end to end over REST and tRPC, once with the built-in test
@@ -30,25 +45,6 @@ interface WireMethod {
   created_at: string;
   removed_at?: string | null;
 }
-interface WireCustomer {
-  id: string;
-  email: string;
-  default_payment_method: string | null;
-}
-interface WireMoney {
-  amount: number;
-  currency: string;
-}
-interface WireInvoice {
-  id: string;
-  status: string;
-  subscription_id: string | null;
-  amount_due: WireMoney;
-  amount_paid: WireMoney;
-  collection_note: string | null;
-  attempt_count: number;
-  next_payment_attempt: string | null;
-}
 interface WirePayment {
   id: string;
   invoice_id: string;
@@ -61,20 +57,9 @@ interface WirePayment {
   failure_code: string | null;
   failure_message: string | null;
 }
-interface ErrorBody {
-  error: {
-    type: string;
-    code: string;
-    message: string;
-    param: string | null;
-    details: Record<string, unknown>;
-  };
-}
 
-const DAY = 86_400_000;
 const WEBHOOK_SECRET = 'whsec_test';
 const STRIPE_TIMEOUT_MS = 300;
-const scopeA: Scope = { tenantId: 'tenant-a', appId: 'app' };
 const VISA: WireCard = {
   brand: 'visa',
   last4: '4242',
@@ -92,8 +77,7 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
   let fake: FakeStripe;
   let planId: string;
   let seq = 0;
-  let now = new Date('2026-03-02T09:00:00.000Z');
-  const clock = { now: () => new Date(now.getTime()) };
+  const time = manualClock('2026-03-02T09:00:00.000Z');
   const isStripe = processor === 'stripe';
   /** A generic decline reads `card_declined` with both processors (Stripe's code, not its reason). */
   const chargeDecline = 'card_declined';
@@ -108,18 +92,8 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
           STRIPE_TIMEOUT_MS: String(STRIPE_TIMEOUT_MS),
         }
       : {};
-    t = await startTestLedger(kind, { clock }, env);
-    const plan = await t.rest<{ id: string }>('POST', '/ledger/plans', {
-      body: {
-        name: 'Pro',
-        slug: 'pro',
-        currency: 'USD',
-        features: [],
-        pricing: { base_amount: 2_000, billing_period: 'monthly' },
-      },
-    });
-    expect(plan.status, plan.text).toBe(201);
-    planId = plan.body.id;
+    t = await startTestLedger(kind, { clock: time.clock }, env);
+    planId = (await monthlyPlan(t, 'pro', 2_000, { name: 'Pro' })).id;
   });
   afterAll(async () => {
     await t?.close();
@@ -128,13 +102,9 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
 
   const store = () => t.server.ledger.deps.store;
 
-  async function newCustomer(): Promise<WireCustomer> {
+  function newCustomer(): Promise<WireCustomer> {
     seq++;
-    const res = await t.rest<WireCustomer>('POST', '/ledger/customers', {
-      body: { name: `Payer ${seq}`, email: `payer-${seq}@example.com`, currency: 'USD' },
-    });
-    expect(res.status, res.text).toBe(201);
-    return res.body;
+    return createCustomer(t, { name: `Payer ${seq}`, email: `payer-${seq}@example.com` });
   }
 
   function addCard(customerId: string, token: string, makeDefault?: boolean) {
@@ -166,10 +136,6 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
     return res.body.data;
   }
 
-  async function events(customerId: string): Promise<LedgerEvent[]> {
-    return store().listEvents(scopeA, { customerId: customerId as CustomerId, limit: 500 });
-  }
-
   const ofType = (list: LedgerEvent[], type: string) => list.filter((event) => event.type === type);
 
   async function processorIdOf(methodId: string): Promise<string> {
@@ -180,16 +146,10 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
 
   /** A subscription (to Pro unless `plan` says) with a draft invoice for its current period. */
   async function draftInvoice(customerId: string, plan = planId) {
-    const sub = await t.rest<{ id: string; status: string }>('POST', '/ledger/subscriptions', {
-      body: { customer_id: customerId, plan_id: plan },
-    });
-    expect(sub.status, sub.text).toBe(201);
-    const invoice = await t.rest<WireInvoice>('POST', '/ledger/invoices', {
-      body: { subscription_id: sub.body.id },
-    });
-    expect(invoice.status, invoice.text).toBe(201);
-    expect(invoice.body.amount_due.amount).toBeGreaterThan(0);
-    return { subscriptionId: sub.body.id, invoiceId: invoice.body.id };
+    const sub = await subscribe(t, customerId, plan);
+    const invoice = await createInvoice(t, sub.id);
+    expect(invoice.amount_due.amount).toBeGreaterThan(0);
+    return { subscriptionId: sub.id, invoiceId: invoice.id };
   }
 
   async function finalize(invoiceId: string) {
@@ -219,13 +179,6 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
     return (await t.rest<{ status: string }>('GET', `/ledger/subscriptions/${id}`)).body.status;
   }
 
-  function expectError(res: RestResponse<unknown>, status: number, code: string) {
-    expect(res.status, res.text).toBe(status);
-    const { error } = res.body as ErrorBody;
-    expect(error.code, res.text).toBe(code);
-    return error;
-  }
-
   it(`is wired to the ${processor} processor`, () => {
     expect(t.server.ledger.deps.payments.processor).toBe(processor);
   });
@@ -242,7 +195,7 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
         processor,
         type: 'card',
         card: VISA,
-        created_at: now.toISOString(),
+        created_at: time.now.toISOString(),
       });
       expect(removedAt ?? null).toBeNull();
       const processorId = await processorIdOf(res.body.id);
@@ -325,7 +278,7 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
         fourth.id,
       ]);
 
-      const log = await events(customer.id);
+      const log = await eventsOf(t, customer.id);
       expect(
         ofType(log, 'customer.payment_method.added').map(
           (event) => (event.data.object as { id: string }).id,
@@ -347,7 +300,7 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
       });
       expect(updated.status, updated.text).toBe(200);
       expect(updated.body.default_payment_method).toBe(second.id);
-      const changes = ofType(await events(customer.id), 'customer.updated');
+      const changes = ofType(await eventsOf(t, customer.id), 'customer.updated');
       expect(changes.at(-1)?.previousAttributes).toEqual({ defaultPaymentMethod: first.id });
 
       const other = await newCustomer();
@@ -377,7 +330,7 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
       const customer = await newCustomer();
       const first = await card(customer.id, 'tok_visa');
       const second = await card(customer.id, 'tok_mastercard');
-      const before = await events(customer.id);
+      const before = await eventsOf(t, customer.id);
       const secondRef = await processorIdOf(second.id);
       const firstRef = await processorIdOf(first.id);
 
@@ -389,7 +342,7 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
       expect(await listMethods(customer.id)).toEqual([]);
       expectError(await t.rest('DELETE', path(first.id)), 400, 'payment_method_not_found');
 
-      const added = (await events(customer.id)).slice(before.length);
+      const added = (await eventsOf(t, customer.id)).slice(before.length);
       expect(added.map((event) => event.type)).toEqual([
         'customer.payment_method.removed',
         'customer.payment_method.removed',
@@ -428,7 +381,7 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
       expect(await listMethods(customer.id)).toEqual([]);
       expect((await getCustomer(customer.id)).default_payment_method).toBeNull();
       expect(
-        (await events(customer.id)).filter((event) => event.type !== 'customer.created'),
+        (await eventsOf(t, customer.id)).filter((event) => event.type !== 'customer.created'),
       ).toEqual([]);
     });
 
@@ -490,7 +443,7 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
         failure_code: null,
       });
       expect(await subscriptionStatus(subscriptionId)).toBe('active');
-      const types = (await events(customer.id)).map((event) => event.type);
+      const types = (await eventsOf(t, customer.id)).map((event) => event.type);
       expect(types).toContain('payment.succeeded');
       expect(types).toContain('invoice.paid');
 
@@ -526,7 +479,7 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
         status: 'past_due',
         collection_note: chargeDecline,
         attempt_count: 1,
-        next_payment_attempt: new Date(now.getTime() + DAY).toISOString(),
+        next_payment_attempt: new Date(time.now.getTime() + DAY).toISOString(),
       });
       expect(finalized.amount_paid.amount).toBe(0);
       const first = await payments(invoiceId);
@@ -550,7 +503,7 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
       const after = await payments(invoiceId);
       expect(after.map((payment) => payment.status)).toEqual(['failed', 'failed']);
       expect(await invoice(invoiceId)).toMatchObject({ status: 'past_due', attempt_count: 2 });
-      const types = (await events(customer.id)).map((event) => event.type);
+      const types = (await eventsOf(t, customer.id)).map((event) => event.type);
       expect(types.filter((type) => type === 'payment.failed')).toHaveLength(2);
       expect(types.filter((type) => type === 'invoice.payment_failed')).toHaveLength(2);
 
@@ -586,11 +539,11 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
       const customer = await newCustomer();
       await card(customer.id, 'tok_chargeCustomerFail');
       const { invoiceId, subscriptionId } = await draftInvoice(customer.id);
-      const failedAt = now.getTime();
+      const failedAt = time.now.getTime();
       expect((await finalize(invoiceId)).status).toBe('past_due');
 
       const runAt = async (ms: number) => {
-        now = new Date(failedAt + ms);
+        time.set(new Date(failedAt + ms));
         const report = await t.server.ledger.billing.runDue();
         return report.invoices.filter((collection) => collection.invoice.id === invoiceId);
       };
@@ -633,7 +586,7 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
       await card(customer.id, 'tok_chargeCustomerFail');
       const good = await card(customer.id, 'tok_visa');
       const { invoiceId, subscriptionId } = await draftInvoice(customer.id);
-      const failedAt = now.getTime();
+      const failedAt = time.now.getTime();
       expect((await finalize(invoiceId)).status).toBe('past_due');
       expect(await subscriptionStatus(subscriptionId)).toBe('past_due');
 
@@ -641,7 +594,7 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
         body: { default_payment_method: good.id },
       });
       expect(swapped.body.default_payment_method).toBe(good.id);
-      now = new Date(failedAt + DAY);
+      time.set(new Date(failedAt + DAY));
       const report = await t.server.ledger.billing.runDue();
       const mine = report.invoices.filter((collection) => collection.invoice.id === invoiceId);
       expect(mine.map((collection) => collection.payment?.status)).toEqual(['succeeded']);
@@ -788,7 +741,7 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
         expect(finalized).toHaveProperty('number', expect.stringMatching(/^INV-/));
         expect(await payments(invoiceId)).toEqual([]);
         // The billing job tries the same attempt again an hour later.
-        now = new Date(now.getTime() + 61 * 60_000);
+        time.advance(61 * 60_000);
         const report = await t.server.ledger.billing.runDue();
         expect(report.retried).toBeGreaterThanOrEqual(1);
         expect(await invoice(invoiceId)).toMatchObject({ status: 'paid', attempt_count: 1 });
@@ -869,26 +822,17 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
           customer_id: customer.id,
           payment_method_id: visa.id,
         });
-        const types = (await events(customer.id)).map((event) => event.type);
+        const types = (await eventsOf(t, customer.id)).map((event) => event.type);
         expect(types.filter((type) => type === 'payment.succeeded')).toHaveLength(1);
         expect(types.filter((type) => type === 'invoice.paid')).toHaveLength(1);
         expect(await subscriptionStatus(subscriptionId)).toBe('active');
       });
 
       it('records an amount Stripe refuses (amount_too_small) as a failed payment: past_due, no 502', async () => {
-        const plan = await t.rest<{ id: string }>('POST', '/ledger/plans', {
-          body: {
-            name: 'Tiny',
-            slug: 'tiny',
-            currency: 'USD',
-            features: [],
-            pricing: { base_amount: 30, billing_period: 'monthly' },
-          },
-        });
-        expect(plan.status, plan.text).toBe(201);
+        const plan = await monthlyPlan(t, 'tiny', 30, { name: 'Tiny' });
         const customer = await newCustomer();
         const visa = await card(customer.id, 'tok_visa');
-        const { invoiceId, subscriptionId } = await draftInvoice(customer.id, plan.body.id);
+        const { invoiceId, subscriptionId } = await draftInvoice(customer.id, plan.id);
         const key = `${invoiceId}:attempt-1`;
         const finalized = await finalize(invoiceId);
         expect(finalized.amount_due.amount).toBeLessThan(50);
@@ -897,7 +841,7 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
           collection_note: 'amount_too_small',
           attempt_count: 1,
           // The normal retry schedule, not the hourly repeat of an outage.
-          next_payment_attempt: new Date(now.getTime() + DAY).toISOString(),
+          next_payment_attempt: new Date(time.now.getTime() + DAY).toISOString(),
         });
         const list = await payments(invoiceId);
         expect(list).toHaveLength(1);
@@ -940,7 +884,7 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
         });
 
         // Still processing an hour later: the billing job asks again (same key), still no outcome.
-        now = new Date(now.getTime() + 61 * 60_000);
+        time.advance(61 * 60_000);
         await t.server.ledger.billing.runDue();
         expect(await payments(invoiceId)).toEqual([]);
         expect(await invoice(invoiceId)).toMatchObject({ status: 'open', attempt_count: 0 });
@@ -976,7 +920,7 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
         const res = await signed(stripeEvent('payment_intent.succeeded', intent));
         expect(res.body).toEqual({ received: true, result: 'applied' });
         expect(await invoice(invoiceId)).toMatchObject({ status: 'paid', collection_note: null });
-        now = new Date(now.getTime() + 61 * 60_000);
+        time.advance(61 * 60_000);
         await t.server.ledger.billing.runDue();
         const list = await payments(invoiceId);
         expect(list).toHaveLength(1);
@@ -1017,7 +961,7 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
         const genuine = await signed(payload);
         expect(genuine.body).toEqual({ received: true, result: 'applied' });
         expect((await payments(invoiceId)).map((p) => p.status)).toEqual(['refunded']);
-        expect((await events(customer.id)).map((event) => event.type)).toContain(
+        expect((await eventsOf(t, customer.id)).map((event) => event.type)).toContain(
           'payment.refunded',
         );
         expect((await signed(payload)).body).toEqual({ received: true, result: 'duplicate' });
@@ -1034,7 +978,7 @@ describe.each(cases)('payments with the %s processor on %s', (processor, kind) =
         expect(res.body.result).toBe('applied');
         expect((await listMethods(customer.id)).map((method) => method.id)).toEqual([master.id]);
         expect((await getCustomer(customer.id)).default_payment_method).toBeNull();
-        const log = await events(customer.id);
+        const log = await eventsOf(t, customer.id);
         expect(ofType(log, 'customer.payment_method.removed')).toHaveLength(1);
         expect(ofType(log, 'customer.updated').at(-1)?.previousAttributes).toEqual({
           defaultPaymentMethod: visa.id,

@@ -1,4 +1,4 @@
-import type { Customer, CustomerId, InvoiceId, Money, Scope } from '@ledger/domain';
+import type { Customer, CustomerId, InvoiceId, Money } from '@ledger/domain';
 import { isLedgerError } from '@ledger/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -7,6 +7,7 @@ import {
   stripeAmount,
 } from '../src/processors/stripe.js';
 import { type FakeStripe, startFakeStripe } from './fake-stripe.js';
+import { scopeA } from './support.js';
 
 /**
  * The Stripe adapter's `charge` on its own, against the fake Stripe (no database): which of
@@ -31,7 +32,6 @@ describe('Stripe charges against the fake Stripe', () => {
   let fake: FakeStripe;
   let stripe: StripeProcessor;
   let seq = 0;
-  const scope: Scope = { tenantId: 'tenant-a', appId: 'app' };
 
   beforeAll(async () => {
     fake = await startFakeStripe();
@@ -51,8 +51,8 @@ describe('Stripe charges against the fake Stripe', () => {
     const at = new Date('2026-03-02T09:00:00.000Z');
     return {
       id: `cus_${seq}` as CustomerId,
-      tenantId: scope.tenantId,
-      appId: scope.appId,
+      tenantId: scopeA.tenantId,
+      appId: scopeA.appId,
       name: `Payer ${seq}`,
       email: `payer-${seq}@example.com`,
       billingAddress: null,
@@ -72,12 +72,12 @@ describe('Stripe charges against the fake Stripe', () => {
   /** A Stripe customer with a card from `token`, and a charge of it under a fresh key. */
   async function payer(token = 'tok_visa') {
     const owner = customer();
-    const processorCustomerId = await stripe.createCustomer({ scope, customer: owner });
-    const method = await stripe.attachPaymentMethod({ scope, processorCustomerId, token });
+    const processorCustomerId = await stripe.createCustomer({ scope: scopeA, customer: owner });
+    const method = await stripe.attachPaymentMethod({ scope: scopeA, processorCustomerId, token });
     const invoiceId = `inv_${seq}` as InvoiceId;
     const charge = (amount: Money, attempt = 1) =>
       stripe.charge({
-        scope,
+        scope: scopeA,
         customer: owner,
         processorCustomerId,
         paymentMethodProcessorId: method.processorId,

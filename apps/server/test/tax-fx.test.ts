@@ -6,40 +6,31 @@ import { testDatabaseKinds } from '@ledger/db/testing';
 import type { TaxIdVerifier } from '@ledger/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestLedger, type TestLedger } from './harness.js';
-
-type Wire = Record<string, unknown> & { id: string };
+import {
+  createCustomer,
+  createInvoice,
+  monthlyPlan,
+  scopeA,
+  subscribe,
+  type WireCustomer,
+} from './support.js';
 
 /** A customer in `currency` subscribed to a USD plan with `base`, billed once: the invoice. */
 async function billOnce(t: TestLedger, key: string, currency: string, base: number, slug: string) {
-  const customer = await t.rest<Wire>('POST', '/ledger/customers', {
-    key,
-    body: {
+  const customer = await createCustomer(
+    t,
+    {
       name: 'FX',
       email: `${slug}@fx.example`,
       currency,
       billing_address: { line1: '1 Rue', country: 'DE' },
       tax_exempt: 'exempt',
     },
-  });
-  const plan = await t.rest<Wire>('POST', '/ledger/plans', {
     key,
-    body: {
-      name: 'Plan',
-      slug,
-      currency: 'USD',
-      pricing: { base_amount: base, billing_period: 'monthly' },
-    },
-  });
-  const sub = await t.rest<Wire>('POST', '/ledger/subscriptions', {
-    key,
-    body: { customer_id: customer.body.id, plan_id: plan.body.id },
-  });
-  const invoice = await t.rest('POST', '/ledger/invoices', {
-    key,
-    body: { subscription_id: sub.body.id },
-  });
-  expect(invoice.status).toBe(201);
-  return InvoiceObject.parse(invoice.body);
+  );
+  const plan = await monthlyPlan(t, slug, base, { name: 'Plan' }, key);
+  const sub = await subscribe(t, customer.id, plan.id, {}, key);
+  return InvoiceObject.parse(await createInvoice(t, sub.id, key));
 }
 
 describe.each(testDatabaseKinds())('tax rates and FX on %s', (kind) => {
@@ -160,60 +151,39 @@ describe.each(testDatabaseKinds())('tax id verification on %s', (kind) => {
   afterAll(() => t.close());
 
   it('records what the verifier answers, marks ids it could not check unavailable, and bills anyway', async () => {
-    const customer = await t.rest<Wire & { tax_ids: Array<{ verification: { status: string } }> }>(
-      'POST',
-      '/ledger/customers',
-      {
-        body: {
-          name: 'Verified GmbH',
-          email: 'vat@verify.example',
-          currency: 'EUR',
-          billing_address: { line1: 'Hauptstr. 1', country: 'FR' },
-          tax_ids: [
-            { type: 'eu_vat', value: 'DE136695976' },
-            { type: 'eu_vat', value: 'FR40303265045' },
-          ],
-        },
-      },
-    );
-    expect(customer.body.tax_ids.map((id) => id.verification.status)).toEqual([
+    const customer = await createCustomer<WireCustomer>(t, {
+      name: 'Verified GmbH',
+      email: 'vat@verify.example',
+      currency: 'EUR',
+      billing_address: { line1: 'Hauptstr. 1', country: 'FR' },
+      tax_ids: [
+        { type: 'eu_vat', value: 'DE136695976' },
+        { type: 'eu_vat', value: 'FR40303265045' },
+      ],
+    });
+    expect(customer.tax_ids.map((id) => id.verification.status)).toEqual([
       'unverified',
       'unverified',
     ]);
-    const verified = await t.rest<
-      Wire & {
-        tax_ids: Array<{ value: string; verification: { status: string; reason?: string } }>;
-      }
-    >('POST', `/ledger/customers/${customer.body.id}/tax-ids/verify`);
+    const verified = await t.rest<WireCustomer>(
+      'POST',
+      `/ledger/customers/${customer.id}/tax-ids/verify`,
+    );
     expect(verified.status).toBe(200);
     expect(asked).toEqual(['DE136695976', 'FR40303265045']);
     expect(verified.body.tax_ids.map((id) => [id.value, id.verification])).toEqual([
       ['DE136695976', { status: 'verified' }],
       ['FR40303265045', { status: 'unavailable', reason: 'verifier_error' }],
     ]);
-    const events = await t.server.ledger.deps.store.listEvents(
-      { tenantId: 'tenant-a', appId: 'app' },
-      { limit: 50 },
-    );
+    const events = await t.server.ledger.deps.store.listEvents(scopeA, { limit: 50 });
     expect(
       events.filter((e) => e.type === 'customer.updated').at(-1)?.previousAttributes,
     ).toHaveProperty('taxIds');
 
     // A failing verifier never blocks billing: the eu_vat id still drives the reverse charge.
-    const plan = await t.rest<Wire>('POST', '/ledger/plans', {
-      body: {
-        name: 'B2B',
-        slug: 'b2b',
-        currency: 'EUR',
-        pricing: { base_amount: 10_000, billing_period: 'monthly' },
-      },
-    });
-    const sub = await t.rest<Wire>('POST', '/ledger/subscriptions', {
-      body: { customer_id: customer.body.id, plan_id: plan.body.id },
-    });
-    const invoice = InvoiceObject.parse(
-      (await t.rest('POST', '/ledger/invoices', { body: { subscription_id: sub.body.id } })).body,
-    );
+    const plan = await monthlyPlan(t, 'b2b', 10_000, { name: 'B2B', currency: 'EUR' });
+    const sub = await subscribe(t, customer.id, plan.id);
+    const invoice = InvoiceObject.parse(await createInvoice(t, sub.id));
     expect(invoice.tax).toMatchObject({
       amount: { amount: 0 },
       exempt: true,
@@ -248,28 +218,15 @@ describe.each(testDatabaseKinds())('a deployment’s tax rate overrides on %s', 
     expect(
       TaxRateObject.parse((await t.rest('GET', '/ledger/tax/rate?country=AT')).body).rate,
     ).toBe('0.2');
-    const customer = await t.rest<Wire>('POST', '/ledger/customers', {
-      body: {
-        name: 'Berlin',
-        email: 'b@tax.example',
-        currency: 'EUR',
-        billing_address: { line1: 'X 1', country: 'DE' },
-      },
+    const customer = await createCustomer(t, {
+      name: 'Berlin',
+      email: 'b@tax.example',
+      currency: 'EUR',
+      billing_address: { line1: 'X 1', country: 'DE' },
     });
-    const plan = await t.rest<Wire>('POST', '/ledger/plans', {
-      body: {
-        name: 'P',
-        slug: 'p',
-        currency: 'EUR',
-        pricing: { base_amount: 1001, billing_period: 'monthly' },
-      },
-    });
-    const sub = await t.rest<Wire>('POST', '/ledger/subscriptions', {
-      body: { customer_id: customer.body.id, plan_id: plan.body.id },
-    });
-    const invoice = InvoiceObject.parse(
-      (await t.rest('POST', '/ledger/invoices', { body: { subscription_id: sub.body.id } })).body,
-    );
+    const plan = await monthlyPlan(t, 'p', 1001, { name: 'P', currency: 'EUR' });
+    const sub = await subscribe(t, customer.id, plan.id);
+    const invoice = InvoiceObject.parse(await createInvoice(t, sub.id));
     expect(invoice.tax).toMatchObject({ rate: '0.2', jurisdiction: 'DE', amount: { amount: 200 } });
     expect(invoice.total.amount).toBe(1201);
   });

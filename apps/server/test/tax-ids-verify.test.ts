@@ -2,8 +2,8 @@ import { ledgerErrorOf } from '@ledger/client';
 import { testDatabaseKinds } from '@ledger/db/testing';
 import type { TaxIdVerifier } from '@ledger/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCustomer, expectError } from './billing-fixtures.js';
 import { startTestLedger, type TestLedger } from './harness.js';
+import { createCustomer, expectError, holdTransaction } from './support.js';
 
 /**
  * Verifying tax ids reads the customer before asking the authority (outside any transaction, so
@@ -76,20 +76,10 @@ describe.each(testDatabaseKinds())('tax id verification reads on %s', (kind) => 
     it('asks the verifier while another transaction holds the customer row', async () => {
       const customer = await withTaxId();
       expect(customer.id).toMatch(/^cus_[0-9a-z]{26}$/);
-      let release = () => {};
-      const released = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let onLocked = () => {};
-      const locked = new Promise<void>((resolve) => {
-        onLocked = resolve;
-      });
-      const holder = t.server.ledger.database.db.transaction(async (tx) => {
-        await tx.execute(`select id from customers where id = '${customer.id}' for update`);
-        onLocked();
-        await released;
-      });
-      await locked;
+      const release = await holdTransaction(
+        t,
+        `select id from customers where id = '${customer.id}' for update`,
+      );
       const wasAsked = new Promise<'asked'>((resolve) => {
         onAsked = () => resolve('asked');
       });
@@ -102,8 +92,7 @@ describe.each(testDatabaseKinds())('tax id verification reads on %s', (kind) => 
         expect(await Promise.race([wasAsked, blocked])).toBe('asked');
       } finally {
         onAsked = () => {};
-        release();
-        await holder;
+        await release();
       }
       expect((await request).status).toBe(200);
     });
