@@ -55,7 +55,12 @@ export async function startTestLedger(
     LEDGER_BILLING_INTERVAL_MS: '0',
     ...env,
   });
-  const server = await startServer(config, { database, logError: () => {}, ...overrides });
+  const server = await startServer(config, {
+    database,
+    logError: () => {},
+    checkResponses: true,
+    ...overrides,
+  });
   const keys = server.ledger.deps.platform;
   const keyA = (await issueApiKey(keys, systemClock, scopeA)).secret;
   const keyB = (await issueApiKey(keys, systemClock, scopeB)).secret;
