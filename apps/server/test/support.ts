@@ -1,4 +1,10 @@
-import type { CustomerObject } from '@ledger/api';
+import type {
+  CustomerObject,
+  InvoiceObject,
+  listObject,
+  MoneyObject,
+  SubscriptionObject,
+} from '@ledger/api';
 import type { Clock, CustomerId, LedgerEvent, Scope } from '@ledger/domain';
 import { expect } from 'vitest';
 import type { z } from 'zod';
@@ -26,83 +32,21 @@ export type Wire = Record<string, unknown> & { id: string };
 export type WireCustomer = z.infer<typeof CustomerObject>;
 
 /** A money value as REST renders it. */
-export interface WireMoney {
-  amount: number;
-  currency: string;
-  display: string;
-}
+export type WireMoney = z.infer<typeof MoneyObject>;
 
 /** A subscription as REST renders it. */
-export interface WireSubscription {
-  id: string;
-  customer_id: string;
-  plan_id: string;
-  status: string;
-  current_period_start: string;
-  current_period_end: string;
-  trial_start: string | null;
-  trial_end: string | null;
-  cancel_at: string | null;
-  canceled_at: string | null;
-  ended_at: string | null;
-  paused_at: string | null;
-  metadata: Record<string, unknown>;
-}
-
-/** An invoice line as REST renders it. */
-export interface WireLine {
-  id: string;
-  kind: 'base' | 'usage' | 'proration';
-  description: string;
-  feature_key: string | null;
-  quantity: number;
-  amount: WireMoney;
-  period_start: string;
-  period_end: string;
-}
+export type WireSubscription = z.infer<typeof SubscriptionObject>;
 
 /** An invoice as REST renders it. */
-export interface WireInvoice {
-  id: string;
-  number: string | null;
-  customer_id: string;
-  subscription_id: string | null;
-  status: string;
-  currency: string;
-  line_items: WireLine[];
-  subtotal: WireMoney;
-  tax: {
-    amount: WireMoney;
-    rate: string;
-    jurisdiction: string;
-    exempt: boolean;
-    reason: string;
-  };
-  credit_applied: WireMoney;
-  total: WireMoney;
-  amount_due: WireMoney;
-  amount_paid: WireMoney;
-  fx: { from: string; rate: string; source: string; as_of: string } | null;
-  period_start: string;
-  period_end: string;
-  due_date: string | null;
-  paid_at: string | null;
-  voided_at: string | null;
-  collection_note: string | null;
-  attempt_count: number;
-  next_payment_attempt: string | null;
-}
+export type WireInvoice = z.infer<typeof InvoiceObject>;
+
+/** An invoice line as REST renders it. */
+export type WireLine = WireInvoice['line_items'][number];
 
 /** A list page as REST renders it. */
 export interface WireList<T> {
   data: T[];
-  pagination: {
-    total: number;
-    limit: number;
-    offset: number;
-    has_more: boolean;
-    next_cursor: string | null;
-  };
+  pagination: z.infer<ReturnType<typeof listObject>>['pagination'];
 }
 
 /** The REST error envelope (REST.md "Errors"): every refusal has exactly these fields. */
