@@ -94,10 +94,20 @@ function unstorable(path: Array<string | number>): LedgerError {
 }
 
 /**
+ * `__proto__` cannot be data in a JavaScript object: assigning it replaces the prototype, and
+ * zod's records skip it, so it would vanish without a word. Refused instead, naming it.
+ */
+function prototypeKey(path: Array<string | number>): LedgerError {
+  const describe = (param: string) => `Unknown parameter "${param}": "__proto__" cannot be a key`;
+  return new LedgerError('invalid_input', describe(formatParam(path)), { param: path, describe });
+}
+
+/**
  * Refuses what no schema should have to survive and no store can keep, walking the raw input
  * without recursion: a string (value or object key) with a NUL or an unpaired UTF-16 surrogate,
- * which PostgreSQL rejects, and nesting deeper than {@link MAX_INPUT_DEPTH}, which recursive
- * validation could not walk. Both are `invalid_input` naming the parameter.
+ * which PostgreSQL rejects; a `__proto__` key, which no object keeps; and nesting deeper than
+ * {@link MAX_INPUT_DEPTH}, which recursive validation could not walk. Each is `invalid_input`
+ * naming the parameter.
  */
 export function checkInputShape(input: unknown): void {
   const stack: Visit[] = [{ value: input, key: undefined, parent: undefined, depth: 0 }];
@@ -130,6 +140,7 @@ export function checkInputShape(input: unknown): void {
     for (let i = keys.length - 1; i >= 0; i--) {
       const key = keys[i] as string;
       if (isUnstorableString(key)) throw unstorable(pathOf(visit, key));
+      if (key === '__proto__') throw prototypeKey(pathOf(visit, key));
       stack.push({ value: (value as Record<string, unknown>)[key], key, parent: visit, depth });
     }
   }

@@ -38,6 +38,10 @@ export async function readBody<T = Record<string, unknown>>(c: Context<AppEnv>):
   }
 }
 
+function ownValue(value: unknown): PropertyDescriptor {
+  return { value, enumerable: true, writable: true, configurable: true };
+}
+
 /**
  * The query string as a camelCase object: `metadata[key]=value` becomes `metadata: {key: value}`;
  * other keys must be snake_case and are checked by the verb's schema like body fields.
@@ -47,7 +51,8 @@ export function readQuery<T = Record<string, unknown>>(c: Context<AppEnv>): T {
   const metadata: Record<string, string> = {};
   for (const [key, value] of new URL(c.req.url).searchParams) {
     const meta = key.match(/^metadata\[(.+)\]$/);
-    if (meta?.[1] !== undefined) metadata[meta[1]] = value;
+    // Defined, not assigned: `metadata[__proto__]` must reach the schema as a key, to be refused.
+    if (meta?.[1] !== undefined) Object.defineProperty(metadata, meta[1], ownValue(value));
     else Object.assign(out, fromWire({ [key]: value }));
   }
   if (Object.keys(metadata).length > 0) out.metadata = metadata;

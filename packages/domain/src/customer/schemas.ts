@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { idSchema } from '../ids.js';
 import { currencySchema, moneySchema, positiveMoneySchema } from '../money.js';
 import { AddressSchema } from '../schemas/address.js';
-import { MetadataSchema } from '../schemas/metadata.js';
+import { MetadataSchema, metadataKeySchema } from '../schemas/metadata.js';
 import { oneStyleOfPaging, pageSchema, timestampSchema } from '../schemas/pagination.js';
 import { taxIdInputSchema } from '../tax-ids/schema.js';
 import { CUSTOMER_STATUSES, TAX_EXEMPT_VALUES } from './model.js';
@@ -80,7 +80,7 @@ export const ListCustomersInput = z
     createdGte: timestampSchema.optional(),
     createdLte: timestampSchema.optional(),
     q: z.string().trim().min(1).max(256).optional(),
-    metadata: z.record(z.string().min(1).max(40), z.string().max(500)).optional(),
+    metadata: z.record(metadataKeySchema, z.string().max(500)).optional(),
   })
   .refine(oneStyleOfPaging, {
     message: 'give either offset or starting_after, not both',

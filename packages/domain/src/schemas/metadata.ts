@@ -31,7 +31,8 @@ export const JsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
 const invalid = { params: { ledgerCode: 'invalid_metadata' } } as const;
 
 // Refinements rather than .min/.max: zod drops `params` (the ledger code) on built-in checks.
-const metadataKey = z
+/** A metadata key: 1–40 characters, no brackets (they address keys in query strings). */
+export const metadataKeySchema = z
   .string()
   .refine((key) => key.length >= 1, { message: 'keys must not be empty', ...invalid })
   .refine((key) => key.length <= METADATA_LIMITS.maxKeyLength, {
@@ -53,7 +54,7 @@ function limitedValue<T extends z.ZodType>(value: T) {
  * is removed, as in Stripe; at creation a `null` value is simply not stored.
  */
 export const MetadataSchema = z
-  .record(metadataKey, limitedValue(JsonValueSchema))
+  .record(metadataKeySchema, limitedValue(JsonValueSchema))
   .refine((record) => Object.keys(record).length <= METADATA_LIMITS.maxKeys, {
     message: `must have at most ${METADATA_LIMITS.maxKeys} keys`,
     ...invalid,
