@@ -122,6 +122,7 @@ export async function composeLedger(
   const app = createApp(deps, {
     ...(overrides.logError ? { logError: overrides.logError } : {}),
     checkResponses: overrides.checkResponses ?? false,
+    corsOrigins: config.LEDGER_CORS_ORIGINS,
   });
   const billing = { runDue: (now: Date = clock.now()) => runDue(deps, now) };
   // One run at a time: the next run is scheduled when the previous one has finished, so a slow

@@ -25,6 +25,13 @@ export const ConfigSchema = z.object({
   LEDGER_TAX_RATES_FILE: optional,
   /** How often the billing job runs (0 turns it off, e.g. in tests that drive time). */
   LEDGER_BILLING_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+  /** Browser origins allowed to call the API, comma-separated (unset: no CORS). */
+  LEDGER_CORS_ORIGINS: optional.transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin !== ''),
+  ),
   STRIPE_SECRET_KEY: optional,
   STRIPE_WEBHOOK_SECRET: optional,
   STRIPE_API_BASE: optional.pipe(z.url().optional()),

@@ -1,6 +1,8 @@
 import { LedgerError } from '@ledger/domain';
 import { Hono } from 'hono';
+import { cors } from 'hono/cors';
 import type { ApiDeps } from './deps.js';
+import { apiHeaders } from './http/api-headers.js';
 import { authenticate } from './http/auth.js';
 import { flagLargeBody, limitBody } from './http/body-limit.js';
 import { docsPage } from './http/docs-page.js';
@@ -22,6 +24,21 @@ export interface AppOptions {
    * schema, error codes against the declared list (tests turn it on; it costs a parse).
    */
   checkResponses?: boolean;
+  /**
+   * Browser origins allowed to call the API (CORS). Empty (the default) answers no cross-origin
+   * request: an API key in a browser page is readable by anyone who loads it.
+   */
+  corsOrigins?: readonly string[];
+}
+
+function corsOptions(origins: readonly string[]) {
+  return {
+    origin: [...origins],
+    allowHeaders: ['Authorization', 'X-API-Key', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+    allowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
+    exposeHeaders: ['X-Request-Id', 'Idempotent-Replayed', 'Retry-After'],
+    maxAge: 600,
+  };
 }
 
 /**
@@ -50,6 +67,11 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   );
   app.route('/', docsPage());
 
+  for (const door of ['/ledger/*', '/trpc/*']) {
+    app.use(door, apiHeaders());
+    // Preflights carry no key: answered here, before authentication.
+    if (options.corsOrigins?.length) app.use(door, cors(corsOptions(options.corsOrigins)));
+  }
   app.use('/ledger/*', ...guard);
   app.route(
     '/ledger',

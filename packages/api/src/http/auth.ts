@@ -1,17 +1,27 @@
-import { type ApiKeyStore, authenticateApiKey, type Scope } from '@ledger/domain';
+import { type ApiKeyStore, authenticateApiKey, LedgerError, type Scope } from '@ledger/domain';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from './env.js';
 
+/** The key a request presents, and whether its two headers named two different keys. */
+export interface PresentedKey {
+  secret: string;
+  conflicting: boolean;
+}
+
 /**
  * The secret from `Authorization: Bearer …` or `X-API-Key: …` ('' when neither is there). Both
- * doors read the key through this, so they accept exactly the same headers.
+ * doors read the key through this, so they accept exactly the same headers. Both headers naming
+ * different keys is refused later ({@link callerOf}): silently picking one could act for the
+ * wrong tenant.
  */
 export function presentedKey(
   authorization: string | undefined,
   apiKey: string | undefined,
-): string {
-  const bearer = authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
-  return (bearer ?? apiKey ?? '').trim();
+): PresentedKey {
+  const bearer = authorization?.match(/^Bearer\s+(\S+)\s*$/i)?.[1]?.trim();
+  const header = apiKey?.trim();
+  const conflicting = Boolean(bearer && header && bearer !== header);
+  return { secret: bearer ?? header ?? '', conflicting };
 }
 
 /** Who a valid key speaks for: the scope every read and write is confined to, and the key. */
@@ -24,8 +34,15 @@ export interface Caller {
  * The caller behind a presented secret. Missing, unknown or revoked → `unauthenticated`. REST's
  * middleware and tRPC's both call this, so a key means the same caller at either door.
  */
-export async function callerOf(keys: ApiKeyStore, secret: string): Promise<Caller> {
-  const key = await authenticateApiKey(keys, secret);
+export async function callerOf(keys: ApiKeyStore, presented: PresentedKey): Promise<Caller> {
+  if (presented.conflicting) {
+    throw new LedgerError(
+      'invalid_input',
+      'Authorization and X-API-Key name different keys; send the key once',
+      { paramText: 'X-API-Key' },
+    );
+  }
+  const key = await authenticateApiKey(keys, presented.secret);
   return { scope: { tenantId: key.tenantId, appId: key.appId }, apiKeyId: key.id };
 }
 
@@ -35,8 +52,8 @@ export async function callerOf(keys: ApiKeyStore, secret: string): Promise<Calle
  */
 export function authenticate(keys: ApiKeyStore): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const secret = presentedKey(c.req.header('Authorization'), c.req.header('X-API-Key'));
-    const { scope, apiKeyId } = await callerOf(keys, secret);
+    const presented = presentedKey(c.req.header('Authorization'), c.req.header('X-API-Key'));
+    const { scope, apiKeyId } = await callerOf(keys, presented);
     c.set('scope', scope);
     c.set('apiKeyId', apiKeyId);
     await next();

@@ -1,7 +1,12 @@
 import type { ErrorCode } from '@ledger/domain';
 import type { Operation } from './operation.js';
 
-const EVERY_OPERATION: readonly ErrorCode[] = ['unauthenticated', 'internal_error'];
+// invalid_input: Authorization and X-API-Key naming two different keys.
+const EVERY_OPERATION: readonly ErrorCode[] = [
+  'unauthenticated',
+  'invalid_input',
+  'internal_error',
+];
 const EVERY_WRITE: readonly ErrorCode[] = [
   'invalid_input',
   'invalid_json',

@@ -2,7 +2,7 @@ import type { ApiKeyStore, IdempotencyStore, Scope, ServiceContext } from '@ledg
 import type { FetchCreateContextFnOptions } from '@trpc/server/adapters/fetch';
 import type { Context } from 'hono';
 import { type ApiDeps, serviceContext } from '../deps.js';
-import { presentedKey } from '../http/auth.js';
+import { type PresentedKey, presentedKey } from '../http/auth.js';
 import type { AppEnv } from '../http/env.js';
 
 /**
@@ -13,8 +13,8 @@ import type { AppEnv } from '../http/env.js';
  */
 export type TrpcContext = {
   requestId: string;
-  /** The secret from `Authorization: Bearer` or `X-API-Key`, '' when neither was sent. */
-  apiKey: string;
+  /** The key from `Authorization: Bearer` or `X-API-Key` (secret '' when neither was sent). */
+  apiKey: PresentedKey;
   /** `Idempotency-Key` as sent; honoured on mutations. */
   idempotencyKey: string | undefined;
   /** The body passed the 1 MiB limit and was not read: every call answers `body_too_large`. */

@@ -1,0 +1,97 @@
+import { testDatabaseKinds } from '@ledger/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestLedger, type TestLedger } from './harness.js';
+import type { ErrorBody } from './support.js';
+
+/** What every API answer carries, how a 401 challenges, and two keys in one request. */
+describe.each(testDatabaseKinds())('HTTP hygiene on %s', (kind) => {
+  let t: TestLedger;
+  beforeAll(async () => {
+    t = await startTestLedger(kind);
+  });
+  afterAll(() => t.close());
+
+  it('challenges with WWW-Authenticate: Bearer on every 401, REST and tRPC', async () => {
+    const rest = await t.rest('GET', '/ledger/customers', { key: null });
+    expect(rest.status).toBe(401);
+    expect(rest.headers.get('www-authenticate')).toBe('Bearer realm="ledger"');
+    const trpc = await fetch(`${t.url}/trpc/customer.list`);
+    expect(trpc.status).toBe(401);
+    expect(trpc.headers.get('www-authenticate')).toBe('Bearer realm="ledger"');
+    const ok = await t.rest('GET', '/ledger/customers');
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('www-authenticate')).toBeNull();
+  });
+
+  it('marks API answers nosniff and no-store, successes and errors alike', async () => {
+    for (const res of [
+      await t.rest('GET', '/ledger/customers'),
+      await t.rest('GET', '/ledger/customers/cus_nope'),
+      await fetch(`${t.url}/trpc/customer.list`, {
+        headers: { Authorization: `Bearer ${t.keyA}` },
+      }),
+    ]) {
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+    }
+  });
+
+  it('refuses two different keys in one request, and takes the same key twice', async () => {
+    const refused = await t.rest<ErrorBody>('GET', '/ledger/customers', {
+      headers: { 'X-API-Key': t.keyB },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ code: 'invalid_input', param: 'X-API-Key' });
+    const trpc = await fetch(`${t.url}/trpc/customer.list`, {
+      headers: { Authorization: `Bearer ${t.keyA}`, 'X-API-Key': t.keyB },
+    });
+    expect(trpc.status).toBe(400);
+    const same = await t.rest('GET', '/ledger/customers', { headers: { 'X-API-Key': t.keyA } });
+    expect(same.status).toBe(200);
+  });
+
+  it('answers no cross-origin request by default', async () => {
+    const preflight = await fetch(`${t.url}/ledger/customers`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('CORS opened by LEDGER_CORS_ORIGINS', () => {
+  let t: TestLedger;
+  beforeAll(async () => {
+    t = await startTestLedger('pglite', {}, { LEDGER_CORS_ORIGINS: 'https://app.example' });
+  });
+  afterAll(() => t.close());
+
+  it('answers the preflight of a listed origin before authentication', async () => {
+    const preflight = await fetch(`${t.url}/ledger/customers`, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'https://app.example',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'authorization, content-type, idempotency-key',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    expect(preflight.headers.get('access-control-allow-headers')?.toLowerCase()).toContain(
+      'idempotency-key',
+    );
+    const call = await t.rest('GET', '/ledger/customers', {
+      headers: { Origin: 'https://app.example' },
+    });
+    expect(call.status).toBe(200);
+    expect(call.headers.get('access-control-allow-origin')).toBe('https://app.example');
+  });
+
+  it('does not answer an origin that is not listed', async () => {
+    const preflight = await fetch(`${t.url}/ledger/customers`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
