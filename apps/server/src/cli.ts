@@ -1,15 +1,31 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createPlatformStore, openDatabase } from '@ledger/db';
+import { createPlatformStore } from '@ledger/db';
 import { issueApiKey, systemClock } from '@ledger/domain';
 import { ensureDevKey } from './dev-key.js';
 import { type Config, loadConfig } from './env.js';
 import { startServer } from './server.js';
+import { openConfiguredDatabase } from './start-checks.js';
 
 const USAGE = `Usage:
   ledger serve                                   start the HTTP server
   ledger migrate                                 apply database migrations and exit
-  ledger api-keys create --tenant T --app A [--name N]   print a new API key once`;
+  ledger api-keys create --tenant T --app A [--name N]   print a new API key once
+  ledger help | --help                           this text (also: ledger <command> --help)
+
+Configuration comes from the environment (PORT, HOST, DATABASE_URL, LEDGER_*, STRIPE_*);
+see docs/configuration.md.`;
+
+/** A mistake in how the CLI was called: printed with the usage, exit status 2. */
+class UsageError extends Error {}
+
+const wantsHelp = (args: readonly string[]) => args.includes('--help') || args.includes('-h');
+
+/** Refuses arguments a command does not take, so a typo is not silently ignored. */
+function noArguments(command: string, args: readonly string[]): void {
+  if (args.length > 0)
+    throw new UsageError(`"ledger ${command}" takes no arguments: ${args.join(' ')}`);
+}
 
 function where(config: Config): string {
   return config.DATABASE_URL
@@ -52,24 +68,23 @@ async function serve(config: Config): Promise<void> {
 }
 
 async function migrate(config: Config): Promise<void> {
-  const database = await openDatabase({
-    url: config.DATABASE_URL,
-    dataDir: config.LEDGER_DATA_DIR,
-  });
+  const database = await openConfiguredDatabase(config);
   await database.close();
   console.log(`Migrations applied (${where(config)}).`);
 }
 
 async function createKey(config: Config, args: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args,
-    options: { tenant: { type: 'string' }, app: { type: 'string' }, name: { type: 'string' } },
-  });
-  if (!values.tenant || !values.app) throw new Error(`--tenant and --app are required\n${USAGE}`);
-  const database = await openDatabase({
-    url: config.DATABASE_URL,
-    dataDir: config.LEDGER_DATA_DIR,
-  });
+  let values: { tenant?: string; app?: string; name?: string };
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { tenant: { type: 'string' }, app: { type: 'string' }, name: { type: 'string' } },
+    }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (!values.tenant || !values.app) throw new UsageError('--tenant and --app are required');
+  const database = await openConfiguredDatabase(config);
   try {
     const { secret, key } = await issueApiKey(
       createPlatformStore(database.db),
@@ -87,14 +102,27 @@ async function createKey(config: Config, args: string[]): Promise<void> {
 /** `ledger <command>`: the same binary serves, migrates and issues keys. */
 export async function main(argv: string[]): Promise<void> {
   const [command, sub, ...rest] = argv;
-  const config = loadConfig();
-  if (command === 'serve' || command === undefined) return serve(config);
-  if (command === 'migrate') return migrate(config);
-  if (command === 'api-keys' && sub === 'create') return createKey(config, rest);
-  throw new Error(`Unknown command "${argv.join(' ')}"\n${USAGE}`);
+  if (command === 'help' || wantsHelp(argv)) {
+    console.log(USAGE);
+    return;
+  }
+  if (command === 'serve' || command === undefined) {
+    noArguments('serve', argv.slice(1));
+    return serve(loadConfig());
+  }
+  if (command === 'migrate') {
+    noArguments('migrate', argv.slice(1));
+    return migrate(loadConfig());
+  }
+  if (command === 'api-keys' && sub === 'create') return createKey(loadConfig(), rest);
+  throw new UsageError(`Unknown command "${argv.join(' ')}"`);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    console.error(`${error.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

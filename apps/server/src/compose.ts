@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type ApiDeps, createApp } from '@ledger/api';
-import { createPlatformStore, createStore, type Database, openDatabase } from '@ledger/db';
+import { createPlatformStore, createStore, type Database } from '@ledger/db';
 import {
   type BillingGuards,
   billingGuards,
@@ -25,6 +25,7 @@ import {
 } from '@ledger/domain';
 import type { Config } from './env.js';
 import { createStripeProcessor } from './processors/stripe.js';
+import { openConfiguredDatabase } from './start-checks.js';
 
 /**
  * A deployment's tax rate overrides (`LEDGER_TAX_RATES_FILE`, JSON in the shape of the shipped
@@ -84,9 +85,7 @@ export async function composeLedger(
   config: Config,
   overrides: LedgerOverrides = {},
 ): Promise<Ledger> {
-  const database =
-    overrides.database ??
-    (await openDatabase({ url: config.DATABASE_URL, dataDir: config.LEDGER_DATA_DIR }));
+  const database = overrides.database ?? (await openConfiguredDatabase(config));
   const clock = overrides.clock ?? systemClock;
   const store = createStore(database.db);
   const events = createEventDispatcher({

@@ -10,7 +10,13 @@ const optional = z
  * reads `process.env`; everything else receives a `Config`.
  */
 export const ConfigSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  // Digits only: an empty PORT must not quietly become port 0 (a random port).
+  PORT: z
+    .string()
+    .regex(/^\d+$/, 'must be a port number (0-65535)')
+    .default('3000')
+    .transform(Number)
+    .pipe(z.number().int().max(65_535)),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: optional.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   LEDGER_DATA_DIR: z.string().min(1).default('./.ledger/data'),

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { composeLedger, type Ledger, type LedgerOverrides } from './compose.js';
 import type { Config } from './env.js';
+import { checkPortFree, portError } from './start-checks.js';
 
 /** A running server: where it listens, the composed Ledger, and a graceful `close`. */
 export interface RunningServer {
@@ -18,11 +19,16 @@ export async function startServer(
   config: Config,
   overrides: LedgerOverrides = {},
 ): Promise<RunningServer> {
+  await checkPortFree(config);
   const ledger = await composeLedger(config, overrides);
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: ledger.app.fetch, port: config.PORT, hostname: config.HOST }, () =>
       resolve(s),
     );
+    // Taken between the check and now: still a message, and the database is closed again.
+    s.once('error', (error: NodeJS.ErrnoException) => {
+      ledger.close().finally(() => reject(portError(config, error)));
+    });
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.HOST}:${port}`;

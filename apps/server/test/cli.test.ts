@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -264,6 +265,58 @@ describe('ledger with bad input', () => {
     });
     expect(exit.code).not.toBe(0);
     expect(exit.stderr).toMatch(/LEDGER_DEV_API_KEY/);
+  });
+
+  it('prints the usage for --help, help and <command> --help, and exits 0', async () => {
+    for (const args of [['--help'], ['help'], ['serve', '--help'], ['api-keys', 'create', '-h']]) {
+      const exit = await ledger(args, { LEDGER_DATA_DIR: join(root, 'bad') });
+      expect({ args, code: exit.code }).toEqual({ args, code: 0 });
+      expect(exit.stdout).toMatch(/Usage:\n {2}ledger serve/);
+    }
+  });
+
+  it('refuses an unknown flag or argument with the usage, exit 2', async () => {
+    for (const args of [
+      ['serve', '--prot', '3000'],
+      ['migrate', 'now'],
+      ['api-keys', 'create', '--tenant', 't', '--app', 'a', '--nmae', 'x'],
+    ]) {
+      const exit = await ledger(args, { LEDGER_DATA_DIR: join(root, 'bad') });
+      expect({ args, code: exit.code }).toEqual({ args, code: 2 });
+      expect(exit.stderr).toMatch(/Usage:/);
+      expect(exit.stdout).not.toMatch(/listening/);
+    }
+  });
+
+  it('refuses an empty PORT instead of picking a random port', async () => {
+    const exit = await ledger(['serve'], { PORT: '', LEDGER_DATA_DIR: join(root, 'bad') });
+    expect(exit.code).toBe(1);
+    expect(exit.stderr).toMatch(/PORT/);
+  });
+
+  it('names PORT when the port is taken, before opening the database', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = taken.address() as AddressInfo;
+    const dataDir = join(root, 'port-taken');
+    try {
+      const exit = await ledger(['serve'], { PORT: String(port), LEDGER_DATA_DIR: dataDir });
+      expect(exit.code).toBe(1);
+      expect(exit.stderr).toMatch(new RegExp(`PORT ${port} on 127.0.0.1 is already in use`));
+      expect(exit.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(dataDir)).toBe(false);
+    } finally {
+      taken.close();
+    }
+  });
+
+  it('names DATABASE_URL when PostgreSQL cannot be reached, without its password', async () => {
+    const exit = await ledger(['migrate'], {
+      DATABASE_URL: 'postgres://ledger:s3cret@127.0.0.1:1/ledger',
+    });
+    expect(exit.code).toBe(1);
+    expect(exit.stderr).toMatch(/^DATABASE_URL: cannot use PostgreSQL at 127\.0\.0\.1:1\/ledger/m);
+    expect(exit.stderr).not.toMatch(/s3cret/);
   });
 
   it('refuses an unknown command and a key without a scope, printing the usage', async () => {
