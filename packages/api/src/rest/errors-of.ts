@@ -15,6 +15,21 @@ const EVERY_WRITE: readonly ErrorCode[] = [
   'idempotency_key_in_use',
 ];
 
+/**
+ * What an operation that reaches the payment processor can answer: a decline (402, with the
+ * processor's code when Ledger knows it) or the processor failing (502) or timing out (504).
+ */
+export const PROCESSOR_ERRORS = [
+  'payment_declined',
+  'card_declined',
+  'insufficient_funds',
+  'expired_card',
+  'incorrect_cvc',
+  'processing_error',
+  'provider_error',
+  'provider_timeout',
+] as const satisfies readonly ErrorCode[];
+
 /** True for the methods that take a body and honour `Idempotency-Key`. */
 export function isWrite(op: Pick<Operation, 'method'>): boolean {
   return op.method !== 'get';

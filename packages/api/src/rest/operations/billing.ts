@@ -49,19 +49,9 @@ import {
   VoidInvoiceInput,
   voidInvoice,
 } from '@ledger/domain';
+import { PROCESSOR_ERRORS } from '../errors-of.js';
 import { operation } from '../operation.js';
 import { EntitlementAnswerSchema } from '../wire.js';
-
-const declines = [
-  'payment_declined',
-  'card_declined',
-  'insufficient_funds',
-  'expired_card',
-  'incorrect_cvc',
-  'processing_error',
-  'provider_error',
-  'provider_timeout',
-] as const;
 
 /** Plans, subscriptions, usage, entitlements, invoices and payments (the billing routes). */
 export const billingOperations = [
@@ -213,7 +203,7 @@ export const billingOperations = [
     pathParams: { id: 'id' },
     status: 200,
     output: SubscriptionSchema,
-    errors: ['subscription_not_found', 'invalid_state', ...declines],
+    errors: ['subscription_not_found', 'invalid_state', ...PROCESSOR_ERRORS],
     run: cancelSubscription,
   }),
   operation({
@@ -228,7 +218,7 @@ export const billingOperations = [
     pathParams: { id: 'id' },
     status: 200,
     output: SubscriptionSchema,
-    errors: ['subscription_not_found', 'invalid_state', ...declines],
+    errors: ['subscription_not_found', 'invalid_state', ...PROCESSOR_ERRORS],
     run: pauseSubscription,
   }),
   operation({
@@ -379,7 +369,7 @@ export const billingOperations = [
     pathParams: { id: 'id' },
     status: 200,
     output: InvoiceSchema,
-    errors: ['invoice_not_found', 'invalid_state', 'payment_method_not_found', ...declines],
+    errors: ['invoice_not_found', 'invalid_state', 'payment_method_not_found', ...PROCESSOR_ERRORS],
     run: payInvoice,
   }),
   operation({

@@ -8,6 +8,7 @@ import {
   RemovePaymentMethodInput,
   removePaymentMethod,
 } from '@ledger/domain';
+import { PROCESSOR_ERRORS } from '../errors-of.js';
 import { operation } from '../operation.js';
 import { PublicPaymentMethodSchema } from '../wire.js';
 
@@ -48,19 +49,7 @@ export const paymentMethodOperations = [
     pathParams: { id: 'customerId' },
     status: 201,
     output: PublicPaymentMethodSchema,
-    errors: [
-      'customer_not_found',
-      'customer_deleted',
-      'invalid_token',
-      'payment_declined',
-      'card_declined',
-      'insufficient_funds',
-      'expired_card',
-      'incorrect_cvc',
-      'processing_error',
-      'provider_error',
-      'provider_timeout',
-    ],
+    errors: ['customer_not_found', 'customer_deleted', 'invalid_token', ...PROCESSOR_ERRORS],
     run: async (ctx, input) => shown(await addPaymentMethod(ctx, input)),
   }),
   operation({
