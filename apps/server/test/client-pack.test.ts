@@ -1,12 +1,27 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestLedger, type TestLedger } from './harness.js';
+import {
+  check,
+  childEnv,
+  diagnostics,
+  findPnpm,
+  importedPackages,
+  installConsumer,
+  NODE_COMPILER_OPTIONS,
+  type PackedManifest,
+  packInto,
+  pnpmRun,
+  readPacked,
+  repoRoot,
+  run,
+  tscProject,
+  withoutComments,
+  workspaceCopy,
+} from './pack-support.js';
 
 /**
  * The published package as a user gets it: `pnpm pack` of packages/client, installed offline
@@ -15,119 +30,7 @@ import { startTestLedger, type TestLedger } from './harness.js';
  * types) and run against a live server.
  */
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const clientDir = path.join(repoRoot, 'packages', 'client');
-const tscBin = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
-
-interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The environment of child processes: ours without the npm/pnpm script variables. */
-function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!/^npm_/i.test(name)) env[name] = value;
-  }
-  return { ...env, COREPACK_ENABLE_DOWNLOAD_PROMPT: '0', ...extra };
-}
-
-/** Runs a command without blocking the event loop (the server under test lives in this process). */
-function run(
-  command: string,
-  args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv },
-): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      args,
-      { cwd: options.cwd, env: options.env ?? childEnv(), maxBuffer: 32 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (!error) resolve({ code: 0, stdout, stderr });
-        else if (typeof error.code === 'number') resolve({ code: error.code, stdout, stderr });
-        // Not started (ENOENT) or killed by a signal: no exit code, the reason is in the message.
-        else resolve({ code: -1, stdout, stderr: `${stderr}${error.message}` });
-      },
-    );
-  });
-}
-
-/** Fails with the command's output when it did not exit 0. */
-function check(result: RunResult, what: string): RunResult {
-  if (result.code !== 0) {
-    throw new Error(`${what} failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
-  }
-  return result;
-}
-
-/**
- * How to call pnpm here: the pnpm running this test (`npm_execpath` under `pnpm test`), else
- * `pnpm` on PATH, else corepack's. Each is tried with `--version` from the repository root, so
- * corepack picks the version pinned by `packageManager`.
- */
-async function findPnpm(): Promise<string[]> {
-  const candidates: string[][] = [];
-  const execPath = process.env.npm_execpath;
-  if (execPath && /^pnpm(\.c?js)?$/.test(path.basename(execPath))) {
-    candidates.push(/\.c?js$/.test(execPath) ? [process.execPath, execPath] : [execPath]);
-  }
-  candidates.push(['pnpm'], ['corepack', 'pnpm']);
-  const tried: string[] = [];
-  for (const candidate of candidates) {
-    const [command, ...prefix] = candidate as [string, ...string[]];
-    const result = await run(command, [...prefix, '--version'], { cwd: repoRoot });
-    if (result.code === 0 && /^\d+\.\d+/.test(result.stdout.trim())) return candidate;
-    tried.push(`${candidate.join(' ')}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`);
-  }
-  throw new Error(`pnpm was not found:\n${tried.join('\n')}`);
-}
-
-/** The regular files of a .tgz by name (ustar: name at 0, size at 124, type at 156, prefix at 345). */
-function untar(gzipped: Buffer): Map<string, Buffer> {
-  const tar = gunzipSync(gzipped);
-  const files = new Map<string, Buffer>();
-  for (let offset = 0; offset + 512 <= tar.length; ) {
-    const header = tar.subarray(offset, offset + 512);
-    if (header.every((byte) => byte === 0)) break;
-    const field = (start: number, length: number) =>
-      header
-        .subarray(start, start + length)
-        .toString('utf8')
-        .split('\0')[0] ?? '';
-    const size = Number.parseInt(field(124, 12).trim() || '0', 8);
-    const name = field(0, 100);
-    const prefix = field(345, 155);
-    const type = field(156, 1);
-    if (type === '0' || type === '') {
-      files.set(
-        prefix ? `${prefix}/${name}` : name,
-        tar.subarray(offset + 512, offset + 512 + size),
-      );
-    }
-    offset += 512 + Math.ceil(size / 512) * 512;
-  }
-  return files;
-}
-
-/** What the test reads from the packed package.json. */
-interface PackedManifest {
-  dependencies?: Record<string, string>;
-  peerDependencies?: Record<string, string>;
-  exports: Record<string, unknown>;
-  license?: string;
-}
-
-/** The version of a package installed for the client in the workspace, and its real directory. */
-async function workspaceCopy(name: string, from = clientDir) {
-  const dir = await realpath(path.join(from, 'node_modules', name));
-  const { version } = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  return { dir, version };
-}
 
 /** Whether `version` (x.y.z) is in `range`: an exact version, or `^x.y.z` (same major, not older). */
 function inRange(version: string, range: string): boolean {
@@ -138,22 +41,6 @@ function inRange(version: string, range: string): boolean {
   if (major !== wantMajor) return false;
   if (minor !== wantMinor) return minor > wantMinor;
   return patch >= wantPatch;
-}
-
-/** `code` without its block comments (JSDoc may quote code that is not code). */
-const withoutComments = (code: string) => code.replace(/\/\*[\s\S]*?\*\//g, '');
-
-/** The package names that bare import specifiers in `code` refer to. */
-function importedPackages(code: string): string[] {
-  const names = new Set<string>();
-  const specifiers = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"]([^'"]+)['"]/g;
-  for (const match of withoutComments(code).matchAll(specifiers)) {
-    const specifier = match[1] ?? '';
-    if (specifier.startsWith('.') || specifier.startsWith('node:')) continue;
-    const parts = specifier.split('/');
-    names.add(specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier));
-  }
-  return [...names].sort();
 }
 
 /** The value (not type-only) names that `export { … }` lists and `export const|function|class` declare. */
@@ -170,16 +57,6 @@ function exportedValues(code: string): string[] {
     /\bexport\s+(?:declare\s+)?(?:async\s+)?(?:function|const|let|var|class)\s+([\w$]+)/g;
   for (const match of withoutComments(code).matchAll(declared)) names.add(match[1] ?? '');
   return [...names].sort();
-}
-
-/** `file.ts(line,col): error TSnnnn: message` lines of a tsc run. */
-function diagnostics(output: string) {
-  return [...output.matchAll(/^(.+?)\((\d+),\d+\): error (TS\d+): (.*)$/gm)].map((m) => ({
-    file: m[1] ?? '',
-    line: Number(m[2]),
-    code: m[3] ?? '',
-    message: m[4] ?? '',
-  }));
 }
 
 const UNKNOWN_ID = 'cus_01h455vb4pex5vsknk084sn02q';
@@ -285,17 +162,7 @@ const badLine = (line: string) => BAD_SOURCE.split('\n').indexOf(line) + 1;
  * is needed: zod's and tRPC's own declarations name `URL`, `AbortSignal`, `Disposable`, …, which
  * ES2022 alone lacks. The client's declarations add no other need (see the no-shim check).
  */
-const COMPILER_OPTIONS = {
-  strict: true,
-  target: 'ES2022',
-  module: 'NodeNext',
-  moduleResolution: 'NodeNext',
-  lib: ['ES2022'],
-  types: ['node'],
-  noEmit: true,
-  skipLibCheck: false,
-  noUncheckedIndexedAccess: true,
-};
+const COMPILER_OPTIONS = NODE_COMPILER_OPTIONS;
 
 /**
  * @trpc/client 11's declarations name the DOM's `RequestInfo`, which @types/node does not declare
@@ -317,33 +184,21 @@ describe('the packed @ledger/client', { timeout: 180_000 }, () => {
   let pnpm: string[];
   let t: TestLedger;
 
-  const pnpmRun = (args: string[], cwd: string) => {
-    const [command, ...prefix] = pnpm as [string, ...string[]];
-    return run(command, [...prefix, ...args], { cwd });
-  };
-  const tsc = (config: string) =>
-    run(process.execPath, [tscBin, '--project', config, '--pretty', 'false'], { cwd: project });
+  const tsc = (config: string) => tscProject(project, config);
 
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'ledger-client-pack-'));
     pnpm = await findPnpm();
     if (!existsSync(path.join(clientDir, 'dist', 'index.d.ts'))) {
-      check(await pnpmRun(['--filter', '@ledger/client...', 'build'], repoRoot), 'build');
+      check(await pnpmRun(pnpm, ['--filter', '@ledger/client...', 'build'], repoRoot), 'build');
     }
 
-    const packDir = path.join(tmp, 'pack');
-    await mkdir(packDir);
-    check(await pnpmRun(['pack', '--pack-destination', packDir], clientDir), 'pnpm pack');
-    const packed = (await readdir(packDir)).filter((name) => name.endsWith('.tgz'));
+    const { packDir, packed } = await packInto(pnpm, clientDir, tmp);
     expect(packed).toHaveLength(1);
     tarball = path.join(packDir, packed[0] ?? '');
 
-    const contents = untar(await readFile(tarball));
-    files = [...contents.keys()].sort();
-    const packedJson = contents.get('package/package.json');
-    if (!packedJson)
-      throw new Error(`the tarball has no package/package.json: ${files.join(', ')}`);
-    manifest = JSON.parse(packedJson.toString('utf8')) as PackedManifest;
+    const { contents, ...read } = await readPacked(tarball);
+    ({ files, manifest } = read);
     for (const name of ['index.js', 'index.d.ts']) {
       dist.set(name, contents.get(`package/dist/${name}`)?.toString('utf8') ?? '');
     }
@@ -351,102 +206,54 @@ describe('the packed @ledger/client', { timeout: 180_000 }, () => {
       docs.set(name, contents.get(`package/${name}`)?.toString('utf8') ?? '');
     }
 
-    // The consumer pins the workspace's pnpm (so corepack never looks for another), its
-    // TypeScript (the peer of @trpc/*) and its @types/node, all already in the store; it installs
-    // the client's tRPC peers itself, at the versions the client is built with, as a user would.
-    const root = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as {
-      packageManager?: string;
-    };
+    // The consumer pins the workspace's TypeScript (the peer of @trpc/*) besides its pnpm and
+    // @types/node, all already in the store; it installs the client's tRPC peers itself, at the
+    // versions the client is built with, as a user would.
     const typescript = await workspaceCopy('typescript', repoRoot);
-    const nodeTypes = await workspaceCopy('@types/node', repoRoot);
     const peers: Record<string, string> = {};
     for (const name of Object.keys(manifest.peerDependencies ?? {})) {
-      peers[name] = (await workspaceCopy(name)).version;
-    }
-    const storeDir = check(await pnpmRun(['store', 'path'], repoRoot), 'pnpm store path')
-      .stdout.trim()
-      .split('\n')
-      .at(-1);
-
-    project = path.join(tmp, 'consumer');
-    await mkdir(project);
-    const writeManifest = (extra: Record<string, unknown>) =>
-      writeFile(
-        path.join(project, 'package.json'),
-        `${JSON.stringify(
-          {
-            name: 'ledger-client-consumer',
-            private: true,
-            type: 'module',
-            ...(root.packageManager ? { packageManager: root.packageManager } : {}),
-            dependencies: { '@ledger/client': `file:${tarball}`, ...peers },
-            ...extra,
-          },
-          null,
-          2,
-        )}\n`,
-      );
-    const sources: Record<string, string> = {
-      'ok.ts': OK_SOURCE,
-      'bad.ts': BAD_SOURCE,
-      [SHIM]: TRPC_NO_DOM_SHIM,
-      'tsconfig.json': JSON.stringify({ compilerOptions: COMPILER_OPTIONS }),
-      'tsconfig.ok.json': JSON.stringify({ extends: './tsconfig.json', files: ['ok.ts', SHIM] }),
-      'tsconfig.bundler.json': JSON.stringify({
-        extends: './tsconfig.json',
-        compilerOptions: { module: 'Preserve', moduleResolution: 'Bundler' },
-        files: ['ok.ts', SHIM],
-      }),
-      'tsconfig.noshim.json': JSON.stringify({ extends: './tsconfig.json', files: ['ok.ts'] }),
-      'tsconfig.bad.json': JSON.stringify({ extends: './tsconfig.json', files: ['bad.ts', SHIM] }),
-      'tsconfig.build.json': JSON.stringify({
-        extends: './tsconfig.json',
-        compilerOptions: { noEmit: false, outDir: 'build' },
-        files: ['ok.ts', SHIM],
-      }),
-    };
-    for (const [name, text] of Object.entries(sources)) {
-      await writeFile(path.join(project, name), text);
+      peers[name] = (await workspaceCopy(name, clientDir)).version;
     }
 
-    const install = () =>
-      pnpmRun(
-        [
-          'install',
-          '--offline',
-          '--ignore-workspace',
-          '--no-frozen-lockfile',
-          ...(storeDir ? ['--store-dir', storeDir] : []),
-        ],
-        project,
-      );
-    await writeManifest({
-      devDependencies: { typescript: typescript.version, '@types/node': nodeTypes.version },
+    project = await installConsumer(pnpm, tmp, {
+      name: 'ledger-client-consumer',
+      files: {
+        'ok.ts': OK_SOURCE,
+        'bad.ts': BAD_SOURCE,
+        [SHIM]: TRPC_NO_DOM_SHIM,
+        'tsconfig.json': JSON.stringify({ compilerOptions: COMPILER_OPTIONS }),
+        'tsconfig.ok.json': JSON.stringify({ extends: './tsconfig.json', files: ['ok.ts', SHIM] }),
+        'tsconfig.bundler.json': JSON.stringify({
+          extends: './tsconfig.json',
+          compilerOptions: { module: 'Preserve', moduleResolution: 'Bundler' },
+          files: ['ok.ts', SHIM],
+        }),
+        'tsconfig.noshim.json': JSON.stringify({ extends: './tsconfig.json', files: ['ok.ts'] }),
+        'tsconfig.bad.json': JSON.stringify({
+          extends: './tsconfig.json',
+          files: ['bad.ts', SHIM],
+        }),
+        'tsconfig.build.json': JSON.stringify({
+          extends: './tsconfig.json',
+          compilerOptions: { noEmit: false, outDir: 'build' },
+          files: ['ok.ts', SHIM],
+        }),
+      },
+      dependencies: { '@ledger/client': `file:${tarball}`, ...peers },
+      devDependencies: { typescript: typescript.version },
+      // Offline without registry metadata: the client's declared dependencies and peers point at
+      // the workspace's copies, which must be versions it accepts.
+      linkDeclared: async () => {
+        const overrides: Record<string, string> = {};
+        const declared = { ...manifest.dependencies, ...manifest.peerDependencies };
+        for (const [name, spec] of Object.entries(declared)) {
+          const copy = await workspaceCopy(name, clientDir);
+          expect(inRange(copy.version, spec), `${name}@${copy.version} in ${spec}`).toBe(true);
+          overrides[name] = `link:${copy.dir}`;
+        }
+        return overrides;
+      },
     });
-    let installed = await install();
-    if (/ERR_PNPM_NO_OFFLINE_(META|TARBALL)/.test(installed.stdout + installed.stderr)) {
-      // Resolving a new project offline needs the registry metadata in pnpm's cache, which a
-      // machine that only ran `pnpm install --frozen-lockfile` lacks (the store has the
-      // tarballs). Still without network: the client's declared dependencies are pointed at the
-      // workspace's installed copies of versions it accepts; pnpm still installs the tarball and
-      // gives it exactly the dependencies its package.json names.
-      const overrides: Record<string, string> = {};
-      const declared = { ...manifest.dependencies, ...manifest.peerDependencies };
-      for (const [name, spec] of Object.entries(declared)) {
-        const copy = await workspaceCopy(name);
-        expect(inRange(copy.version, spec), `${name}@${copy.version} in ${spec}`).toBe(true);
-        overrides[name] = `link:${copy.dir}`;
-      }
-      overrides['@types/node'] = `link:${nodeTypes.dir}`;
-      await rm(path.join(project, 'node_modules'), { recursive: true, force: true });
-      await rm(path.join(project, 'pnpm-lock.yaml'), { force: true });
-      await writeManifest({
-        devDependencies: { '@types/node': nodeTypes.version },
-        pnpm: { overrides },
-      });
-      installed = await install();
-    }
-    check(installed, 'pnpm install --offline');
     t = await startTestLedger('pglite');
   }, 180_000);
 

@@ -1,11 +1,24 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  check,
+  diagnostics,
+  findPnpm,
+  importedPackages,
+  installConsumer,
+  NODE_COMPILER_OPTIONS,
+  type PackedManifest,
+  packInto,
+  pnpmRun,
+  readPacked,
+  repoRoot,
+  run,
+  tscProject,
+  workspaceCopy,
+} from './pack-support.js';
 
 /**
  * @ledger/domain as another service gets it: `pnpm pack` of packages/domain, installed offline
@@ -15,145 +28,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * in-memory store of its own that implements the store port.
  */
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const domainDir = path.join(repoRoot, 'packages', 'domain');
-const tscBin = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
-
-interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The environment of child processes: ours without the npm/pnpm script variables. */
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!/^npm_/i.test(name)) env[name] = value;
-  }
-  return { ...env, COREPACK_ENABLE_DOWNLOAD_PROMPT: '0' };
-}
-
-/** Runs a command without blocking the event loop. */
-function run(command: string, args: string[], cwd: string): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      args,
-      { cwd, env: childEnv(), maxBuffer: 32 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (!error) resolve({ code: 0, stdout, stderr });
-        else if (typeof error.code === 'number') resolve({ code: error.code, stdout, stderr });
-        // Not started (ENOENT) or killed by a signal: no exit code, the reason is in the message.
-        else resolve({ code: -1, stdout, stderr: `${stderr}${error.message}` });
-      },
-    );
-  });
-}
-
-/** Fails with the command's output when it did not exit 0. */
-function check(result: RunResult, what: string): RunResult {
-  if (result.code !== 0) {
-    throw new Error(`${what} failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
-  }
-  return result;
-}
-
-/**
- * How to call pnpm here: the pnpm running this test (`npm_execpath` under `pnpm test`), else
- * `pnpm` on PATH, else corepack's, each tried with `--version` from the repository root (so
- * corepack picks the version pinned by `packageManager`).
- */
-async function findPnpm(): Promise<string[]> {
-  const candidates: string[][] = [];
-  const execPath = process.env.npm_execpath;
-  if (execPath && /^pnpm(\.c?js)?$/.test(path.basename(execPath))) {
-    candidates.push(/\.c?js$/.test(execPath) ? [process.execPath, execPath] : [execPath]);
-  }
-  candidates.push(['pnpm'], ['corepack', 'pnpm']);
-  const tried: string[] = [];
-  for (const candidate of candidates) {
-    const [command, ...prefix] = candidate as [string, ...string[]];
-    const result = await run(command, [...prefix, '--version'], repoRoot);
-    if (result.code === 0 && /^\d+\.\d+/.test(result.stdout.trim())) return candidate;
-    tried.push(`${candidate.join(' ')}: ${result.stderr.trim().split('\n').at(-1) ?? ''}`);
-  }
-  throw new Error(`pnpm was not found:\n${tried.join('\n')}`);
-}
-
-/** The regular files of a .tgz by name (ustar: name at 0, size at 124, type at 156, prefix at 345). */
-function untar(gzipped: Buffer): Map<string, Buffer> {
-  const tar = gunzipSync(gzipped);
-  const files = new Map<string, Buffer>();
-  for (let offset = 0; offset + 512 <= tar.length; ) {
-    const header = tar.subarray(offset, offset + 512);
-    if (header.every((byte) => byte === 0)) break;
-    const field = (start: number, length: number) =>
-      header
-        .subarray(start, start + length)
-        .toString('utf8')
-        .split('\0')[0] ?? '';
-    const size = Number.parseInt(field(124, 12).trim() || '0', 8);
-    const name = field(0, 100);
-    const prefix = field(345, 155);
-    const type = field(156, 1);
-    if (type === '0' || type === '') {
-      files.set(
-        prefix ? `${prefix}/${name}` : name,
-        tar.subarray(offset + 512, offset + 512 + size),
-      );
-    }
-    offset += 512 + Math.ceil(size / 512) * 512;
-  }
-  return files;
-}
-
-/** What the test reads from the packed package.json. */
-interface PackedManifest {
-  license?: string;
-  private?: boolean;
-  types?: string;
-  files?: string[];
-  dependencies?: Record<string, string>;
-  peerDependencies?: Record<string, string>;
-  exports: Record<string, unknown>;
-}
-
-/** The version and real directory of a package as installed in the workspace at `from`. */
-async function workspaceCopy(name: string, from: string) {
-  const dir = await realpath(path.join(from, 'node_modules', name));
-  const { version } = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  return { dir, version };
-}
-
-/** `code` without its comments (JSDoc may quote code that is not code). */
-const withoutComments = (code: string) =>
-  code.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
-
-/** The package names that bare import specifiers in `code` refer to. */
-function importedPackages(code: string): string[] {
-  const names = new Set<string>();
-  const specifiers = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"]([^'"]+)['"]/g;
-  for (const match of withoutComments(code).matchAll(specifiers)) {
-    const specifier = match[1] ?? '';
-    if (specifier.startsWith('.') || specifier.startsWith('node:')) continue;
-    const parts = specifier.split('/');
-    names.add(specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier));
-  }
-  return [...names].sort();
-}
-
-/** `file.ts(line,col): error TSnnnn: message` lines of a tsc run. */
-function diagnostics(output: string) {
-  return [...output.matchAll(/^(.+?)\((\d+),\d+\): error (TS\d+): (.*)$/gm)].map((m) => ({
-    file: m[1] ?? '',
-    line: Number(m[2]),
-    code: m[3] ?? '',
-    message: m[4] ?? '',
-  }));
-}
 
 /** The newest modification time of the files under `dir` that pass `keep`. */
 function newestMtime(dir: string, keep: (file: string) => boolean): number {
@@ -376,18 +251,7 @@ const BAD_SOURCE = [
 const badLine = (line: string) => BAD_SOURCE.split('\n').indexOf(line) + 1;
 
 /** A Node.js project: strict, the library's declarations checked too (skipLibCheck off). */
-const COMPILER_OPTIONS = {
-  strict: true,
-  target: 'ES2022',
-  module: 'NodeNext',
-  moduleResolution: 'NodeNext',
-  lib: ['ES2022'],
-  types: ['node'],
-  noEmit: true,
-  skipLibCheck: false,
-  noUncheckedIndexedAccess: true,
-  exactOptionalPropertyTypes: true,
-};
+const COMPILER_OPTIONS = { ...NODE_COMPILER_OPTIONS, exactOptionalPropertyTypes: true };
 
 describe('the packed @ledger/domain', { timeout: 180_000 }, () => {
   let tmp: string;
@@ -397,116 +261,54 @@ describe('the packed @ledger/domain', { timeout: 180_000 }, () => {
   let contents: Map<string, Buffer>;
   let pnpm: string[];
 
-  const pnpmRun = (args: string[], cwd: string) => {
-    const [command, ...prefix] = pnpm as [string, ...string[]];
-    return run(command, [...prefix, ...args], cwd);
-  };
-  const tsc = (config: string) =>
-    run(process.execPath, [tscBin, '--project', config, '--pretty', 'false'], project);
+  const tsc = (config: string) => tscProject(project, config);
 
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'ledger-domain-pack-'));
     pnpm = await findPnpm();
     if (distIsStale()) {
-      check(await pnpmRun(['--filter', '@ledger/domain', 'build'], repoRoot), 'build');
+      check(await pnpmRun(pnpm, ['--filter', '@ledger/domain', 'build'], repoRoot), 'build');
     }
 
-    const packDir = path.join(tmp, 'pack');
-    await mkdir(packDir);
-    check(await pnpmRun(['pack', '--pack-destination', packDir], domainDir), 'pnpm pack');
-    const packed = (await readdir(packDir)).filter((name) => name.endsWith('.tgz'));
+    const { packDir, packed } = await packInto(pnpm, domainDir, tmp);
     expect(packed).toHaveLength(1);
     const tarball = path.join(packDir, packed[0] ?? '');
 
-    contents = untar(await readFile(tarball));
-    files = [...contents.keys()].sort();
-    const packedJson = contents.get('package/package.json');
-    if (!packedJson) throw new Error(`the tarball has no package/package.json: ${files}`);
-    manifest = JSON.parse(packedJson.toString('utf8')) as PackedManifest;
+    ({ contents, files, manifest } = await readPacked(tarball));
 
-    // The consumer pins the workspace's pnpm (so corepack never looks for another) and uses the
-    // workspace's TypeScript and @types/node, which are already in the store.
-    const root = JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as {
-      packageManager?: string;
-    };
-    const nodeTypes = await workspaceCopy('@types/node', repoRoot);
-    const storeDir = check(await pnpmRun(['store', 'path'], repoRoot), 'pnpm store path')
-      .stdout.trim()
-      .split('\n')
-      .at(-1);
-
-    project = path.join(tmp, 'consumer');
-    await mkdir(project);
-    const writeManifest = (extra: Record<string, unknown>) =>
-      writeFile(
-        path.join(project, 'package.json'),
-        `${JSON.stringify(
-          {
-            name: 'ledger-domain-consumer',
-            private: true,
-            type: 'module',
-            ...(root.packageManager ? { packageManager: root.packageManager } : {}),
-            dependencies: { '@ledger/domain': `file:${tarball}` },
-            devDependencies: { '@types/node': nodeTypes.version },
-            ...extra,
-          },
-          null,
-          2,
-        )}\n`,
-      );
-    const sources: Record<string, string> = {
-      'ok.ts': OK_SOURCE,
-      'bad.ts': BAD_SOURCE,
-      'tsconfig.json': JSON.stringify({ compilerOptions: COMPILER_OPTIONS }),
-      'tsconfig.ok.json': JSON.stringify({ extends: './tsconfig.json', files: ['ok.ts'] }),
-      'tsconfig.bundler.json': JSON.stringify({
-        extends: './tsconfig.json',
-        compilerOptions: { module: 'Preserve', moduleResolution: 'Bundler' },
-        files: ['ok.ts'],
-      }),
-      'tsconfig.bad.json': JSON.stringify({ extends: './tsconfig.json', files: ['bad.ts'] }),
-      'tsconfig.build.json': JSON.stringify({
-        extends: './tsconfig.json',
-        compilerOptions: { noEmit: false, outDir: 'build' },
-        files: ['ok.ts'],
-      }),
-    };
-    for (const [name, text] of Object.entries(sources)) {
-      await writeFile(path.join(project, name), text);
-    }
-
-    const install = () =>
-      pnpmRun(
-        [
-          'install',
-          '--offline',
-          '--ignore-workspace',
-          '--no-frozen-lockfile',
-          ...(storeDir ? ['--store-dir', storeDir] : []),
-        ],
-        project,
-      );
-    await writeManifest({});
-    let installed = await install();
-    if (/ERR_PNPM_NO_OFFLINE_(META|TARBALL)/.test(installed.stdout + installed.stderr)) {
-      // Resolving a new project offline needs the registry metadata in pnpm's cache, which a
-      // machine that only ran `pnpm install --frozen-lockfile` lacks (the store has the
-      // tarballs). Still without network: the domain's declared dependencies are pointed at the
-      // workspace's installed copies of the very versions it declares; pnpm still installs the
-      // tarball and gives it exactly the dependencies its package.json names.
-      const overrides: Record<string, string> = {};
-      for (const [name, spec] of Object.entries(manifest.dependencies ?? {})) {
-        const copy = await workspaceCopy(name, domainDir);
-        if (/^\d+\.\d+\.\d+/.test(spec)) expect(copy.version, name).toBe(spec);
-        overrides[name] = `link:${copy.dir}`;
-      }
-      overrides['@types/node'] = `link:${nodeTypes.dir}`;
-      await rm(path.join(project, 'node_modules'), { recursive: true, force: true });
-      await rm(path.join(project, 'pnpm-lock.yaml'), { force: true });
-      await writeManifest({ pnpm: { overrides } });
-      installed = await install();
-    }
-    check(installed, 'pnpm install --offline');
+    // The consumer uses the workspace's pnpm, TypeScript and @types/node, already in the store.
+    project = await installConsumer(pnpm, tmp, {
+      name: 'ledger-domain-consumer',
+      files: {
+        'ok.ts': OK_SOURCE,
+        'bad.ts': BAD_SOURCE,
+        'tsconfig.json': JSON.stringify({ compilerOptions: COMPILER_OPTIONS }),
+        'tsconfig.ok.json': JSON.stringify({ extends: './tsconfig.json', files: ['ok.ts'] }),
+        'tsconfig.bundler.json': JSON.stringify({
+          extends: './tsconfig.json',
+          compilerOptions: { module: 'Preserve', moduleResolution: 'Bundler' },
+          files: ['ok.ts'],
+        }),
+        'tsconfig.bad.json': JSON.stringify({ extends: './tsconfig.json', files: ['bad.ts'] }),
+        'tsconfig.build.json': JSON.stringify({
+          extends: './tsconfig.json',
+          compilerOptions: { noEmit: false, outDir: 'build' },
+          files: ['ok.ts'],
+        }),
+      },
+      dependencies: { '@ledger/domain': `file:${tarball}` },
+      // Offline without registry metadata: the domain's declared dependencies point at the
+      // workspace's installed copies, of the very versions it declares.
+      linkDeclared: async () => {
+        const overrides: Record<string, string> = {};
+        for (const [name, spec] of Object.entries(manifest.dependencies ?? {})) {
+          const copy = await workspaceCopy(name, domainDir);
+          if (/^\d+\.\d+\.\d+/.test(spec)) expect(copy.version, name).toBe(spec);
+          overrides[name] = `link:${copy.dir}`;
+        }
+        return overrides;
+      },
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -592,7 +394,7 @@ describe('the packed @ledger/domain', { timeout: 180_000 }, () => {
   it('validates, computes tax and runs the verbs on its own store, compiled and run by node', async () => {
     check(await tsc('tsconfig.build.json'), 'tsc (build ok.ts)');
     const result = check(
-      await run(process.execPath, [path.join('build', 'ok.js')], project),
+      await run(process.execPath, [path.join('build', 'ok.js')], { cwd: project }),
       'node',
     );
     const printed = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '') as {

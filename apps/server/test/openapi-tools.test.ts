@@ -1,5 +1,4 @@
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +8,7 @@ import { createConfig, lintFromString } from '@redocly/openapi-core';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestLedger, type TestLedger } from './harness.js';
+import { childEnv, run, tscBin, writeFiles } from './pack-support.js';
 
 /**
  * The document at `GET /ledger/openapi.json` as outside tools see it: swagger-parser validates
@@ -21,8 +21,6 @@ type Json = Record<string, unknown>;
 type ApiDocument = NonNullable<Parameters<SwaggerParser.ApiCallback>[1]>;
 
 const serverDir = fileURLToPath(new URL('../', import.meta.url));
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const tscBin = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
 const tsxCli = path.join(serverDir, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'] as const;
@@ -104,36 +102,9 @@ function operationsOf(doc: Json): Operation[] {
   return operations;
 }
 
-interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** The environment of child processes: ours without the npm/pnpm script variables. */
-function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!/^npm_/i.test(name)) env[name] = value;
-  }
-  return { ...env, ...extra };
-}
-
-/** Runs a command without blocking the event loop (the server under test lives in this process). */
-function run(args: string[], cwd: string, env: NodeJS.ProcessEnv = childEnv()): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      args,
-      { cwd, env, maxBuffer: 32 * 1024 * 1024, timeout: 240_000 },
-      (error, stdout, stderr) => {
-        if (!error) resolve({ code: 0, stdout, stderr });
-        else if (typeof error.code === 'number') resolve({ code: error.code, stdout, stderr });
-        else resolve({ code: -1, stdout, stderr: `${stderr}${error.message}` });
-      },
-    );
-  });
-}
+/** Runs node with `args` in `cwd`; a hung tsc or journey is killed after 4 minutes. */
+const runNode = (args: string[], cwd: string, env: NodeJS.ProcessEnv = childEnv()) =>
+  run(process.execPath, args, { cwd, env, timeout: 240_000 });
 
 /**
  * The consumer: a strict TypeScript program over the generated `paths`, with no casts, so it
@@ -508,17 +479,15 @@ describe('the OpenAPI document, as outside tools use it', { timeout: 240_000 }, 
         'ledger-api.ts': types,
         'journey.ts': JOURNEY_SOURCE,
       };
-      for (const [name, text] of Object.entries(files)) {
-        await writeFile(path.join(tmp, name), text);
-      }
+      await writeFiles(tmp, files);
 
-      const compiled = await run(
+      const compiled = await runNode(
         [tscBin, '--project', 'tsconfig.json', '--strict', '--noEmit', '--pretty', 'false'],
         tmp,
       );
       expect(compiled.code, `tsc ${where}:\n${compiled.stdout}\n${compiled.stderr}`).toBe(0);
 
-      const ran = await run(
+      const ran = await runNode(
         [tsxCli, 'journey.ts'],
         tmp,
         childEnv({ LEDGER_URL: t.url, LEDGER_API_KEY: t.keyA }),
