@@ -117,6 +117,7 @@ export async function composeLedger(
     taxIdVerifier: overrides.taxIdVerifier ?? offlineTaxIdVerifier,
     logger: overrides.logger ?? consoleLogger,
     webhooks: stripe ? { stripe: (body, signature) => stripe.parseWebhook(body, signature) } : {},
+    health: { database: () => database.ping() },
   };
   const app = createApp(deps, {
     ...(overrides.logError ? { logError: overrides.logError } : {}),

@@ -1,5 +1,5 @@
 import { createLedgerClient, type LedgerClient } from '@ledger/client';
-import { createTestDatabase, type DatabaseKind } from '@ledger/db/testing';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from '@ledger/db/testing';
 import { issueApiKey, systemClock } from '@ledger/domain';
 import type { LedgerOverrides } from '../src/compose.js';
 import { loadConfig } from '../src/env.js';
@@ -26,6 +26,8 @@ export interface RestCall {
 export interface TestLedger {
   url: string;
   server: RunningServer;
+  /** The server's database; on PostgreSQL its `faults` cut and restore connections. */
+  database: TestDatabase;
   /** Tenant A's key, of `scopeA` (the default for calls). */
   keyA: string;
   /** Tenant B's key, of `scopeB`: a different scope on the same server. */
@@ -90,6 +92,7 @@ export async function startTestLedger(
 
   return {
     url: server.url,
+    database,
     server,
     keyA,
     keyB,

@@ -31,6 +31,24 @@ export interface AppOptions {
   corsOrigins?: readonly string[];
 }
 
+/** How long `/readyz` waits for the database before it answers 503. */
+const READY_TIMEOUT_MS = 2_000;
+
+/** True when `work` settles successfully within `ms`; false when it fails or takes longer. */
+async function withinMs(ms: number, work: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work.then(() => true as const), late]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function corsOptions(origins: readonly string[]) {
   return {
     origin: [...origins],
@@ -43,7 +61,7 @@ function corsOptions(origins: readonly string[]) {
 
 /**
  * The whole HTTP surface: `/trpc` (typed client), `/ledger/*` (REST shim), the OpenAPI document
- * and `/healthz`. Both API doors share auth, the body limit, idempotency and error mapping.
+ * `/healthz` (the process is alive) and `/readyz` (it can reach its database). Both API doors share auth, the body limit, idempotency and error mapping.
  */
 export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   const app = new Hono<AppEnv>();
@@ -62,6 +80,13 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const database = await withinMs(READY_TIMEOUT_MS, deps.health.database());
+    c.header('Cache-Control', 'no-store');
+    return database
+      ? c.json({ status: 'ready', database: 'ok' })
+      : c.json({ status: 'unavailable', database: 'unreachable' }, 503);
+  });
   app.get('/ledger/openapi.json', (c) =>
     c.json({ ...openApiDocument(), servers: [{ url: new URL(c.req.url).origin }] }),
   );

@@ -32,10 +32,12 @@ export interface ApiDeps {
   logger: Logger;
   /** Processor webhooks: verify a delivery and reduce it to an event (null: not one we act on). */
   webhooks: { stripe?: (rawBody: string, signature: string) => ProcessorEvent | null };
+  /** Readiness probes: `database` resolves when the database answers a round trip. */
+  health: { database: () => Promise<void> };
 }
 
 /** The service context for one authenticated call: the ports plus the key's scope. */
 export function serviceContext(deps: ApiDeps, scope: Scope): ServiceContext {
-  const { platform: _keysAndIdempotency, webhooks: _webhooks, ...ports } = deps;
+  const { platform: _keysAndIdempotency, webhooks: _webhooks, health: _health, ...ports } = deps;
   return { ...ports, scope };
 }

@@ -16,6 +16,8 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export interface Database {
   db: Db;
   kind: 'pglite' | 'postgres';
+  /** One round trip (`SELECT 1`): resolves when the database answers, rejects otherwise. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,9 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   return {
     db: drizzlePostgres(client, { schema }) as unknown as Db,
     kind: 'postgres',
+    ping: async () => {
+      await client`SELECT 1`;
+    },
     close: () => client.end({ timeout: 5 }),
   };
 }
@@ -52,7 +57,14 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
   const client = dataDir ? new PGlite(dataDir) : new PGlite();
   const db = drizzlePglite(client, { schema });
   await migratePglite(db, { migrationsFolder });
-  return { db: db as unknown as Db, kind: 'pglite', close: () => client.close() };
+  return {
+    db: db as unknown as Db,
+    kind: 'pglite',
+    ping: async () => {
+      await client.query('SELECT 1');
+    },
+    close: () => client.close(),
+  };
 }
 
 /**

@@ -38,10 +38,23 @@ export function postgresUrl(): string {
 }
 
 /**
+ * Real faults for a PostgreSQL test database, made by the server itself: `cut` terminates every
+ * connection to it and refuses new ones (as a restart or a network cut would), `restore` lets
+ * connections in again.
+ */
+export interface DatabaseFaults {
+  cut(): Promise<void>;
+  restore(): Promise<void>;
+}
+
+/** A test database; on PostgreSQL it can also be cut off and restored. */
+export type TestDatabase = Database & { faults?: DatabaseFaults };
+
+/**
  * A fresh, migrated database of `kind` for one test file: PGlite in memory, or a new database
  * on the PostgreSQL server (dropped again on close), so test files never share state.
  */
-export async function createTestDatabase(kind: DatabaseKind): Promise<Database> {
+export async function createTestDatabase(kind: DatabaseKind): Promise<TestDatabase> {
   if (kind === 'pglite') return openDatabase({});
   const serverUrl = postgresUrl();
   const name = `ledger_test_${randomBytes(6).toString('hex')}`;
@@ -52,6 +65,17 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<Database> 
   const database = await openDatabase({ url: url.toString(), poolSize: 20 });
   return {
     ...database,
+    faults: {
+      async cut() {
+        await admin.unsafe(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+        await admin.unsafe(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}'`,
+        );
+      },
+      async restore() {
+        await admin.unsafe(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+      },
+    },
     async close() {
       await database.close();
       await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
