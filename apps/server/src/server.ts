@@ -1,6 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { serve } from '@hono/node-server';
+import { camelParam, errorEnvelope } from '@ledger/api';
+import { LedgerError, newId } from '@ledger/domain';
 import { composeLedger, type Ledger, type LedgerOverrides } from './compose.js';
 import type { Config } from './env.js';
 import { checkPortFree, portError } from './start-checks.js';
@@ -14,6 +17,48 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * Limits that keep one client from holding a connection: the request line and headers may be
+ * 32 KiB (a long query string counts) and must arrive within 10 s, a whole request within 30 s.
+ */
+const SERVER_OPTIONS = {
+  maxHeaderSize: 32 * 1024,
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+} as const;
+
+/**
+ * What Node's HTTP parser refuses before any route runs (headers over the limit, a malformed
+ * request) still gets the error envelope, then the connection is closed.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const requestId = newId('request');
+  const { status, body } = errorEnvelope(
+    tooLarge
+      ? new LedgerError(
+          'headers_too_large',
+          'The request line and headers are over 32 KiB (send long filters in fewer, shorter parameters)',
+        )
+      : new LedgerError('invalid_input', 'The HTTP request could not be parsed'),
+    requestId,
+    camelParam,
+  );
+  const json = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+      'Content-Type: application/json\r\n' +
+      `Content-Length: ${Buffer.byteLength(json)}\r\n` +
+      `X-Request-Id: ${requestId}\r\n` +
+      'Connection: close\r\n\r\n' +
+      json,
+  );
+}
+
 /** Starts Ledger's HTTP server (port 0 picks a free port). */
 export async function startServer(
   config: Config,
@@ -22,9 +67,16 @@ export async function startServer(
   await checkPortFree(config);
   const ledger = await composeLedger(config, overrides);
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: ledger.app.fetch, port: config.PORT, hostname: config.HOST }, () =>
-      resolve(s),
+    const s = serve(
+      {
+        fetch: ledger.app.fetch,
+        port: config.PORT,
+        hostname: config.HOST,
+        serverOptions: SERVER_OPTIONS,
+      },
+      () => resolve(s),
     );
+    s.on('clientError', answerClientError);
     // Taken between the check and now: still a message, and the database is closed again.
     s.once('error', (error: NodeJS.ErrnoException) => {
       ledger.close().finally(() => reject(portError(config, error)));

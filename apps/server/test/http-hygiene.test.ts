@@ -95,3 +95,29 @@ describe('CORS opened by LEDGER_CORS_ORIGINS', () => {
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
+
+describe('requests the HTTP parser refuses', () => {
+  let t: TestLedger;
+  beforeAll(async () => {
+    t = await startTestLedger('pglite');
+  });
+  afterAll(() => t.close());
+
+  it('answers a 50 kB query string and an oversized header with the 431 envelope', async () => {
+    for (const init of [
+      { path: `/ledger/customers?q=${'a'.repeat(50_000)}`, headers: {} },
+      { path: '/ledger/customers', headers: { 'X-Padding': 'b'.repeat(40_000) } },
+    ]) {
+      const res = await fetch(`${t.url}${init.path}`, {
+        headers: { Authorization: `Bearer ${t.keyA}`, ...init.headers },
+      });
+      expect(res.status).toBe(431);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      const body = (await res.json()) as ErrorBody;
+      expect(body.error).toMatchObject({ code: 'headers_too_large', type: 'validation' });
+      expect(body.error.request_id).toBe(res.headers.get('x-request-id'));
+    }
+    // The server goes on serving.
+    expect((await t.rest('GET', '/ledger/customers')).status).toBe(200);
+  });
+});

@@ -1,5 +1,6 @@
 export { type AppOptions, createApp } from './app.js';
 export { type ApiDeps, serviceContext } from './deps.js';
+export { camelParam, type ErrorEnvelope, errorEnvelope } from './errors/envelope.js';
 export { ERROR_TABLE, type ErrorStatus, type ErrorType } from './errors/status-table.js';
 export type { LedgerErrorData, LedgerTrpcErrorShape } from './errors/trpc-shape.js';
 export { type SnakeCase, toWire, type Wire } from './rest/casing.js';

@@ -53,6 +53,7 @@ export const ERROR_CODES = [
   'idempotency_key_in_use',
   // transport
   'body_too_large',
+  'headers_too_large',
   'rate_limited',
   'internal_error',
 ] as const;

@@ -17,6 +17,8 @@ export const TRPC_CODE_BY_STATUS: Record<ErrorStatus, TRPC_ERROR_CODE_KEY> = {
   409: 'CONFLICT',
   413: 'PAYLOAD_TOO_LARGE',
   429: 'TOO_MANY_REQUESTS',
+  // Answered on the socket before any router runs (see the server's clientError handler).
+  431: 'BAD_REQUEST',
   500: 'INTERNAL_SERVER_ERROR',
   502: 'BAD_GATEWAY',
   504: 'GATEWAY_TIMEOUT',

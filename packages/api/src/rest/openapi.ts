@@ -37,6 +37,7 @@ const STATUS_TEXT: Record<number, string> = {
   404: 'Not found (also for ids of another tenant)',
   409: 'Conflict',
   413: 'Body over 1 MiB',
+  431: 'Request line and headers over 32 KiB',
   429: 'Too many requests',
   500: 'Internal error (never a stack trace or SQL text)',
   502: 'The payment processor failed',
