@@ -41,7 +41,9 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   } finally {
     await lockClient.end();
   }
-  const client = postgres(url, { max: poolSize, onnotice: () => {} });
+  // fetch_types off: Ledger stores no PostgreSQL arrays, and the type query every new
+  // connection would run first rejects unhandled when that connection is cut mid-way.
+  const client = postgres(url, { max: poolSize, onnotice: () => {}, fetch_types: false });
   return {
     db: drizzlePostgres(client, { schema }) as unknown as Db,
     kind: 'postgres',
