@@ -82,6 +82,9 @@ export async function startServer(
       ledger.close().finally(() => reject(portError(config, error)));
     });
   });
+  // Idle keep-alive sockets stay open longer than any client keeps them (undici: 4 s), so the
+  // server never closes one just as a client sends on it (an ECONNRESET for that request).
+  (server as Server).keepAliveTimeout = 65_000;
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.HOST}:${port}`;
   let closing: Promise<void> | undefined;

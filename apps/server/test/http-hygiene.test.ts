@@ -104,10 +104,11 @@ describe('requests the HTTP parser refuses', () => {
   afterAll(() => t.close());
 
   it('answers a 50 kB query string and an oversized header with the 431 envelope', async () => {
-    for (const init of [
+    const attempts: Array<{ path: string; headers: Record<string, string> }> = [
       { path: `/ledger/customers?q=${'a'.repeat(50_000)}`, headers: {} },
       { path: '/ledger/customers', headers: { 'X-Padding': 'b'.repeat(40_000) } },
-    ]) {
+    ];
+    for (const init of attempts) {
       const res = await fetch(`${t.url}${init.path}`, {
         headers: { Authorization: `Bearer ${t.keyA}`, ...init.headers },
       });
