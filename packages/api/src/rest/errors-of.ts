@@ -1,4 +1,5 @@
-import type { ErrorCode } from '@ledger/domain';
+import { ERROR_CODES, type ErrorCode } from '@ledger/domain';
+import { ERROR_TABLE } from '../errors/status-table.js';
 import type { Operation } from './operation.js';
 
 // invalid_input: Authorization and X-API-Key naming two different keys.
@@ -18,17 +19,11 @@ const EVERY_WRITE: readonly ErrorCode[] = [
 /**
  * What an operation that reaches the payment processor can answer: a decline (402, with the
  * processor's code when Ledger knows it) or the processor failing (502) or timing out (504).
+ * Read off the status table, so a new decline code is covered where it is given its status.
  */
-export const PROCESSOR_ERRORS = [
-  'payment_declined',
-  'card_declined',
-  'insufficient_funds',
-  'expired_card',
-  'incorrect_cvc',
-  'processing_error',
-  'provider_error',
-  'provider_timeout',
-] as const satisfies readonly ErrorCode[];
+export const PROCESSOR_ERRORS: readonly ErrorCode[] = ERROR_CODES.filter((code) =>
+  [402, 502, 504].includes(ERROR_TABLE[code].status),
+);
 
 /** True for the methods that take a body and honour `Idempotency-Key`. */
 export function isWrite(op: Pick<Operation, 'method'>): boolean {
