@@ -64,6 +64,8 @@ export interface LedgerOverrides {
   checkResponses?: boolean;
   /** An already open database (tests create one per file). */
   database?: Database;
+  /** Test ports for fault tests (see `ApiDeps.faults`). */
+  faults?: ApiDeps['faults'];
 }
 
 /** A composed Ledger: the HTTP app, the event bus to `subscribe` on, and what it runs on. */
@@ -118,6 +120,7 @@ export async function composeLedger(
     logger: overrides.logger ?? consoleLogger,
     webhooks: stripe ? { stripe: (body, signature) => stripe.parseWebhook(body, signature) } : {},
     health: { database: () => database.ping() },
+    ...(overrides.faults ? { faults: overrides.faults } : {}),
   };
   const app = createApp(deps, {
     ...(overrides.logError ? { logError: overrides.logError } : {}),

@@ -20,6 +20,11 @@ export const ConfigSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: optional.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
   LEDGER_DATA_DIR: z.string().min(1).default('./.ledger/data'),
+  /**
+   * PostgreSQL's `statement_timeout` (and `idle_in_transaction_session_timeout`) for Ledger's
+   * connections: a statement stuck behind a lock answers 503 instead of holding a request open.
+   */
+  LEDGER_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   LEDGER_PUBLIC_URL: optional.pipe(z.url().optional()),
   LEDGER_DEV_API_KEY: optional.pipe(z.string().min(16).optional()),
   LEDGER_TAX_ORIGIN: z

@@ -49,7 +49,11 @@ export function portError(
  */
 export async function openConfiguredDatabase(config: Config): Promise<Database> {
   try {
-    return await openDatabase({ url: config.DATABASE_URL, dataDir: config.LEDGER_DATA_DIR });
+    return await openDatabase({
+      url: config.DATABASE_URL,
+      dataDir: config.LEDGER_DATA_DIR,
+      statementTimeoutMs: config.LEDGER_DB_STATEMENT_TIMEOUT_MS,
+    });
   } catch (error) {
     if (!config.DATABASE_URL) throw error;
     const url = new URL(config.DATABASE_URL);

@@ -1,7 +1,15 @@
 import { testDatabaseKinds } from '@ledger/db/testing';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestLedger, type TestLedger } from './harness.js';
-import { createCustomer, type ErrorBody, expectEnvelopeFields, type Wire } from './support.js';
+import {
+  balanceOf,
+  createCustomer,
+  type ErrorBody,
+  errorOf,
+  expectEnvelopeFields,
+  type Wire,
+} from './support.js';
 
 /** Polls `probe` until it is true (the pool reconnects on its own), at most `tries` times. */
 async function eventually(probe: () => Promise<boolean>, tries = 100): Promise<boolean> {
@@ -51,8 +59,16 @@ describe.each(testDatabaseKinds().filter((kind) => kind === 'postgres'))(
       expect(ready.status).toBe(503);
       expect(ready.body).toEqual({ status: 'unavailable', database: 'unreachable' });
       const refused = await t.rest<ErrorBody>('GET', `/ledger/customers/${before.id}`);
-      expect(refused.status).toBeGreaterThanOrEqual(500);
-      expectEnvelopeFields(refused);
+      expect(refused.status).toBe(503);
+      expect(expectEnvelopeFields(refused)).toMatchObject({
+        type: 'server',
+        code: 'database_unavailable',
+      });
+      const write = await t.rest<ErrorBody>('POST', '/ledger/customers', {
+        body: { name: 'Cut', email: 'during-cut@example.com', currency: 'USD' },
+      });
+      expect(write.status).toBe(503);
+      expect(errorOf(write.body).code).toBe('database_unavailable');
       expect((await t.rest('GET', '/healthz', { key: null })).status).toBe(200);
 
       await faults.restore();
@@ -68,6 +84,59 @@ describe.each(testDatabaseKinds().filter((kind) => kind === 'postgres'))(
       expect(list.body.data.map((customer) => customer.id).sort()).toEqual(
         [before.id, after.id].sort(),
       );
+    });
+  },
+);
+
+describe.each(testDatabaseKinds().filter((kind) => kind === 'postgres'))(
+  'a statement past LEDGER_DB_STATEMENT_TIMEOUT_MS (%s)',
+  (kind) => {
+    let t: TestLedger;
+    let other: postgres.Sql;
+    beforeAll(async () => {
+      t = await startTestLedger(kind, {}, { LEDGER_DB_STATEMENT_TIMEOUT_MS: '500' });
+      if (!t.database.url) throw new Error('a PostgreSQL test database has a url');
+      other = postgres(t.database.url, { max: 1, onnotice: () => {} });
+    });
+    afterAll(async () => {
+      await other?.end();
+      await t?.close();
+    });
+
+    it('answers 503 database_unavailable, writes nothing, and the next request succeeds', async () => {
+      const customer = await createCustomer(t, { email: 'locked@example.com' });
+      let release = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let onLocked = () => {};
+      const locked = new Promise<void>((resolve) => {
+        onLocked = resolve;
+      });
+      // Another client holds the customer's row (as a long report or a stuck job would).
+      const holder = other.begin(async (sql) => {
+        await sql`SELECT 1 FROM customers WHERE id = ${customer.id} FOR UPDATE`;
+        onLocked();
+        await released;
+      });
+      await locked;
+      const credit = { amount: { amount: 500, currency: 'USD' }, reason: 'stuck' };
+      const stuck = await t.rest<ErrorBody>('POST', `/ledger/customers/${customer.id}/credit`, {
+        body: credit,
+      });
+      release();
+      await holder;
+      expect(stuck.status).toBe(503);
+      expect(expectEnvelopeFields(stuck)).toMatchObject({
+        code: 'database_unavailable',
+        message: 'The database did not answer in time; retry shortly',
+      });
+      expect(await balanceOf(t, customer.id)).toBe(0);
+      const retried = await t.rest('POST', `/ledger/customers/${customer.id}/credit`, {
+        body: credit,
+      });
+      expect(retried.status, retried.text).toBe(200);
+      expect(await balanceOf(t, customer.id)).toBe(-500);
     });
   },
 );

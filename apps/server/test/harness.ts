@@ -50,12 +50,14 @@ export async function startTestLedger(
   overrides: LedgerOverrides = {},
   env: Record<string, string> = {},
 ): Promise<TestLedger> {
-  const database = await createTestDatabase(kind);
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
     LEDGER_BILLING_INTERVAL_MS: '0',
     ...env,
+  });
+  const database = await createTestDatabase(kind, {
+    statementTimeoutMs: config.LEDGER_DB_STATEMENT_TIMEOUT_MS,
   });
   const server = await startServer(config, {
     database,

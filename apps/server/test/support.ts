@@ -258,8 +258,8 @@ export async function createInvoice(
 
 /** A customer's invoices over REST, newest first (200 asserted). */
 export async function invoicesOf(t: TestLedger, customerId: string): Promise<WireInvoice[]> {
-  const res = await t.rest<WireList<WireInvoice>>(
-    'GET',
+  const res = await getRetrying<WireList<WireInvoice>>(
+    t,
     `/ledger/customers/${customerId}/invoices`,
   );
   expect(res.status, res.text).toBe(200);
@@ -268,7 +268,7 @@ export async function invoicesOf(t: TestLedger, customerId: string): Promise<Wir
 
 /** A customer's balance over REST, in minor units (negative: credit the customer holds). */
 export async function balanceOf(t: TestLedger, customerId: string): Promise<number> {
-  return (await t.rest<{ balance: { amount: number } }>('GET', `/ledger/customers/${customerId}`))
+  return (await getRetrying<{ balance: { amount: number } }>(t, `/ledger/customers/${customerId}`))
     .body.balance.amount;
 }
 
@@ -325,4 +325,16 @@ export function rowsOf(result: unknown): Array<Record<string, unknown>> {
 export function firstCount(result: unknown): number {
   const row = rowsOf(result)[0];
   return Number(row ? Object.values(row)[0] : Number.NaN);
+}
+
+/**
+ * A GET retried while it answers 503 (as a client retries `database_unavailable`): right after a
+ * database fault, a pooled connection that was dropped fails once before the pool replaces it.
+ */
+export async function getRetrying<T>(t: TestLedger, path: string): Promise<RestResponse<T>> {
+  for (let attempt = 0; ; attempt++) {
+    const res = await t.rest<T>('GET', path);
+    if (res.status !== 503 || attempt >= 50) return res;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

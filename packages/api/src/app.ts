@@ -1,7 +1,7 @@
 import { LedgerError } from '@ledger/domain';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
-import type { ApiDeps } from './deps.js';
+import { type ApiDeps, idempotencyPorts } from './deps.js';
 import { apiHeaders } from './http/api-headers.js';
 import { authenticate } from './http/auth.js';
 import { flagLargeBody, limitBody } from './http/body-limit.js';
@@ -68,7 +68,7 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   const guard = [
     authenticate(deps.platform),
     limitBody(),
-    idempotency(deps.platform, () => deps.clock.now()),
+    idempotency(idempotencyPorts(deps)),
   ] as const;
 
   const logError = options.logError ?? ((error: unknown) => console.error(error));

@@ -15,6 +15,7 @@ import type {
   TaxIdVerifier,
   TaxPort,
 } from '@ledger/domain';
+import type { IdempotencyPorts } from './http/idempotency.js';
 
 /** What the composition root hands the api: the domain's ports plus the platform stores. */
 export interface ApiDeps {
@@ -34,10 +35,34 @@ export interface ApiDeps {
   webhooks: { stripe?: (rawBody: string, signature: string) => ProcessorEvent | null };
   /** Readiness probes: `database` resolves when the database answers a round trip. */
   health: { database: () => Promise<void> };
+  /**
+   * Test ports for fault tests: `afterCommit` runs after each transaction of a keyed request
+   * commits and before the request goes on (see `StepJournal.afterCommit`). Unset in production.
+   */
+  faults?: { afterCommit?: () => Promise<void> | void };
 }
 
-/** The service context for one authenticated call: the ports plus the key's scope. */
-export function serviceContext(deps: ApiDeps, scope: Scope): ServiceContext {
-  const { platform: _keysAndIdempotency, webhooks: _webhooks, health: _health, ...ports } = deps;
-  return { ...ports, scope };
+/** The ports idempotency runs on, from the app's dependencies. */
+export function idempotencyPorts(deps: ApiDeps): IdempotencyPorts {
+  return {
+    store: deps.platform,
+    now: () => deps.clock.now(),
+    afterCommit: deps.faults?.afterCommit,
+    logger: deps.logger,
+  };
+}
+
+/**
+ * The service context for one authenticated call: the ports plus the key's scope, on `store`
+ * when the call has its own (a keyed request's journaled store).
+ */
+export function serviceContext(deps: ApiDeps, scope: Scope, store?: Store): ServiceContext {
+  const {
+    platform: _keysAndIdempotency,
+    webhooks: _webhooks,
+    health: _health,
+    faults: _faults,
+    ...ports
+  } = deps;
+  return { ...ports, store: store ?? deps.store, scope };
 }

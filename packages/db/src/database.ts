@@ -27,13 +27,22 @@ export interface DatabaseConfig {
   dataDir?: string | undefined;
   /** Connections in the postgres.js pool. */
   poolSize?: number;
+  /**
+   * PostgreSQL only: `statement_timeout` and `idle_in_transaction_session_timeout` of every
+   * connection, so no statement or abandoned transaction holds locks without bound. Unset: none.
+   */
+  statementTimeoutMs?: number | undefined;
 }
 
 const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
 /** Serialises migrations when several server processes start at once against one PostgreSQL. */
 const MIGRATION_LOCK = 7_318_004_211;
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
+async function openPostgres(
+  url: string,
+  poolSize: number,
+  statementTimeoutMs: number | undefined,
+): Promise<Database> {
   const lockClient = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await lockClient`SELECT pg_advisory_lock(${MIGRATION_LOCK})`;
@@ -43,7 +52,19 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   }
   // fetch_types off: Ledger stores no PostgreSQL arrays, and the type query every new
   // connection would run first rejects unhandled when that connection is cut mid-way.
-  const client = postgres(url, { max: poolSize, onnotice: () => {}, fetch_types: false });
+  const client = postgres(url, {
+    max: poolSize,
+    onnotice: () => {},
+    fetch_types: false,
+    ...(statementTimeoutMs === undefined
+      ? {}
+      : {
+          connection: {
+            statement_timeout: statementTimeoutMs,
+            idle_in_transaction_session_timeout: statementTimeoutMs,
+          },
+        }),
+  });
   return {
     db: drizzlePostgres(client, { schema }) as unknown as Db,
     kind: 'postgres',
@@ -74,5 +95,7 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
  * URL is given, otherwise the embedded PGlite (a data directory on disk, or memory for tests).
  */
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
-  return config.url ? openPostgres(config.url, config.poolSize ?? 10) : openPglite(config.dataDir);
+  return config.url
+    ? openPostgres(config.url, config.poolSize ?? 10, config.statementTimeoutMs)
+    : openPglite(config.dataDir);
 }

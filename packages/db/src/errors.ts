@@ -27,6 +27,101 @@ export function isRetryable(error: unknown): boolean {
   return code === '40P01' || code === '40001';
 }
 
+/** Socket and postgres.js codes of a connection that failed, closed or could not be opened. */
+const LOST_CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+]);
+
+/**
+ * SQLSTATEs of a server that is going away or not letting us in: connection exceptions (class
+ * 08), an administrator's or a crash's shutdown, a server still starting (57P0x), a database that
+ * refuses connections (55000 from `ALLOW_CONNECTIONS false`), a statement timeout (57014).
+ */
+function isUnavailableState(code: string, message: string): boolean {
+  if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03')
+    return true;
+  if (code === '57014') return true;
+  return code === '55000' && message.includes('accepting connections');
+}
+
+/** The errors along `error`'s `cause` chain (drizzle and LedgerError both wrap). */
+function* chainOf(error: unknown): Generator<{ code?: unknown; message?: unknown }> {
+  let current: unknown = error;
+  for (let depth = 0; current && typeof current === 'object' && depth < 6; depth++) {
+    yield current as { code?: unknown; message?: unknown };
+    current = (current as { cause?: unknown }).cause;
+  }
+}
+
+/**
+ * True when the database could not be reached or dropped the connection (or cancelled the
+ * statement after `statement_timeout`): the request cannot finish now, but a later one can.
+ */
+export function isUnavailable(error: unknown): boolean {
+  for (const link of chainOf(error)) {
+    if (link instanceof LedgerError) {
+      if (link.code === 'database_unavailable') return true;
+      continue;
+    }
+    if (typeof link.code !== 'string') continue;
+    if (LOST_CONNECTION_CODES.has(link.code)) return true;
+    if (isUnavailableState(link.code, String(link.message ?? ''))) return true;
+  }
+  return false;
+}
+
+/** True for a statement PostgreSQL cancelled at `statement_timeout`: not worth running again. */
+export function isStatementTimeout(error: unknown): boolean {
+  for (const link of chainOf(error)) if (link.code === '57014') return true;
+  return false;
+}
+
+/**
+ * The error callers see for an unreachable database: `database_unavailable` (503), the driver's
+ * error kept as `cause` for the server log only.
+ */
+export function unavailable(error: unknown): LedgerError {
+  if (error instanceof LedgerError && error.code === 'database_unavailable') return error;
+  return new LedgerError(
+    'database_unavailable',
+    isStatementTimeout(error)
+      ? 'The database did not answer in time; retry shortly'
+      : 'The database is unavailable; retry shortly',
+    { cause: error },
+  );
+}
+
+/**
+ * Every method of a store, with an unreachable database's errors turned into
+ * `database_unavailable`, so no door answers a dropped connection with a bare 500.
+ */
+export function translatingUnavailable<T extends object>(store: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(store)) {
+    if (typeof value !== 'function') {
+      out[name] = value;
+      continue;
+    }
+    out[name] = (...args: unknown[]) => {
+      const result: unknown = value.apply(store, args);
+      if (!(result instanceof Promise)) return result;
+      return result.catch((error: unknown) => {
+        throw isUnavailable(error) ? unavailable(error) : error;
+      });
+    };
+  }
+  return out as T;
+}
+
 /** The violated constraint, from either driver's error. */
 function constraintOf(error: PgError): string | undefined {
   return error.constraint ?? error.constraint_name;

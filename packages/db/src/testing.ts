@@ -45,16 +45,24 @@ export function postgresUrl(): string {
 export interface DatabaseFaults {
   cut(): Promise<void>;
   restore(): Promise<void>;
+  /** Terminates every connection once (a network blip, a failover); new ones are let in. */
+  terminate(): Promise<void>;
 }
 
-/** A test database; on PostgreSQL it can also be cut off and restored. */
-export type TestDatabase = Database & { faults?: DatabaseFaults };
+/**
+ * A test database; on PostgreSQL it can also be cut off and restored, and `url` reaches it from
+ * another client (to hold a lock, or for a second server process).
+ */
+export type TestDatabase = Database & { faults?: DatabaseFaults; url?: string };
 
 /**
  * A fresh, migrated database of `kind` for one test file: PGlite in memory, or a new database
  * on the PostgreSQL server (dropped again on close), so test files never share state.
  */
-export async function createTestDatabase(kind: DatabaseKind): Promise<TestDatabase> {
+export async function createTestDatabase(
+  kind: DatabaseKind,
+  options: { statementTimeoutMs?: number } = {},
+): Promise<TestDatabase> {
   if (kind === 'pglite') return openDatabase({});
   const serverUrl = postgresUrl();
   const name = `ledger_test_${randomBytes(6).toString('hex')}`;
@@ -62,15 +70,25 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
   await admin.unsafe(`CREATE DATABASE ${name}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  const database = await openDatabase({ url: url.toString(), poolSize: 20 });
+  const database = await openDatabase({
+    url: url.toString(),
+    poolSize: 20,
+    statementTimeoutMs: options.statementTimeoutMs,
+  });
+  const terminate = () =>
+    admin.unsafe(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`,
+    );
   return {
     ...database,
+    url: url.toString(),
     faults: {
       async cut() {
         await admin.unsafe(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
-        await admin.unsafe(
-          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}'`,
-        );
+        await terminate();
+      },
+      async terminate() {
+        await terminate();
       },
       async restore() {
         await admin.unsafe(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);

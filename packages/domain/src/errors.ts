@@ -56,6 +56,7 @@ export const ERROR_CODES = [
   'headers_too_large',
   'rate_limited',
   'internal_error',
+  'database_unavailable',
 ] as const;
 
 /** A code from {@link ERROR_CODES}. */

@@ -221,6 +221,7 @@ export type {
   ApiKeyStore,
   IdempotencyRecord,
   IdempotencyStore,
+  StepJournal,
   StoredResponse,
 } from './platform/ports.js';
 export type {

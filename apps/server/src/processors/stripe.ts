@@ -156,11 +156,23 @@ export function createStripeProcessor(options: StripeOptions): StripeProcessor {
     },
 
     async attachPaymentMethod({ processorCustomerId, token }) {
+      // A retried request (a keyed request resumed after a failure) sends the same token again:
+      // keys per token and customer make Stripe answer as the first time, not refuse the token.
+      const key = `ledger-attach-${processorCustomerId}-${token}`;
       const created = token.startsWith('pm_')
         ? await attachStep(() => stripe.paymentMethods.retrieve(token))
-        : await attachStep(() => stripe.paymentMethods.create({ type: 'card', card: { token } }));
+        : await attachStep(() =>
+            stripe.paymentMethods.create(
+              { type: 'card', card: { token } },
+              { idempotencyKey: `${key}-create` },
+            ),
+          );
       const method = await attachStep(() =>
-        stripe.paymentMethods.attach(created.id, { customer: processorCustomerId }),
+        stripe.paymentMethods.attach(
+          created.id,
+          { customer: processorCustomerId },
+          { idempotencyKey: key },
+        ),
       );
       const card = method.card;
       if (!card)

@@ -13,7 +13,20 @@ export type ErrorType =
   | 'provider';
 
 /** HTTP statuses Ledger answers errors with. */
-export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 413 | 429 | 431 | 500 | 502 | 504;
+export type ErrorStatus =
+  | 400
+  | 401
+  | 402
+  | 403
+  | 404
+  | 409
+  | 413
+  | 429
+  | 431
+  | 500
+  | 502
+  | 503
+  | 504;
 
 /**
  * The one table from error code to HTTP status and envelope type. Both doors (REST's `onError`
@@ -65,4 +78,5 @@ export const ERROR_TABLE: Record<ErrorCode, { status: ErrorStatus; type: ErrorTy
   headers_too_large: { status: 431, type: 'validation' },
   rate_limited: { status: 429, type: 'rate_limit' },
   internal_error: { status: 500, type: 'server' },
+  database_unavailable: { status: 503, type: 'server' },
 };

@@ -1,4 +1,4 @@
-import type { Scope } from '@ledger/domain';
+import type { Scope, Store } from '@ledger/domain';
 
 /** Hono variables every authenticated route can read. */
 export interface AppEnv {
@@ -6,5 +6,7 @@ export interface AppEnv {
     requestId: string;
     scope: Scope;
     apiKeyId: string;
+    /** The journaled store of a request that carries `Idempotency-Key` (see `runIdempotently`). */
+    store?: Store;
   };
 }

@@ -1,11 +1,16 @@
 import {
   type IdempotencyStore,
+  isLedgerError,
   LedgerError,
+  type Logger,
   MAX_INPUT_DEPTH,
   type Scope,
+  type StepJournal,
+  type Store,
   type StoredResponse,
 } from '@ledger/domain';
 import type { MiddlewareHandler } from 'hono';
+import superjson from 'superjson';
 import type { AppEnv } from './env.js';
 
 /** How long a key is remembered, and how long a running request holds it. */
@@ -89,21 +94,97 @@ export interface IdempotentRequest {
 /** How an idempotent request ended: the first answer replayed, or the request really ran. */
 export type IdempotentOutcome<T> = { replayed: StoredResponse } | { ran: T };
 
+/** What `runIdempotently` works with: the records, the clock, and the test port. */
+export interface IdempotencyPorts {
+  store: IdempotencyStore;
+  now: () => Date;
+  /** Test port (see `StepJournal.afterCommit`). */
+  afterCommit?: (() => Promise<void> | void) | undefined;
+  /** Where a record that could not be finished at once is reported. */
+  logger: Logger;
+}
+
+/**
+ * When a record write that failed (the database was unreachable) is tried again, in ms: soon,
+ * then every 2 s for as long as the lease holds the key (after that a retry resumes anyway).
+ */
+const FINISH_RETRIES_MS = [100, 250, 500, 1_000, ...Array<number>(150).fill(2_000)];
+
+/**
+ * Writes the record's ending now, or, when the database refuses, again in the background: the
+ * caller's answer does not wait for it. Until it lands the key answers `idempotency_key_in_use`,
+ * and when it never lands the lease ends and a retry resumes from the committed steps.
+ */
+function finish(ports: IdempotencyPorts, key: string, write: () => Promise<void>): Promise<void> {
+  const retry = (left: readonly number[], error: unknown): void => {
+    const [wait, ...rest] = left;
+    if (wait === undefined) {
+      ports.logger.error('An idempotency record could not be finished', { key, error });
+      return;
+    }
+    setTimeout(() => {
+      write().catch((again: unknown) => retry(rest, again));
+    }, wait).unref();
+  };
+  return write().catch((error: unknown) => retry(FINISH_RETRIES_MS, error));
+}
+
+/** Tries of a reservation whose statement lost its answer (the connection dropped). */
+const RESERVE_ATTEMPTS = 3;
+
+/**
+ * Reserves the key for this attempt (`owner`). A reservation whose answer was lost may still
+ * have been made: reserving again as the same owner takes it back; when the database stays
+ * away, it is freed in the background so the caller's retry is not locked out for the lease.
+ */
+async function reserve(
+  ports: IdempotencyPorts,
+  scope: Scope,
+  request: { key: string; requestHash: string; owner: string },
+): ReturnType<IdempotencyStore['reserveIdempotencyKey']> {
+  for (let attempt = 1; ; attempt++) {
+    const at = ports.now();
+    try {
+      return await ports.store.reserveIdempotencyKey(scope, {
+        ...request,
+        now: at,
+        expiredBefore: new Date(at.getTime() - IDEMPOTENCY_WINDOW_MS),
+        lockedUntil: new Date(at.getTime() + IN_PROGRESS_LEASE_MS),
+      });
+    } catch (error) {
+      if (!isLedgerError(error, 'database_unavailable')) throw error;
+      if (attempt >= RESERVE_ATTEMPTS) {
+        void finish(ports, request.key, () =>
+          ports.store.releaseIdempotencyKey(scope, request.key, request.owner),
+        );
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}
+
 /**
  * The one idempotency rule, shared by REST's middleware and tRPC's: per scope, for 24 hours, the
  * same key and parameters replay the first answer (the caller renders `replayed`); another
  * request under the key is `idempotency_key_reused`; a repeat while the first still runs is
- * `idempotency_key_in_use`. Otherwise `run` runs under the reservation and `record` says what it
- * answered: kept when Stripe's rule remembers its status, forgotten (and the key freed) when not
- * or when `run` throws. Records live in the database, so this holds across server processes.
+ * `idempotency_key_in_use`. Otherwise `run` runs on a journaled store: every transaction it
+ * commits records its result under the key in that same transaction. When the request then
+ * fails before its answer is recorded (an error, a dropped connection, a killed process), a retry
+ * with the same parameters runs the request again on the journal, so committed transactions
+ * return what they returned the first time instead of running twice: the change happens once.
+ * `record` says what the request answered: kept when Stripe's rule remembers its status;
+ * released when not, or when `run` throws: forgotten if nothing committed, else kept for the
+ * retry to resume (see `IdempotencyStore.releaseIdempotencyKey`). Records live in the database, so this holds
+ * across server processes.
  */
 export async function runIdempotently<T>(
-  store: IdempotencyStore,
-  now: () => Date,
+  ports: IdempotencyPorts,
   request: IdempotentRequest,
-  run: () => Promise<T>,
+  run: (store: Store) => Promise<T>,
   record: (outcome: T) => Promise<StoredResponse> | StoredResponse,
 ): Promise<IdempotentOutcome<T>> {
+  const { store } = ports;
   const { scope, key } = request;
   if (key.length < 1 || key.length > 255) {
     throw new LedgerError('invalid_input', 'Idempotency-Key must be 1 to 255 characters', {
@@ -111,14 +192,8 @@ export async function runIdempotently<T>(
     });
   }
   const requestHash = await sha256(await request.fingerprint());
-  const at = now();
-  const reservation = await store.reserveIdempotencyKey(scope, {
-    key,
-    requestHash,
-    now: at,
-    expiredBefore: new Date(at.getTime() - IDEMPOTENCY_WINDOW_MS),
-    lockedUntil: new Date(at.getTime() + IN_PROGRESS_LEASE_MS),
-  });
+  const owner = crypto.randomUUID();
+  const reservation = await reserve(ports, scope, { key, requestHash, owner });
   if (!reservation.reserved) {
     const { record: existing } = reservation;
     if (existing.requestHash !== requestHash) {
@@ -137,17 +212,27 @@ export async function runIdempotently<T>(
     }
     return { replayed: existing.response };
   }
+  const journal: StepJournal = {
+    recorded: reservation.steps,
+    encode: (result) => superjson.stringify(result),
+    decode: (text) => superjson.parse(text),
+    ...(ports.afterCommit ? { afterCommit: ports.afterCommit } : {}),
+  };
+  const forget = () => finish(ports, key, () => store.releaseIdempotencyKey(scope, key, owner));
   let outcome: T;
   let response: StoredResponse;
   try {
-    outcome = await run();
+    outcome = await run(store.journaledStore(scope, key, journal));
     response = await record(outcome);
   } catch (error) {
-    await store.releaseIdempotencyKey(scope, key);
+    await forget();
     throw error;
   }
-  if (isRemembered(response.status)) await store.completeIdempotencyKey(scope, key, response);
-  else await store.releaseIdempotencyKey(scope, key);
+  if (isRemembered(response.status)) {
+    await finish(ports, key, () => store.completeIdempotencyKey(scope, key, response));
+  } else {
+    await forget();
+  }
   return { ran: outcome };
 }
 
@@ -156,16 +241,12 @@ export async function runIdempotently<T>(
  * is stored with its status, `Content-Type` and `Location`, and replayed byte for byte with
  * `Idempotent-Replayed: true`.
  */
-export function idempotency(
-  store: IdempotencyStore,
-  now: () => Date = () => new Date(),
-): MiddlewareHandler<AppEnv> {
+export function idempotency(ports: IdempotencyPorts): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const key = c.req.header('Idempotency-Key');
     if (key === undefined || !['POST', 'PUT', 'DELETE'].includes(c.req.method)) return next();
     const outcome = await runIdempotently(
-      store,
-      now,
+      ports,
       {
         scope: c.get('scope'),
         key,
@@ -174,7 +255,8 @@ export function idempotency(
           return `${c.req.method} ${url.pathname}${url.search}\n${parametersOf(await c.req.text())}`;
         },
       },
-      async () => {
+      async (store) => {
+        c.set('store', store);
         await next();
         return c.res;
       },

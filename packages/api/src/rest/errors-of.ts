@@ -7,6 +7,7 @@ const EVERY_OPERATION: readonly ErrorCode[] = [
   'unauthenticated',
   'invalid_input',
   'internal_error',
+  'database_unavailable',
 ];
 const EVERY_WRITE: readonly ErrorCode[] = [
   'invalid_input',

@@ -108,7 +108,10 @@ export function mountOperations(
     routes.on(op.method.toUpperCase(), honoPath(op.path), async (c) => {
       let result: unknown;
       try {
-        result = await op.run(serviceContext(deps, c.get('scope')), await inputOf(c, op));
+        result = await op.run(
+          serviceContext(deps, c.get('scope'), c.get('store')),
+          await inputOf(c, op),
+        );
       } catch (error) {
         if (options.checkResponses) checkError(op, error);
         throw namedByPath(error, op);

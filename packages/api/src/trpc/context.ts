@@ -1,9 +1,10 @@
 import type { ApiKeyStore, IdempotencyStore, Scope, ServiceContext } from '@ledger/domain';
 import type { FetchCreateContextFnOptions } from '@trpc/server/adapters/fetch';
 import type { Context } from 'hono';
-import { type ApiDeps, serviceContext } from '../deps.js';
+import { type ApiDeps, idempotencyPorts, serviceContext } from '../deps.js';
 import { type PresentedKey, presentedKey } from '../http/auth.js';
 import type { AppEnv } from '../http/env.js';
+import type { IdempotencyPorts } from '../http/idempotency.js';
 
 /**
  * What every tRPC call starts from: the HTTP request read into plain values, and the ports the
@@ -24,7 +25,7 @@ export type TrpcContext = {
   /** Sets a header of the HTTP response, through the Hono context. */
   setHeader: (name: string, value: string) => void;
   platform: ApiKeyStore & IdempotencyStore;
-  now: () => Date;
+  idempotency: IdempotencyPorts;
   /** The service context of an authenticated caller. */
   servicesFor: (scope: Scope) => ServiceContext;
 };
@@ -47,7 +48,7 @@ export function createTrpcContext(
     calls: info.calls.length,
     setHeader: (name, value) => c.header(name, value),
     platform: deps.platform,
-    now: () => deps.clock.now(),
+    idempotency: idempotencyPorts(deps),
     servicesFor: (scope) => serviceContext(deps, scope),
   };
 }

@@ -80,14 +80,13 @@ export const procedure = t.procedure
       );
     }
     const outcome = await runIdempotently(
-      ctx.platform,
-      ctx.now,
+      ctx.idempotency,
       {
         scope: ctx.scope,
         key,
         fingerprint: async () => mutationFingerprint(path, await getRawInput()),
       },
-      () => next(),
+      (store) => next({ ctx: { services: { ...ctx.services, store } } }),
       (result) => recordOf(result, ctx.requestId, path),
     );
     if ('ran' in outcome) return outcome.ran;

@@ -1,7 +1,8 @@
-import type { ApiKeyStore, IdempotencyRecord, IdempotencyStore } from '@ledger/domain';
-import { and, count, eq, isNull, sql } from 'drizzle-orm';
+import type { ApiKeyStore, IdempotencyRecord, IdempotencyStore, Scope } from '@ledger/domain';
+import { and, count, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
-import { apiKeys, idempotencyKeys } from '../schema/index.js';
+import { apiKeys, idempotencyKeys, idempotencySteps } from '../schema/index.js';
+import { journaledStore } from './bind.js';
 import { inScope } from './scope.js';
 
 /** API keys over either driver. */
@@ -32,12 +33,21 @@ export function apiKeyStore(db: Db): ApiKeyStore {
   };
 }
 
-/** Idempotency records over either driver. */
+/** A timestamp parameter in raw SQL (postgres.js refuses Date params outside drizzle's mapping). */
+function ts(date: Date) {
+  return sql`${date.toISOString()}::timestamptz`;
+}
+
+/** Idempotency records and their steps over either driver. */
 export function idempotencyStore(db: Db): IdempotencyStore {
+  const stepsOf = (scope: Scope, key: string) =>
+    and(inScope(idempotencySteps, scope), eq(idempotencySteps.key, key));
   return {
     async reserveIdempotencyKey(scope, request) {
-      // One statement: insert, or take over a record that expired or whose request was
-      // abandoned (lease passed); otherwise leave the existing record as it is.
+      const expired = sql`${idempotencyKeys.createdAt} < ${ts(request.expiredBefore)}`;
+      // One statement: insert; or take over a record that expired (a new generation); or resume
+      // one whose request, with these same parameters, was abandoned (its lease passed).
+      // Otherwise the existing record is left as it is.
       const taken = await db
         .insert(idempotencyKeys)
         .values({
@@ -47,6 +57,7 @@ export function idempotencyStore(db: Db): IdempotencyStore {
           status: 'in_progress',
           createdAt: request.now,
           lockedUntil: request.lockedUntil,
+          owner: request.owner,
         })
         .onConflictDoUpdate({
           target: [idempotencyKeys.tenantId, idempotencyKeys.appId, idempotencyKeys.key],
@@ -56,15 +67,39 @@ export function idempotencyStore(db: Db): IdempotencyStore {
             responseStatus: null,
             responseHeaders: null,
             responseBody: null,
-            createdAt: request.now,
+            createdAt: sql`CASE WHEN ${expired} THEN ${ts(request.now)} ELSE ${idempotencyKeys.createdAt} END`,
             lockedUntil: request.lockedUntil,
+            owner: request.owner,
           },
-          // Raw SQL bypasses drizzle's column mapping (postgres.js refuses Date params here).
-          setWhere: sql`${idempotencyKeys.createdAt} < ${request.expiredBefore.toISOString()}::timestamptz
-            OR (${idempotencyKeys.status} = 'in_progress' AND ${idempotencyKeys.lockedUntil} < ${request.now.toISOString()}::timestamptz)`,
+          setWhere: sql`${expired}
+            OR (${idempotencyKeys.status} = 'in_progress'
+              AND ${idempotencyKeys.requestHash} = ${request.requestHash}
+              AND (${idempotencyKeys.lockedUntil} < ${ts(request.now)}
+                OR ${idempotencyKeys.owner} = ${request.owner}))`,
         })
-        .returning({ key: idempotencyKeys.key });
-      if (taken.length > 0) return { reserved: true };
+        .returning({ generation: idempotencyKeys.createdAt });
+      const generation = taken[0]?.generation;
+      if (generation) {
+        const rows = await db
+          .select({
+            generation: idempotencySteps.generation,
+            seq: idempotencySteps.seq,
+            result: idempotencySteps.result,
+          })
+          .from(idempotencySteps)
+          .where(stepsOf(scope, request.key));
+        const steps = new Map<number, string>();
+        for (const row of rows) {
+          if (row.generation.getTime() === generation.getTime()) steps.set(row.seq, row.result);
+        }
+        if (steps.size < rows.length) {
+          // Steps of an earlier generation of this key: that request ended long ago.
+          await db
+            .delete(idempotencySteps)
+            .where(and(stepsOf(scope, request.key), ne(idempotencySteps.generation, generation)));
+        }
+        return { reserved: true, steps };
+      }
       const rows = await db
         .select()
         .from(idempotencyKeys)
@@ -100,10 +135,42 @@ export function idempotencyStore(db: Db): IdempotencyStore {
         .where(and(inScope(idempotencyKeys, scope), eq(idempotencyKeys.key, key)));
     },
 
-    async releaseIdempotencyKey(scope, key) {
-      await db
-        .delete(idempotencyKeys)
-        .where(and(inScope(idempotencyKeys, scope), eq(idempotencyKeys.key, key)));
+    async releaseIdempotencyKey(scope, key, owner) {
+      const held = and(
+        inScope(idempotencyKeys, scope),
+        eq(idempotencyKeys.key, key),
+        eq(idempotencyKeys.owner, owner),
+        eq(idempotencyKeys.status, 'in_progress'),
+      );
+      await db.transaction(async (tx) => {
+        const steps = await tx
+          .select({ seq: idempotencySteps.seq })
+          .from(idempotencySteps)
+          .where(stepsOf(scope, key))
+          .limit(1);
+        if (steps.length > 0) {
+          await tx
+            .update(idempotencyKeys)
+            .set({ lockedUntil: new Date(0) })
+            .where(held);
+        } else {
+          await tx.delete(idempotencyKeys).where(held);
+        }
+      });
+    },
+
+    journaledStore(scope, key, journal) {
+      return journaledStore(db, journal, async (tx, seq, result) => {
+        // The step belongs to the record's current generation, read in the same transaction.
+        const [record] = await tx
+          .select({ generation: idempotencyKeys.createdAt })
+          .from(idempotencyKeys)
+          .where(and(inScope(idempotencyKeys, scope), eq(idempotencyKeys.key, key)));
+        if (!record) throw new Error(`Idempotency record ${key} vanished while its request ran`);
+        await tx
+          .insert(idempotencySteps)
+          .values({ ...scope, key, generation: record.generation, seq, result });
+      });
     },
   };
 }

@@ -1,3 +1,4 @@
+import type { Store } from '../ports.js';
 import type { Scope } from '../scope.js';
 
 /** A stored API key, without its secret (only the hash is kept). */
@@ -36,9 +37,26 @@ export interface IdempotencyRecord {
 }
 
 /**
+ * How a keyed request's store transactions are journaled (see `IdempotencyStore.journaledStore`):
+ * the results its first attempt committed, and how results are written and read back.
+ */
+export interface StepJournal {
+  /** Results already committed under the key, by the transaction's position in the request. */
+  recorded: ReadonlyMap<number, string>;
+  encode(result: unknown): string;
+  decode(text: string): unknown;
+  /**
+   * Test port: runs after each journaled transaction commits, before the request goes on, so a
+   * test can cut the database or fail the request exactly between commit and response.
+   */
+  afterCommit?: () => Promise<void> | void;
+}
+
+/**
  * Idempotency keys live in the database so every server process sees them. `reserve` is one
- * atomic statement: it inserts the key, or takes over one that expired or whose request was
- * abandoned, or else returns the existing record untouched.
+ * atomic statement: it inserts the key, takes over one that expired (a new generation), resumes
+ * one whose request was abandoned under the same parameters (its lease passed), gives an
+ * attempt back its own reservation, or else returns the existing record untouched.
  */
 export interface IdempotencyStore {
   reserveIdempotencyKey(
@@ -49,9 +67,25 @@ export interface IdempotencyStore {
       now: Date;
       expiredBefore: Date;
       lockedUntil: Date;
+      /** This attempt's own id: the same attempt reserving again gets its reservation back. */
+      owner: string;
     },
-  ): Promise<{ reserved: true } | { reserved: false; record: IdempotencyRecord }>;
+  ): Promise<
+    | { reserved: true; steps: ReadonlyMap<number, string> }
+    | { reserved: false; record: IdempotencyRecord }
+  >;
   completeIdempotencyKey(scope: Scope, key: string, response: StoredResponse): Promise<void>;
-  /** Forgets a reservation whose request must not be remembered (validation failures, 5xx). */
-  releaseIdempotencyKey(scope: Scope, key: string): Promise<void>;
+  /**
+   * Lets go of a reservation `owner` still holds, for a request that must not be remembered: a
+   * key none of whose transactions committed is forgotten; one with committed steps (even a
+   * commit whose answer was lost) keeps them and only ends its lease, so a retry with the same
+   * parameters resumes at once and replays what was committed.
+   */
+  releaseIdempotencyKey(scope: Scope, key: string, owner: string): Promise<void>;
+  /**
+   * A store for one keyed request: each outermost transaction also writes its result as the
+   * request's next step, in that same transaction, and a transaction whose step the journal
+   * already holds is not run again; its recorded result is returned instead.
+   */
+  journaledStore(scope: Scope, key: string, journal: StepJournal): Store;
 }
