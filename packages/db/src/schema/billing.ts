@@ -148,6 +148,8 @@ export const invoices = pgTable(
     collectionNote: text('collection_note'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: at('next_attempt_at'),
+    /** A charge is at the processor since then (void refuses meanwhile); null when none is. */
+    chargeInFlightSince: at('charge_in_flight_since'),
     createdAt: at('created_at').notNull(),
     updatedAt: at('updated_at').notNull(),
   },

@@ -50,6 +50,7 @@ function toInvoice(row: Row): Invoice {
     collectionNote: row.collectionNote,
     attemptCount: row.attempts,
     nextPaymentAttempt: row.nextAttemptAt,
+    chargeInFlightSince: row.chargeInFlightSince,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -76,6 +77,7 @@ function columnsOf(invoice: Invoice) {
     collectionNote: invoice.collectionNote,
     attempts: invoice.attemptCount,
     nextAttemptAt: invoice.nextPaymentAttempt,
+    chargeInFlightSince: invoice.chargeInFlightSince,
     updatedAt: invoice.updatedAt,
   };
 }

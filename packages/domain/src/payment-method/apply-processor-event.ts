@@ -75,6 +75,7 @@ async function settle(
       paidAt: now,
       collectionNote: null,
       nextPaymentAttempt: null,
+      chargeInFlightSince: null,
       updatedAt: now,
     };
     await tx.updateInvoice(ctx.scope, paid);
