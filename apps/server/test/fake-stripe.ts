@@ -98,6 +98,11 @@ export interface FakeStripe {
   /** The next `count` answers are held back `ms` (each request is still executed at once). */
   delay(ms: number, count?: number): void;
   /**
+   * From now on every PaymentIntent creation is answered `ms` late (0: at once), the card being
+   * charged at once: a slow Stripe, where the money is taken long before Ledger hears of it.
+   */
+  chargeLatency(ms: number): void;
+  /**
    * The next `count` PaymentIntents that would charge come back `processing` (200, nothing
    * charged yet), as a payment the bank has not confirmed does; `settle` decides them later.
    */
@@ -285,6 +290,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   const counters = { customersCreated: 0, paymentMethodsCreated: 0, intentsCreated: 0, charges: 0 };
   const faults: number[] = [];
   const delays: number[] = [];
+  let chargeLatencyMs = 0;
   let processing = 0;
 
   function newMethod(token: string): StripePaymentMethod | null {
@@ -529,8 +535,9 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       replayed: result.replayed,
       injected: fault !== undefined,
     });
-    const wait = delays.shift();
-    if (wait !== undefined) await new Promise((resolve) => setTimeout(resolve, wait));
+    const charging = method === 'POST' && url.pathname === '/v1/payment_intents';
+    const wait = delays.shift() ?? (charging ? chargeLatencyMs : 0);
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     if (response.destroyed || response.writableEnded) return;
     response.writeHead(result.status, {
       'Content-Type': 'application/json',
@@ -557,6 +564,9 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     },
     delay(ms, count = 1) {
       for (let i = 0; i < count; i++) delays.push(ms);
+    },
+    chargeLatency(ms) {
+      chargeLatencyMs = ms;
     },
     processNext(count = 1) {
       processing += count;

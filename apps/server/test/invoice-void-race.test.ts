@@ -1,0 +1,178 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { testDatabaseKinds } from '@ledger/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeStripe, startFakeStripe } from './fake-stripe.js';
+import { startTestLedger, type TestLedger } from './harness.js';
+import {
+  balanceOf,
+  createCustomer,
+  createInvoice,
+  type ErrorBody,
+  errorOf,
+  monthlyPlan,
+  subscribe,
+  type Wire,
+  type WireInvoice,
+  type WireList,
+} from './support.js';
+
+/**
+ * Finalize racing void, over real HTTP against Stripe (the real SDK and a fake Stripe whose
+ * charges take the card at once and answer late, so the window between money taken and Ledger
+ * hearing of it is real). An outside probe once saw a card charged for an invoice that ended
+ * `void`. Every round must end in one of two ways: void, with nothing charged at Stripe, no
+ * payment and nothing on the balance; or paid once, with void refused (409 while the charge was
+ * in flight, 400 once the invoice was paid). On PostgreSQL the two requests really run at once;
+ * PGlite serialises transactions, so fewer rounds run there.
+ */
+
+/** How late Stripe answers a charge it has made. */
+const CHARGE_LATENCY_MS = 40;
+/**
+ * When void is sent relative to finalize (ms; negative: void first). Spread over the whole
+ * window: before finalize, with it, while its transaction commits, and while the charge is out.
+ */
+const VOID_OFFSETS_MS = [-5, 0, 0, 1, 2, 4, 8, 15, 25, 35] as const;
+
+type Outcome =
+  | 'void: void committed before finalize (finalize 400)'
+  | 'void: void committed between finalize and its charge (nothing charged)'
+  | 'paid: void refused while the charge was in flight (409)'
+  | 'paid: void came after the invoice was paid (400)';
+
+interface Balances {
+  data: Array<{ type: string; amount: { amount: number } }>;
+}
+
+describe.each(testDatabaseKinds())('finalize racing void on %s', (kind) => {
+  const rounds = kind === 'postgres' ? 100 : 20;
+  let t: TestLedger;
+  let fake: FakeStripe;
+  let plan: Wire;
+
+  beforeAll(async () => {
+    fake = await startFakeStripe();
+    t = await startTestLedger(
+      kind,
+      {},
+      { STRIPE_SECRET_KEY: 'sk_test_race', STRIPE_API_BASE: fake.url },
+    );
+    plan = await monthlyPlan(t, 'race', 3000);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fake?.close();
+  });
+
+  /** What Stripe took for an invoice and still holds (charged, not refunded). */
+  function heldAtStripe(invoiceId: string): number {
+    return fake
+      .intents()
+      .filter((intent) => intent.metadata.ledger_invoice_id === invoiceId)
+      .reduce((sum, intent) => sum + intent.amount_received, 0);
+  }
+
+  /** One round: a fresh customer with a card, a draft, then finalize and void at once. */
+  async function round(n: number): Promise<Outcome> {
+    const customer = await createCustomer(t, { email: `race-${kind}-${n}@example.com` });
+    const card = await t.rest('POST', `/ledger/customers/${customer.id}/payment-methods`, {
+      body: { token: 'tok_visa' },
+    });
+    expect(card.status, card.text).toBe(201);
+    const sub = await subscribe(t, customer.id, plan.id);
+    const draft = await createInvoice(t, sub.id);
+    const offset = VOID_OFFSETS_MS[n % VOID_OFFSETS_MS.length] ?? 0;
+
+    const finalize = () =>
+      t.rest<WireInvoice & ErrorBody>('POST', `/ledger/invoices/${draft.id}/finalize`);
+    const voidIt = () =>
+      t.rest<WireInvoice & ErrorBody>('POST', `/ledger/invoices/${draft.id}/void`, {
+        body: { reason: 'race' },
+      });
+    const first = offset < 0 ? voidIt() : finalize();
+    await sleep(Math.abs(offset));
+    const second = offset < 0 ? finalize() : voidIt();
+    const [finalized, voided] =
+      offset < 0 ? [await second, await first] : [await first, await second];
+
+    const invoice = (await t.rest<WireInvoice>('GET', `/ledger/invoices/${draft.id}`)).body;
+    const payments = (
+      await t.rest<WireList<{ status: string; amount: { amount: number } }>>(
+        'GET',
+        `/ledger/payments?invoice_id=${draft.id}`,
+      )
+    ).body.data;
+    const journal = (
+      await t.rest<Balances>('GET', `/ledger/customers/${customer.id}/balance-transactions`)
+    ).body.data;
+    const answer = (res: { status: number; body: WireInvoice & ErrorBody }) =>
+      `${res.status} ${res.body.status ?? res.body.error?.code}`;
+    const context = `round ${n} (void at ${offset} ms): finalize ${answer(finalized)}, void ${answer(voided)}, invoice ${invoice.status}`;
+
+    // Whatever the order, nothing is in flight afterwards and the balance never saw a payment.
+    expect(invoice.charge_in_flight_since, context).toBeNull();
+    expect(journal, context).toEqual([]);
+    expect(await balanceOf(t, customer.id), context).toBe(0);
+
+    if (invoice.status === 'void') {
+      // Never charged for a void invoice: Stripe holds nothing, Ledger recorded no payment.
+      expect(heldAtStripe(draft.id), context).toBe(0);
+      expect(payments, context).toEqual([]);
+      expect(voided.status, context).toBe(200);
+      if (finalized.status === 400) {
+        expect(errorOf(finalized.body).code, context).toBe('invalid_state');
+        return 'void: void committed before finalize (finalize 400)';
+      }
+      expect(finalized.status, context).toBe(200);
+      expect(finalized.body.status, context).toBe('void');
+      return 'void: void committed between finalize and its charge (nothing charged)';
+    }
+
+    // Otherwise the invoice is paid, exactly once, and void was refused.
+    expect(invoice.status, context).toBe('paid');
+    expect(finalized.status, context).toBe(200);
+    expect(finalized.body.status, context).toBe('paid');
+    expect(heldAtStripe(draft.id), context).toBe(3000);
+    expect(payments, context).toEqual([
+      expect.objectContaining({
+        status: 'succeeded',
+        amount: expect.objectContaining({ amount: 3000 }),
+      }),
+    ]);
+    if (voided.status === 409) {
+      expect(errorOf(voided.body).code, context).toBe('invoice_payment_in_progress');
+      return 'paid: void refused while the charge was in flight (409)';
+    }
+    expect(voided.status, context).toBe(400);
+    expect(errorOf(voided.body).code, context).toBe('invalid_state');
+    return 'paid: void came after the invoice was paid (400)';
+  }
+
+  it(`never leaves a void invoice charged, over ${rounds} rounds`, async () => {
+    fake.chargeLatency(CHARGE_LATENCY_MS);
+    const charged = fake.counters.charges;
+    const outcomes = new Map<Outcome, number>();
+    for (let n = 0; n < rounds; n++) {
+      const outcome = await round(n);
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    }
+    fake.chargeLatency(0);
+    const paid = [...outcomes]
+      .filter(([outcome]) => outcome.startsWith('paid'))
+      .reduce((sum, [, count]) => sum + count, 0);
+    console.info(
+      `finalize racing void on ${kind}, ${rounds} rounds:`,
+      Object.fromEntries(outcomes),
+    );
+
+    // One charge per paid invoice, none for the others.
+    expect(fake.counters.charges - charged).toBe(paid);
+    // Both orders happened: void first (never charged) and the charge first (void refused).
+    expect(
+      outcomes.get('void: void committed before finalize (finalize 400)') ?? 0,
+    ).toBeGreaterThan(0);
+    expect(
+      outcomes.get('paid: void refused while the charge was in flight (409)') ?? 0,
+    ).toBeGreaterThan(0);
+  }, 300_000);
+});
