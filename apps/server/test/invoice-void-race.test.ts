@@ -9,6 +9,8 @@ import {
   createInvoice,
   type ErrorBody,
   errorOf,
+  eventsOf,
+  manualClock,
   monthlyPlan,
   subscribe,
   type Wire,
@@ -64,14 +66,6 @@ describe.each(testDatabaseKinds())('finalize racing void on %s', (kind) => {
     await fake?.close();
   });
 
-  /** What Stripe took for an invoice and still holds (charged, not refunded). */
-  function heldAtStripe(invoiceId: string): number {
-    return fake
-      .intents()
-      .filter((intent) => intent.metadata.ledger_invoice_id === invoiceId)
-      .reduce((sum, intent) => sum + intent.amount_received, 0);
-  }
-
   /** One round: a fresh customer with a card, a draft, then finalize and void at once. */
   async function round(n: number): Promise<Outcome> {
     const customer = await createCustomer(t, { email: `race-${kind}-${n}@example.com` });
@@ -115,8 +109,12 @@ describe.each(testDatabaseKinds())('finalize racing void on %s', (kind) => {
     expect(await balanceOf(t, customer.id), context).toBe(0);
 
     if (invoice.status === 'void') {
-      // Never charged for a void invoice: Stripe holds nothing, Ledger recorded no payment.
-      expect(heldAtStripe(draft.id), context).toBe(0);
+      // Never charged for a void invoice (not even charged and refunded): no PaymentIntent at
+      // Stripe, no payment in Ledger.
+      expect(
+        fake.intents().filter((intent) => intent.metadata.ledger_invoice_id === draft.id),
+        context,
+      ).toEqual([]);
       expect(payments, context).toEqual([]);
       expect(voided.status, context).toBe(200);
       if (finalized.status === 400) {
@@ -132,7 +130,7 @@ describe.each(testDatabaseKinds())('finalize racing void on %s', (kind) => {
     expect(invoice.status, context).toBe('paid');
     expect(finalized.status, context).toBe(200);
     expect(finalized.body.status, context).toBe('paid');
-    expect(heldAtStripe(draft.id), context).toBe(3000);
+    expect(fake.heldFor(draft.id), context).toBe(3000);
     expect(payments, context).toEqual([
       expect.objectContaining({
         status: 'succeeded',
@@ -150,7 +148,7 @@ describe.each(testDatabaseKinds())('finalize racing void on %s', (kind) => {
 
   it(`never leaves a void invoice charged, over ${rounds} rounds`, async () => {
     fake.chargeLatency(CHARGE_LATENCY_MS);
-    const charged = fake.counters.charges;
+    const { charges: charged, refunds } = fake.counters;
     const outcomes = new Map<Outcome, number>();
     for (let n = 0; n < rounds; n++) {
       const outcome = await round(n);
@@ -165,8 +163,9 @@ describe.each(testDatabaseKinds())('finalize racing void on %s', (kind) => {
       Object.fromEntries(outcomes),
     );
 
-    // One charge per paid invoice, none for the others.
+    // One charge per paid invoice, none for the others, and so nothing to refund.
     expect(fake.counters.charges - charged).toBe(paid);
+    expect(fake.counters.refunds - refunds).toBe(0);
     // Both orders happened: void first (never charged) and the charge first (void refused).
     expect(
       outcomes.get('void: void committed before finalize (finalize 400)') ?? 0,
@@ -175,4 +174,141 @@ describe.each(testDatabaseKinds())('finalize racing void on %s', (kind) => {
       outcomes.get('paid: void refused while the charge was in flight (409)') ?? 0,
     ).toBeGreaterThan(0);
   }, 300_000);
+});
+
+describe.each(testDatabaseKinds())('a charge that outlives its lease on %s', (kind) => {
+  const time = manualClock('2026-03-02T09:00:00.000Z');
+  const logged: string[] = [];
+  let t: TestLedger;
+  let fake: FakeStripe;
+  let plan: Wire;
+  let seq = 0;
+
+  beforeAll(async () => {
+    fake = await startFakeStripe();
+    t = await startTestLedger(
+      kind,
+      {
+        clock: time.clock,
+        logger: {
+          warn: (message) => logged.push(message),
+          error: (message) => logged.push(message),
+        },
+      },
+      { STRIPE_SECRET_KEY: 'sk_test_lease', STRIPE_API_BASE: fake.url },
+    );
+    plan = await monthlyPlan(t, 'lease', 3000);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fake?.close();
+  });
+
+  /**
+   * An invoice finalized and charged at Stripe, whose answer Stripe holds back until `answer`:
+   * Ledger's charge is in flight, and stays so for as long as the test likes.
+   */
+  async function chargedButUnanswered() {
+    seq++;
+    const customer = await createCustomer(t, { email: `lease-${kind}-${seq}@example.com` });
+    const card = await t.rest('POST', `/ledger/customers/${customer.id}/payment-methods`, {
+      body: { token: 'tok_visa' },
+    });
+    expect(card.status, card.text).toBe(201);
+    const sub = await subscribe(t, customer.id, plan.id);
+    const draft = await createInvoice(t, sub.id);
+    const answer = fake.holdNext();
+    const finalizing = t.rest<WireInvoice>('POST', `/ledger/invoices/${draft.id}/finalize`);
+    while (fake.heldFor(draft.id) === 0) await sleep(5);
+    return { customer, invoiceId: draft.id, answer, finalizing };
+  }
+
+  function voidIt(invoiceId: string) {
+    return t.rest<WireInvoice & ErrorBody>('POST', `/ledger/invoices/${invoiceId}/void`, {
+      body: {},
+    });
+  }
+
+  async function paymentsOf(invoiceId: string) {
+    return (
+      await t.rest<WireList<{ id: string; status: string; amount: { amount: number } }>>(
+        'GET',
+        `/ledger/payments?invoice_id=${invoiceId}`,
+      )
+    ).body.data;
+  }
+
+  async function journalOf(customerId: string) {
+    return (await t.rest<Balances>('GET', `/ledger/customers/${customerId}/balance-transactions`))
+      .body.data;
+  }
+
+  it('is refunded through Stripe when it lands after void, never kept as credit', async () => {
+    const { customer, invoiceId, answer, finalizing } = await chargedButUnanswered();
+    expect((await voidIt(invoiceId)).status).toBe(409);
+
+    // The process that charged is presumed dead once the lease has run out: void goes ahead.
+    time.advance(5 * 60_000);
+    const voided = await voidIt(invoiceId);
+    expect(voided.status, voided.text).toBe(200);
+    expect(voided.body).toMatchObject({ status: 'void', charge_in_flight_since: null });
+    expect(fake.heldFor(invoiceId)).toBe(3000);
+
+    // Then the charge's answer arrives: it is recorded, and given back through Stripe.
+    answer();
+    const finalized = await finalizing;
+    expect(finalized.status, finalized.text).toBe(200);
+    expect(finalized.body.status).toBe('void');
+    expect(fake.heldFor(invoiceId)).toBe(0);
+    const [payment, ...others] = await paymentsOf(invoiceId);
+    expect(others).toEqual([]);
+    expect(payment).toMatchObject({ status: 'refunded', amount: { amount: 3000 } });
+    expect(fake.refunds().map((refund) => refund.amount)).toEqual([3000]);
+    expect(
+      fake.requests.filter((r) => r.path === '/v1/refunds').map((r) => r.idempotencyKey),
+    ).toEqual([`${payment?.id}:refund`]);
+    expect(await journalOf(customer.id)).toEqual([]);
+    expect(await balanceOf(t, customer.id)).toBe(0);
+    const events = (await eventsOf(t, customer.id)).map((event) => event.type);
+    expect(events.slice(events.indexOf('invoice.voided'))).toEqual([
+      'invoice.voided',
+      'payment.succeeded',
+      'payment.refunded',
+    ]);
+  });
+
+  it('keeps a refund Stripe failed due, and the billing job makes it with the same key', async () => {
+    const { customer, invoiceId, answer, finalizing } = await chargedButUnanswered();
+    time.advance(5 * 60_000);
+    expect((await voidIt(invoiceId)).status).toBe(200);
+    const refundRequests = () => fake.requests.filter((r) => r.path === '/v1/refunds');
+    const before = refundRequests().length;
+    // Stripe is down for the refund and the SDK's two retries of it.
+    fake.fail(3);
+    answer();
+    expect((await finalizing).status).toBe(200);
+    expect(refundRequests().length - before).toBe(3);
+    const [payment] = await paymentsOf(invoiceId);
+    expect(payment?.status).toBe('succeeded');
+    expect(fake.heldFor(invoiceId)).toBe(3000);
+    expect(logged).toContain(
+      'refunding a payment for an invoice no longer owed failed; it is retried',
+    );
+
+    // Not due again before its retry time; then the billing job refunds it, once.
+    expect((await t.server.ledger.billing.runDue()).refunded).toBe(0);
+    time.advance(60 * 60_000);
+    expect((await t.server.ledger.billing.runDue()).refunded).toBe(1);
+    expect((await t.server.ledger.billing.runDue()).refunded).toBe(0);
+    expect(fake.heldFor(invoiceId)).toBe(0);
+    expect((await paymentsOf(invoiceId)).map((p) => p.status)).toEqual(['refunded']);
+    expect(
+      new Set(
+        refundRequests()
+          .slice(before)
+          .map((r) => r.idempotencyKey),
+      ),
+    ).toEqual(new Set([`${payment?.id}:refund`]));
+    expect(await journalOf(customer.id)).toEqual([]);
+  });
 });

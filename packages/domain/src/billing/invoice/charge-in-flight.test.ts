@@ -13,6 +13,7 @@ import type { Invoice, Payment } from '../model.js';
 import type { ChargeOutcome, PaymentsPort } from '../ports.js';
 import { assertNoChargeInFlight, CHARGE_LEASE_MS } from './charge-in-flight.js';
 import { collectInvoice } from './collect-invoice.js';
+import { REFUND_RETRY_MS } from './refund-payment.js';
 import { voidInvoice } from './void-invoice.js';
 
 /**
@@ -84,6 +85,7 @@ function world() {
     updatedAt: start,
   };
   const payments: Payment[] = [];
+  const refundsDue = new Map<string, Date | null>();
   const events: LedgerEvent[] = [];
   const methods: Partial<StoreTx> = {
     getInvoice: async () => structuredClone(invoice),
@@ -97,6 +99,20 @@ function world() {
       if (payments.some((p) => p.processorRef === payment.processorRef)) return false;
       payments.push(payment);
       return true;
+    },
+    updatePayment: async (_scope, payment) => {
+      payments.splice(
+        payments.findIndex((p) => p.id === payment.id),
+        1,
+        structuredClone(payment),
+      );
+    },
+    findPaymentByProcessorRef: async (_processor, ref) => {
+      const payment = payments.find((p) => p.processorRef === ref);
+      return payment ? { scope, payment: structuredClone(payment) } : null;
+    },
+    scheduleRefund: async (_scope, paymentId, at) => {
+      refundsDue.set(paymentId, at);
     },
     nextEventSequence: async () => events.length + 1,
     appendEvent: async (event) => {
@@ -131,7 +147,9 @@ function world() {
     context,
     invoice: () => invoice,
     payments,
+    refundsDue,
     events,
+    now: () => now,
     advance(ms: number) {
       now = new Date(now.getTime() + ms);
     },
@@ -287,6 +305,63 @@ describe('a charge in flight holds void off', () => {
       chargeInFlightSince: null,
     });
     expect(keys).toEqual([`${w.invoice().id}:attempt-1`, `${w.invoice().id}:attempt-1`]);
+  });
+});
+
+describe('a charge that outlives its lease', () => {
+  it('lets void through, and the late charge is refunded through the processor, not credited', async () => {
+    const w = world();
+    const processor = heldProcessor();
+    const refunds: string[] = [];
+    const port: PaymentsPort = {
+      ...processor.port,
+      refund: async (request) => {
+        refunds.push(request.idempotencyKey);
+      },
+    };
+    const ctx = w.context(port);
+    const collecting = collectInvoice(ctx, w.invoice().id);
+    await processor.inCharge();
+    w.advance(CHARGE_LEASE_MS);
+    expect(await voidInvoice(ctx, { id: w.invoice().id })).toMatchObject({
+      status: 'void',
+      chargeInFlightSince: null,
+    });
+
+    processor.answer();
+    const { invoice, payment } = await collecting;
+    expect(invoice.status).toBe('void');
+    expect(w.payments).toEqual([expect.objectContaining({ id: payment?.id, status: 'refunded' })]);
+    expect(refunds).toEqual([`${payment?.id}:refund`]);
+    expect(w.refundsDue.get(payment?.id ?? '')).toBeNull();
+    // No balance was touched (the store would have refused the call), and the events say it all.
+    expect(w.events.map((event) => event.type)).toEqual([
+      'invoice.voided',
+      'payment.succeeded',
+      'payment.refunded',
+    ]);
+  });
+
+  it('keeps the refund due when the processor fails it, for the billing job to retry', async () => {
+    const w = world();
+    const processor = heldProcessor();
+    const port: PaymentsPort = {
+      ...processor.port,
+      refund: async () => {
+        throw new LedgerError('provider_error', 'The payment processor failed');
+      },
+    };
+    const ctx = w.context(port);
+    const collecting = collectInvoice(ctx, w.invoice().id);
+    await processor.inCharge();
+    w.advance(CHARGE_LEASE_MS);
+    await voidInvoice(ctx, { id: w.invoice().id });
+    processor.answer();
+    const { payment } = await collecting;
+    expect(w.payments.map((p) => p.status)).toEqual(['succeeded']);
+    expect(w.refundsDue.get(payment?.id ?? '')).toEqual(
+      new Date(w.now().getTime() + REFUND_RETRY_MS),
+    );
   });
 });
 

@@ -1,4 +1,3 @@
-import { postBalance } from '../../balance/post-balance.js';
 import { loadCustomer } from '../../customer/load-customer.js';
 import { isLedgerError } from '../../errors.js';
 import { recordCustomerEvent } from '../../events/record-event.js';
@@ -8,37 +7,33 @@ import { loadInvoice } from '../load.js';
 import type { Invoice, InvoiceId, Payment } from '../model.js';
 import { addDays } from '../periods.js';
 import type { ChargeOutcome } from '../ports.js';
+import { refundQuietly } from './refund-payment.js';
 
 /**
- * A charge answered after its invoice changed (voided, or settled by another attempt): the
- * payment is recorded as it happened, and money taken for an invoice that is no longer owed goes
- * to the customer's balance as credit, so none is created or lost.
+ * A charge answered after its invoice changed (voided once the charge lease had run out, or
+ * settled by another attempt): the payment is recorded as it happened, and money taken for an
+ * invoice that is no longer owed is to be refunded through the processor. The refund is scheduled
+ * here, in the caller's transaction, and made after its commit (`refundQuietly`; the billing job
+ * retries one the processor failed), so none is created, lost, or kept for nothing. Returns the
+ * payment to refund, or null.
  */
 export async function settleStalePayment(
   tx: StoreTx,
   ctx: ServiceContext,
   invoice: Invoice,
   payment: Payment,
-): Promise<Collection> {
-  const owner = { id: invoice.customerId };
+): Promise<Payment | null> {
   const succeeded = payment.status === 'succeeded';
   await recordCustomerEvent(
     tx,
     ctx,
     succeeded ? 'payment.succeeded' : 'payment.failed',
-    owner,
+    { id: invoice.customerId },
     payment,
   );
-  if (succeeded) {
-    await postBalance(tx, ctx, {
-      customerId: invoice.customerId,
-      type: 'credit',
-      amount: { amount: -payment.amount.amount, currency: payment.amount.currency },
-      description: `Payment ${payment.id} for invoice ${invoice.number ?? invoice.id}, which was ${invoice.status} by then`,
-      invoiceId: invoice.id,
-    });
-  }
-  return { invoice, payment };
+  if (!succeeded) return null;
+  await tx.scheduleRefund(ctx.scope, payment.id, ctx.clock.now());
+  return payment;
 }
 
 /**
@@ -228,7 +223,7 @@ export async function collectInvoice(ctx: ServiceContext, id: InvoiceId): Promis
     }
     throw error;
   }
-  return inTransaction(ctx, async (tx) => {
+  const { refund, ...collection } = await inTransaction(ctx, async (tx) => {
     const current = await loadInvoice(tx, ctx, id, { forUpdate: true });
     const now = ctx.clock.now();
     const succeeded = outcome.status === 'succeeded';
@@ -251,11 +246,16 @@ export async function collectInvoice(ctx: ServiceContext, id: InvoiceId): Promis
       const recorded = outcome.processorRef
         ? await tx.findPaymentByProcessorRef(outcome.processor, outcome.processorRef)
         : null;
-      return { invoice: current, payment: recorded?.payment ?? null };
+      return { invoice: current, payment: recorded?.payment ?? null, refund: null };
     }
-    if (!isSameAttempt(current, invoice)) return settleStalePayment(tx, ctx, current, payment);
-    return applyPaymentOutcome(tx, ctx, current, payment);
+    if (!isSameAttempt(current, invoice)) {
+      const refund = await settleStalePayment(tx, ctx, current, payment);
+      return { invoice: current, payment, refund };
+    }
+    return { ...(await applyPaymentOutcome(tx, ctx, current, payment)), refund: null };
   });
+  if (refund) await refundQuietly(ctx, refund);
+  return collection;
 }
 
 /**
