@@ -29,12 +29,14 @@ import {
  */
 
 /** How late Stripe answers a charge it has made. */
-const CHARGE_LATENCY_MS = 40;
+const CHARGE_LATENCY_MS = 60;
 /**
- * When void is sent relative to finalize (ms; negative: void first). Spread over the whole
- * window: before finalize, with it, while its transaction commits, and while the charge is out.
+ * When void is sent relative to finalize: ms after it (negative: void first), or `charged`, as
+ * soon as the card is charged at Stripe. Spread over the whole window: before finalize, with it,
+ * while its transaction commits, and while the charge is out (`charged` makes sure some rounds
+ * land there however slow the machine).
  */
-const VOID_OFFSETS_MS = [-5, 0, 0, 1, 2, 4, 8, 15, 25, 35] as const;
+const VOID_TIMINGS = [-5, 0, 0, 1, 2, 4, 8, 15, 30, 'charged'] as const;
 
 type Outcome =
   | 'void: void committed before finalize (finalize 400)'
@@ -75,7 +77,7 @@ describe.each(testDatabaseKinds())('finalize racing void on %s', (kind) => {
     expect(card.status, card.text).toBe(201);
     const sub = await subscribe(t, customer.id, plan.id);
     const draft = await createInvoice(t, sub.id);
-    const offset = VOID_OFFSETS_MS[n % VOID_OFFSETS_MS.length] ?? 0;
+    const when = VOID_TIMINGS[n % VOID_TIMINGS.length] ?? 0;
 
     const finalize = () =>
       t.rest<WireInvoice & ErrorBody>('POST', `/ledger/invoices/${draft.id}/finalize`);
@@ -83,11 +85,23 @@ describe.each(testDatabaseKinds())('finalize racing void on %s', (kind) => {
       t.rest<WireInvoice & ErrorBody>('POST', `/ledger/invoices/${draft.id}/void`, {
         body: { reason: 'race' },
       });
-    const first = offset < 0 ? voidIt() : finalize();
-    await sleep(Math.abs(offset));
-    const second = offset < 0 ? finalize() : voidIt();
-    const [finalized, voided] =
-      offset < 0 ? [await second, await first] : [await first, await second];
+    const charged = () => fake.intents().some((i) => i.metadata.ledger_invoice_id === draft.id);
+    let finalizing: ReturnType<typeof finalize>;
+    let voiding: ReturnType<typeof voidIt>;
+    if (when === 'charged') {
+      finalizing = finalize();
+      while (!charged()) await sleep(1);
+      voiding = voidIt();
+    } else if (when < 0) {
+      voiding = voidIt();
+      await sleep(-when);
+      finalizing = finalize();
+    } else {
+      finalizing = finalize();
+      await sleep(when);
+      voiding = voidIt();
+    }
+    const [finalized, voided] = await Promise.all([finalizing, voiding]);
 
     const invoice = (await t.rest<WireInvoice>('GET', `/ledger/invoices/${draft.id}`)).body;
     const payments = (
@@ -101,7 +115,7 @@ describe.each(testDatabaseKinds())('finalize racing void on %s', (kind) => {
     ).body.data;
     const answer = (res: { status: number; body: WireInvoice & ErrorBody }) =>
       `${res.status} ${res.body.status ?? res.body.error?.code}`;
-    const context = `round ${n} (void at ${offset} ms): finalize ${answer(finalized)}, void ${answer(voided)}, invoice ${invoice.status}`;
+    const context = `round ${n} (void at ${when}): finalize ${answer(finalized)}, void ${answer(voided)}, invoice ${invoice.status}`;
 
     // Whatever the order, nothing is in flight afterwards and the balance never saw a payment.
     expect(invoice.charge_in_flight_since, context).toBeNull();
