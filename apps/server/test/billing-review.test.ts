@@ -7,6 +7,7 @@ import {
   createCustomer,
   createInvoice,
   type ErrorBody,
+  expectError,
   invoicesOf,
   manualClock,
   monthlyPlan,
@@ -75,7 +76,7 @@ describe.each(testDatabaseKinds())('billing review fixes on %s', (kind) => {
   });
   afterAll(() => t.close());
 
-  it('a charge that succeeds after its invoice was voided is kept as credit, not lost or doubled', async () => {
+  it('void refuses (409) an invoice whose charge is in flight; the charge then pays it', async () => {
     time.set('2026-03-01T00:00:00.000Z');
     const c = await createCustomer(t, { email: 'void-race@example.com' });
     await t.rest('POST', `/ledger/customers/${c.id}/payment-methods`, {
@@ -87,16 +88,27 @@ describe.each(testDatabaseKinds())('billing review fixes on %s', (kind) => {
     processor.hold();
     const finalizing = t.rest<WireInvoice>('POST', `/ledger/invoices/${draft.id}/finalize`);
     await processor.inCharge(); // finalized and committed; the charge is in flight
-    const voided = await t.rest<WireInvoice>('POST', `/ledger/invoices/${draft.id}/void`, {
+    const inFlight = await t.rest<WireInvoice>('GET', `/ledger/invoices/${draft.id}`);
+    expect(inFlight.body).toMatchObject({
+      status: 'open',
+      charge_in_flight_since: time.now.toISOString(),
+    });
+    const refused = await t.rest<ErrorBody>('POST', `/ledger/invoices/${draft.id}/void`, {
       body: {},
     });
-    expect(voided.status, voided.text).toBe(200);
-    expect(voided.body.status).toBe('void');
+    const error = expectError(refused, 409, 'invoice_payment_in_progress', null);
+    expect(error.type).toBe('conflict');
+    expect(error.message).toMatch(/retry once the charge has settled/);
+    expect(error.details).toEqual({
+      invoice_id: draft.id,
+      charge_in_flight_since: time.now.toISOString(),
+      retry_after: new Date(time.now.getTime() + 5 * 60_000).toISOString(),
+    });
     processor.release();
-    expect((await finalizing).status).toBe(200);
+    expect((await finalizing).body).toMatchObject({ status: 'paid', charge_in_flight_since: null });
 
     const invoice = await t.rest<WireInvoice>('GET', `/ledger/invoices/${draft.id}`);
-    expect(invoice.body).toMatchObject({ status: 'void', amount_paid: { amount: 0 } });
+    expect(invoice.body).toMatchObject({ status: 'paid', amount_paid: { amount: 3000 } });
     const payments = await t.rest<{ data: Array<{ status: string; amount: { amount: number } }> }>(
       'GET',
       `/ledger/payments?invoice_id=${draft.id}`,
@@ -107,8 +119,13 @@ describe.each(testDatabaseKinds())('billing review fixes on %s', (kind) => {
         amount: expect.objectContaining({ amount: 3000 }),
       }),
     ]);
-    // The customer paid 3000 for nothing owed: it is theirs, as credit.
-    expect(await balanceOf(t, c.id)).toBe(-3000);
+    // Paid once, owed once: nothing went to the balance.
+    expect(await balanceOf(t, c.id)).toBe(0);
+    expectError(
+      await t.rest('POST', `/ledger/invoices/${draft.id}/void`, { body: {} }),
+      400,
+      'invalid_state',
+    );
   });
 
   it('one subscription that cannot be billed is skipped; every other period is billed', async () => {

@@ -9,8 +9,9 @@ import Stripe from 'stripe';
  * endpoints Ledger's adapter calls the way Stripe does — form-encoded requests, JSON objects with
  * `object`/`id`, `card_error` 402s for declines, `Idempotency-Key` replays — with Stripe's test
  * tokens mapped to the same cards as the built-in test processor. Faults (5xx, slow answers) can
- * be injected for the next requests, PaymentIntents can be left `processing` and settled later,
- * and every request is logged.
+ * be injected for the next requests, charges can be answered late, PaymentIntents can be left
+ * `processing` and settled later, charges can be refunded (in full, as Ledger refunds), and every
+ * request is logged.
  */
 
 /** A form body decoded into nested objects (`card[token]` → `{card: {token}}`). */
@@ -67,6 +68,18 @@ export interface StripePaymentIntent {
   livemode: false;
 }
 
+export interface StripeRefund {
+  id: string;
+  object: 'refund';
+  amount: number;
+  currency: string;
+  payment_intent: string;
+  charge: string | null;
+  status: 'succeeded';
+  metadata: Record<string, string>;
+  created: number;
+}
+
 export interface StripeErrorBody {
   type: string;
   code?: string;
@@ -98,6 +111,16 @@ export interface FakeStripe {
   /** The next `count` answers are held back `ms` (each request is still executed at once). */
   delay(ms: number, count?: number): void;
   /**
+   * From now on every PaymentIntent creation is answered `ms` late (0: at once), the card being
+   * charged at once: a slow Stripe, where the money is taken long before Ledger hears of it.
+   */
+  chargeLatency(ms: number): void;
+  /**
+   * The next answer is held back until the returned function is called (the request is still
+   * executed at once): a charge made at Stripe that Ledger hears of only when the test says.
+   */
+  holdNext(): () => void;
+  /**
    * The next `count` PaymentIntents that would charge come back `processing` (200, nothing
    * charged yet), as a payment the bank has not confirmed does; `settle` decides them later.
    */
@@ -115,7 +138,13 @@ export interface FakeStripe {
     intentsCreated: number;
     /** Distinct successful charges (a replayed answer charges nothing). */
     charges: number;
+    /** Distinct refunds made (a replayed answer refunds nothing). */
+    refunds: number;
   };
+  /** Every refund, in creation order. */
+  refunds(): StripeRefund[];
+  /** What Stripe took for a Ledger invoice and still holds: received less refunded. */
+  heldFor(ledgerInvoiceId: string): number;
   /** Stripe customers created for one Ledger customer (from their metadata). */
   customersFor(ledgerCustomerId: string): StripeCustomer[];
   paymentMethod(id: string): StripePaymentMethod | undefined;
@@ -282,9 +311,20 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   const keyOfIntent = new Map<string, string>();
   const idempotent = new Map<string, { fingerprint: string; answer: Answer }>();
   const requests: FakeRequest[] = [];
-  const counters = { customersCreated: 0, paymentMethodsCreated: 0, intentsCreated: 0, charges: 0 };
+  const refunds: StripeRefund[] = [];
+  const counters = {
+    customersCreated: 0,
+    paymentMethodsCreated: 0,
+    intentsCreated: 0,
+    charges: 0,
+    refunds: 0,
+  };
+  const refundedOf = (intentId: string) =>
+    refunds.filter((r) => r.payment_intent === intentId).reduce((sum, r) => sum + r.amount, 0);
   const faults: number[] = [];
   const delays: number[] = [];
+  const holds: Array<Promise<void>> = [];
+  let chargeLatencyMs = 0;
   let processing = 0;
 
   function newMethod(token: string): StripePaymentMethod | null {
@@ -395,6 +435,43 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     return { status: 200, body: intent };
   }
 
+  /** A full refund of a PaymentIntent's charge, refused as Stripe does when nothing is left. */
+  function createRefund(params: Form): Answer {
+    const intentId = text(params, 'payment_intent');
+    const intent = intentId ? intents.get(intentId) : undefined;
+    if (!intentId || !intent)
+      return invalid(`No such payment_intent: '${intentId}'`, 'payment_intent');
+    if (intent.status !== 'succeeded') {
+      return invalid(
+        `This PaymentIntent (${intent.id}) does not have a successful charge to refund.`,
+        'payment_intent',
+        'charge_not_refundable',
+      );
+    }
+    const left = intent.amount_received - refundedOf(intent.id);
+    if (left <= 0) {
+      return invalid(
+        `Charge ${intent.latest_charge} has already been refunded.`,
+        undefined,
+        'charge_already_refunded',
+      );
+    }
+    const refund: StripeRefund = {
+      id: stripeId('re'),
+      object: 'refund',
+      amount: left,
+      currency: intent.currency,
+      payment_intent: intent.id,
+      charge: intent.latest_charge,
+      status: 'succeeded',
+      metadata: record(params, 'metadata'),
+      created: now(),
+    };
+    refunds.push(refund);
+    counters.refunds++;
+    return { status: 200, body: refund };
+  }
+
   /** Executes one authenticated request against the fake's state. */
   function execute(method: string, path: string, params: Form, key: string | null): Answer {
     const parts = path.split('/').filter(Boolean);
@@ -462,6 +539,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       }
     }
     if (method === 'POST' && path === '/v1/payment_intents') return createIntent(params, key);
+    if (method === 'POST' && path === '/v1/refunds') return createRefund(params);
     if (method === 'GET' && parts[1] === 'payment_intents' && parts[2] && parts.length === 3) {
       const found = intents.get(parts[2]);
       return found
@@ -529,8 +607,11 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       replayed: result.replayed,
       injected: fault !== undefined,
     });
-    const wait = delays.shift();
-    if (wait !== undefined) await new Promise((resolve) => setTimeout(resolve, wait));
+    const charging = method === 'POST' && url.pathname === '/v1/payment_intents';
+    const wait = delays.shift() ?? (charging ? chargeLatencyMs : 0);
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const held = holds.shift();
+    if (held) await held;
     if (response.destroyed || response.writableEnded) return;
     response.writeHead(result.status, {
       'Content-Type': 'application/json',
@@ -557,6 +638,18 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     },
     delay(ms, count = 1) {
       for (let i = 0; i < count; i++) delays.push(ms);
+    },
+    chargeLatency(ms) {
+      chargeLatencyMs = ms;
+    },
+    holdNext() {
+      let release = () => {};
+      holds.push(
+        new Promise<void>((resolve) => {
+          release = resolve;
+        }),
+      );
+      return release;
     },
     processNext(count = 1) {
       processing += count;
@@ -587,6 +680,11 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       ),
     paymentMethod: (id) => methods.get(id),
     intents: () => [...intents.values()],
+    refunds: () => [...refunds],
+    heldFor: (ledgerInvoiceId) =>
+      [...intents.values()]
+        .filter((intent) => intent.metadata.ledger_invoice_id === ledgerInvoiceId)
+        .reduce((sum, intent) => sum + intent.amount_received - refundedOf(intent.id), 0),
     intentForKey(idempotencyKey) {
       const id = intentByKey.get(idempotencyKey);
       return id ? intents.get(id) : undefined;

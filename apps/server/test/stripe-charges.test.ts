@@ -86,7 +86,9 @@ describe('Stripe charges against the fake Stripe', () => {
         invoiceId,
         idempotencyKey: `${invoiceId}:attempt-${attempt}`,
       });
-    return { charge, key: (attempt = 1) => `${invoiceId}:attempt-${attempt}` };
+    const refund = (processorRef: string, key: string) =>
+      stripe.refund({ scope: scopeA, processorRef, invoiceId, idempotencyKey: key });
+    return { charge, refund, invoiceId, key: (attempt = 1) => `${invoiceId}:attempt-${attempt}` };
   }
 
   async function failure(promise: Promise<unknown>) {
@@ -196,5 +198,39 @@ describe('Stripe charges against the fake Stripe', () => {
       code: 'card_declined',
       message: 'Your card was declined.',
     });
+  });
+
+  it('refunds a charge in full, once per key; a charge refunded already counts as done', async () => {
+    const { charge, refund, invoiceId } = await payer();
+    const outcome = await charge({ amount: 2000, currency: 'USD' });
+    if (outcome.status !== 'succeeded') throw new Error('expected a charge');
+    expect(fake.heldFor(invoiceId)).toBe(2000);
+
+    await refund(outcome.processorRef, 'pay_1:refund');
+    await refund(outcome.processorRef, 'pay_1:refund'); // a replay: nothing more is refunded
+    expect(fake.heldFor(invoiceId)).toBe(0);
+    expect(fake.refunds().filter((r) => r.payment_intent === outcome.processorRef)).toEqual([
+      expect.objectContaining({
+        amount: 2000,
+        metadata: {
+          ledger_tenant_id: scopeA.tenantId,
+          ledger_app_id: scopeA.appId,
+          ledger_invoice_id: invoiceId,
+        },
+      }),
+    ]);
+    // Another key for the same charge (refunded by hand, say): Stripe refuses, and that is done.
+    await expect(refund(outcome.processorRef, 'other:refund')).resolves.toBeUndefined();
+  });
+
+  it('keeps a refund Stripe cannot make now as a provider error, to be tried again', async () => {
+    const { charge, refund } = await payer();
+    const outcome = await charge({ amount: 2000, currency: 'USD' });
+    if (outcome.status !== 'succeeded') throw new Error('expected a charge');
+    fake.fail(1, 503);
+    const error = await failure(refund(outcome.processorRef, 'pay_2:refund'));
+    expect(isLedgerError(error, 'provider_error'), String(error)).toBe(true);
+    await refund(outcome.processorRef, 'pay_2:refund');
+    expect(fake.refunds().filter((r) => r.payment_intent === outcome.processorRef)).toHaveLength(1);
   });
 });

@@ -51,6 +51,7 @@ export const ERROR_CODES = [
   'duplicate_plan_slug',
   'idempotency_key_reused',
   'idempotency_key_in_use',
+  'invoice_payment_in_progress',
   // transport
   'body_too_large',
   'headers_too_large',

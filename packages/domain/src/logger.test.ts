@@ -146,6 +146,7 @@ describe('the logger port', () => {
         skip.includes(subscription.id) ? [] : [{ scope, subscription }],
       getPlan: async () => null,
       claimInvoicesToRetry: async () => [],
+      claimRefundsDue: async () => [],
     });
     const { logger, lines } = recordingLogger();
 

@@ -129,7 +129,8 @@ function toProcessorEvent(event: Stripe.Event): ProcessorEvent | null {
  * customer (an idempotency key makes a concurrent second creation return the first), cards come
  * from tokens or existing `pm_` ids and are attached, removal detaches, and invoices are charged
  * with off-session PaymentIntents carrying Ledger's scope and invoice in their metadata and an
- * idempotency key per invoice attempt, so a retried attempt never charges twice.
+ * idempotency key per invoice attempt, so a retried attempt never charges twice. A charge for an
+ * invoice no longer owed is refunded in full (a Refund of its PaymentIntent, a key per payment).
  */
 export function createStripeProcessor(options: StripeOptions): StripeProcessor {
   const stripe = client(options);
@@ -266,6 +267,30 @@ export function createStripeProcessor(options: StripeOptions): StripeProcessor {
             : stripeDeclineCode(lastError ?? {}),
         message: lastError?.message ?? `The payment needs the customer (status ${intent.status})`,
       };
+    },
+
+    async refund({ scope, processorRef, invoiceId, idempotencyKey }) {
+      try {
+        await stripe.refunds.create(
+          {
+            payment_intent: processorRef,
+            metadata: {
+              ledger_tenant_id: scope.tenantId,
+              ledger_app_id: scope.appId,
+              ledger_invoice_id: invoiceId,
+            },
+          },
+          { idempotencyKey },
+        );
+      } catch (error) {
+        // Refunded already (by hand in the dashboard, say): the money is back, which is the point.
+        if (
+          error instanceof Stripe.errors.StripeInvalidRequestError &&
+          error.code === 'charge_already_refunded'
+        )
+          return;
+        throw toLedgerError(error);
+      }
     },
 
     parseWebhook(rawBody, signature) {

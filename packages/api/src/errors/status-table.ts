@@ -74,6 +74,7 @@ export const ERROR_TABLE: Record<ErrorCode, { status: ErrorStatus; type: ErrorTy
   duplicate_plan_slug: { status: 409, type: 'conflict' },
   idempotency_key_reused: { status: 409, type: 'conflict' },
   idempotency_key_in_use: { status: 409, type: 'conflict' },
+  invoice_payment_in_progress: { status: 409, type: 'conflict' },
   body_too_large: { status: 413, type: 'validation' },
   headers_too_large: { status: 431, type: 'validation' },
   rate_limited: { status: 429, type: 'rate_limit' },

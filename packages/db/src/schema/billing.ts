@@ -148,6 +148,8 @@ export const invoices = pgTable(
     collectionNote: text('collection_note'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: at('next_attempt_at'),
+    /** A charge is at the processor since then (void refuses meanwhile); null when none is. */
+    chargeInFlightSince: at('charge_in_flight_since'),
     createdAt: at('created_at').notNull(),
     updatedAt: at('updated_at').notNull(),
   },
@@ -190,7 +192,7 @@ export const pendingLines = pgTable(
   ],
 );
 
-/** Payment attempts. */
+/** Payment attempts, and the refunds due of those taken for invoices no longer owed. */
 export const payments = pgTable(
   'payments',
   {
@@ -206,10 +208,13 @@ export const payments = pgTable(
     processorRef: text('processor_ref'),
     failureCode: text('failure_code'),
     failureMessage: text('failure_message'),
+    /** When the refund of money taken for an invoice no longer owed is (next) due. */
+    refundDueAt: at('refund_due_at'),
     createdAt: at('created_at').notNull(),
   },
   (t) => [
     primaryKey({ name: 'payments_pkey', columns: [t.tenantId, t.appId, t.id] }),
+    index('payments_refund_due_idx').on(t.refundDueAt).where(sql`${t.refundDueAt} IS NOT NULL`),
     index('payments_customer_idx').on(t.tenantId, t.appId, t.customerId, t.id),
     index('payments_invoice_idx').on(t.tenantId, t.appId, t.invoiceId),
     index('payments_processor_ref_idx').on(t.processor, t.processorRef),

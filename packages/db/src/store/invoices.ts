@@ -50,6 +50,7 @@ function toInvoice(row: Row): Invoice {
     collectionNote: row.collectionNote,
     attemptCount: row.attempts,
     nextPaymentAttempt: row.nextAttemptAt,
+    chargeInFlightSince: row.chargeInFlightSince,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -76,6 +77,7 @@ function columnsOf(invoice: Invoice) {
     collectionNote: invoice.collectionNote,
     attempts: invoice.attemptCount,
     nextAttemptAt: invoice.nextPaymentAttempt,
+    chargeInFlightSince: invoice.chargeInFlightSince,
     updatedAt: invoice.updatedAt,
   };
 }
@@ -110,6 +112,8 @@ type InvoiceMethods =
   | 'releasePendingLines'
   | 'insertPayment'
   | 'updatePayment'
+  | 'scheduleRefund'
+  | 'claimRefundsDue'
   | 'findPaymentByProcessorRef'
   | 'markProcessorEvent'
   | 'listPayments';
@@ -300,6 +304,37 @@ export function invoiceStore(db: Db): Pick<BillingStore, InvoiceMethods> {
           failureMessage: payment.failureMessage,
         })
         .where(and(inScope(payments, scope), eq(payments.id, payment.id)));
+    },
+    async scheduleRefund(scope, paymentId, at) {
+      await db
+        .update(payments)
+        .set({ refundDueAt: at })
+        .where(and(inScope(payments, scope), eq(payments.id, paymentId)));
+    },
+    async claimRefundsDue(now, leaseUntil, limit) {
+      const due = await db
+        .select()
+        .from(payments)
+        .where(and(eq(payments.status, 'succeeded'), lte(payments.refundDueAt, now)))
+        .orderBy(asc(payments.refundDueAt))
+        .limit(limit)
+        .for('update', { skipLocked: true });
+      for (const row of due) {
+        await db
+          .update(payments)
+          .set({ refundDueAt: leaseUntil })
+          .where(
+            and(
+              eq(payments.tenantId, row.tenantId),
+              eq(payments.appId, row.appId),
+              eq(payments.id, row.id),
+            ),
+          );
+      }
+      return due.map((row) => ({
+        scope: { tenantId: row.tenantId, appId: row.appId },
+        payment: toPayment(row),
+      }));
     },
     async findPaymentByProcessorRef(processor, ref) {
       const rows = await db

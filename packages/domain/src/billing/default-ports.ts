@@ -26,6 +26,9 @@ export const noPayments: PaymentsPort = {
   charge: async () => {
     throw new LedgerError('invalid_state', 'No payment processor is configured');
   },
+  refund: async () => {
+    throw new LedgerError('invalid_state', 'No payment processor is configured');
+  },
 };
 
 /**

@@ -172,6 +172,12 @@ export interface Invoice {
   attemptCount: number;
   /** When the billing job retries a past-due invoice; null when no retry is scheduled. */
   nextPaymentAttempt: Date | null;
+  /**
+   * When the charge now at the processor started (committed before the processor is called), so
+   * that void can see it and refuse rather than leave a charge landing on a void invoice; null
+   * once the attempt's outcome is recorded. Older than `CHARGE_LEASE_MS`, it no longer blocks.
+   */
+  chargeInFlightSince: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }

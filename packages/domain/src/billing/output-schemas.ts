@@ -116,6 +116,7 @@ export const InvoiceSchema = z.object({
   collectionNote: z.string().nullable(),
   attemptCount: z.number().int(),
   nextPaymentAttempt: TimestampSchema.nullable(),
+  chargeInFlightSince: TimestampSchema.nullable(),
   createdAt: TimestampSchema,
   updatedAt: TimestampSchema,
 });

@@ -13,6 +13,7 @@ import type {
   InvoiceStatus,
   LineItem,
   Payment,
+  PaymentId,
   Plan,
   PlanId,
   Subscription,
@@ -141,6 +142,22 @@ export interface BillingStore {
    */
   insertPayment(scope: Scope, payment: Payment): Promise<boolean>;
   updatePayment(scope: Scope, payment: Payment): Promise<void>;
+  /**
+   * Sets when the refund of a payment taken for an invoice no longer owed is (next) due, or null
+   * once it is refunded. Kept with the payment, so a refund the processor failed is not lost: the
+   * billing job claims it again (`claimRefundsDue`).
+   */
+  scheduleRefund(scope: Scope, paymentId: PaymentId, at: Date | null): Promise<void>;
+  /**
+   * Claims up to `limit` succeeded payments whose refund is due at `now` (any scope), moving it to
+   * `leaseUntil` as they are taken (`FOR UPDATE SKIP LOCKED`), so two workers never refund one
+   * payment at once and a crashed refund is tried again later.
+   */
+  claimRefundsDue(
+    now: Date,
+    leaseUntil: Date,
+    limit: number,
+  ): Promise<Array<{ scope: Scope; payment: Payment }>>;
   /** A payment by the processor's reference (e.g. a PaymentIntent id), in any scope. */
   findPaymentByProcessorRef(
     processor: string,
@@ -204,6 +221,19 @@ export interface PaymentsPort {
     /** Unique per invoice attempt, so a retried request never charges twice. */
     idempotencyKey: string;
   }): Promise<ChargeOutcome>;
+  /**
+   * Gives a charge back in full: money taken for an invoice that is no longer owed (a charge that
+   * landed after its invoice was voided, or a second one for a paid invoice). `idempotencyKey` is
+   * unique per payment, so a retried refund never refunds twice; a charge the processor has
+   * refunded already counts as done. Outages are `provider_error`/`provider_timeout`.
+   */
+  refund(request: {
+    scope: Scope;
+    /** The charge's reference at the processor (the payment's `processorRef`). */
+    processorRef: string;
+    invoiceId: InvoiceId;
+    idempotencyKey: string;
+  }): Promise<void>;
 }
 
 /** Tax for an invoice (DOMAIN.md "Tax"), from the deployment's rate table. */

@@ -3,6 +3,7 @@ import type { Scope } from '../scope.js';
 import { type Collection, collectQuietly } from './invoice/collect-invoice.js';
 import { periodInvoice } from './invoice/create-invoice.js';
 import { finalizeDraft } from './invoice/finalize-invoice.js';
+import { refundQuietly } from './invoice/refund-payment.js';
 import { loadPlan } from './load.js';
 import type { InvoiceId, Subscription } from './model.js';
 import { nextBoundary } from './periods.js';
@@ -18,6 +19,8 @@ export interface RunDueReport {
   canceled: number;
   /** Past-due (or never collected) invoices whose scheduled attempt ran. */
   retried: number;
+  /** Payments for invoices no longer owed that were refunded through the processor. */
+  refunded: number;
   /** Subscriptions that could not advance (logged; the others went on). */
   failed: number;
   invoices: Collection[];
@@ -89,6 +92,8 @@ async function collectInto(ctx: SystemContext, scope: Scope, id: InvoiceId, repo
  * each period's invoice is unique), so several workers can run it at once and no period is ever
  * billed twice. A subscription that cannot advance is logged and skipped for this run, so it never
  * holds up the others. Charges run after the step commits; the report counts committed steps only.
+ * Last, refunds still due (money taken for invoices no longer owed, whose refund the processor
+ * failed, or whose process died before making it) are made.
  */
 export async function runDue(ctx: SystemContext, now: Date, batchSize = 25): Promise<RunDueReport> {
   const report: RunDueReport = {
@@ -96,6 +101,7 @@ export async function runDue(ctx: SystemContext, now: Date, batchSize = 25): Pro
     periodsBilled: 0,
     canceled: 0,
     retried: 0,
+    refunded: 0,
     failed: 0,
     invoices: [],
   };
@@ -137,6 +143,14 @@ export async function runDue(ctx: SystemContext, now: Date, batchSize = 25): Pro
       await collectInto(ctx, scope, invoiceId, report);
     }
     ctx.events.notify();
+    if (due.length < batchSize) break;
+  }
+  for (;;) {
+    const leaseUntil = new Date(now.getTime() + RETRY_LEASE_MS);
+    const due = await ctx.store.transaction((tx) => tx.claimRefundsDue(now, leaseUntil, batchSize));
+    for (const { scope, payment } of due) {
+      if (await refundQuietly({ ...ctx, scope }, payment)) report.refunded++;
+    }
     if (due.length < batchSize) return report;
   }
 }

@@ -1,4 +1,5 @@
 import { applyPaymentOutcome, settleStalePayment } from '../billing/invoice/collect-invoice.js';
+import { refundQuietly } from '../billing/invoice/refund-payment.js';
 import type { Invoice, InvoiceId, Payment } from '../billing/model.js';
 import type { SystemContext } from '../billing/run-due.js';
 import { recordCustomerEvent } from '../events/record-event.js';
@@ -22,16 +23,17 @@ async function scopeOf(ctx: SystemContext, event: ProcessorEvent): Promise<Scope
   return 'origin' in event ? (event.origin?.scope ?? null) : null;
 }
 
+/** Settles a charge from the processor's word; returns a payment to refund (not owed), or null. */
 async function settle(
   tx: StoreTx,
   ctx: ServiceContext,
   event: Extract<ProcessorEvent, { kind: 'payment_succeeded' | 'payment_failed' }>,
-) {
+): Promise<Payment | null> {
   const succeeded = event.kind === 'payment_succeeded';
   const found = await tx.findPaymentByProcessorRef(event.processor, event.paymentRef);
   const invoiceId = (found?.payment.invoiceId ?? event.origin?.invoiceId) as InvoiceId | undefined;
   const invoice = invoiceId ? await tx.getInvoice(ctx.scope, invoiceId, { forUpdate: true }) : null;
-  if (!invoice) return;
+  if (!invoice) return null;
   const now = ctx.clock.now();
   const owner = { id: invoice.customerId };
   const payment: Payment | null = found?.payment ?? null;
@@ -52,13 +54,13 @@ async function settle(
       createdAt: now,
     };
     // Not inserted: the charge's own answer recorded it meanwhile (one charge, one payment).
-    if (!(await tx.insertPayment(ctx.scope, recorded))) return;
-    if (['open', 'past_due'].includes(invoice.status))
-      await applyPaymentOutcome(tx, ctx, invoice, recorded);
-    else await settleStalePayment(tx, ctx, invoice, recorded);
-    return;
+    if (!(await tx.insertPayment(ctx.scope, recorded))) return null;
+    if (!['open', 'past_due'].includes(invoice.status))
+      return settleStalePayment(tx, ctx, invoice, recorded);
+    await applyPaymentOutcome(tx, ctx, invoice, recorded);
+    return null;
   }
-  if (!succeeded || payment.status === 'succeeded') return;
+  if (!succeeded || payment.status === 'succeeded') return null;
   // A charge recorded as failed that the processor later reports succeeded.
   const settled: Payment = {
     ...payment,
@@ -75,14 +77,15 @@ async function settle(
       paidAt: now,
       collectionNote: null,
       nextPaymentAttempt: null,
+      chargeInFlightSince: null,
       updatedAt: now,
     };
     await tx.updateInvoice(ctx.scope, paid);
     await recordCustomerEvent(tx, ctx, 'payment.succeeded', owner, settled);
     await recordCustomerEvent(tx, ctx, 'invoice.paid', owner, paid);
-  } else {
-    await settleStalePayment(tx, ctx, invoice, settled);
+    return null;
   }
+  return settleStalePayment(tx, ctx, invoice, settled);
 }
 
 async function refund(
@@ -94,6 +97,8 @@ async function refund(
   if (!found || found.payment.status === 'refunded') return;
   const payment: Payment = { ...found.payment, status: 'refunded' };
   await tx.updatePayment(ctx.scope, payment);
+  // Refunded at the processor: a refund Ledger had due for it is done.
+  await tx.scheduleRefund(ctx.scope, payment.id, null);
   await recordCustomerEvent(tx, ctx, 'payment.refunded', { id: payment.customerId }, payment);
 }
 
@@ -124,8 +129,9 @@ async function detached(
 /**
  * Applies a verified processor webhook event exactly once, however often it arrives: the event id
  * is recorded in the same transaction as its effect. Payments and invoices settle (a charge whose
- * answer Ledger never received is completed from the event), refunds mark the payment, and a
- * method detached at the processor is removed in Ledger too.
+ * answer Ledger never received is completed from the event; one for an invoice no longer owed is
+ * refunded through the processor after the commit), refunds mark the payment, and a method
+ * detached at the processor is removed in Ledger too.
  */
 export async function applyProcessorEvent(
   ctx: SystemContext,
@@ -134,13 +140,14 @@ export async function applyProcessorEvent(
   const scope = await scopeOf(ctx, event);
   if (!scope) return 'ignored';
   const scoped: ServiceContext = { ...ctx, scope };
-  return inTransaction(scoped, async (tx) => {
+  const applied = await inTransaction(scoped, async (tx) => {
     if (!(await tx.markProcessorEvent(scope, event.processor, event.id, event.kind)))
-      return 'duplicate';
+      return { result: 'duplicate' as const, notOwed: null };
+    let notOwed: Payment | null = null;
     switch (event.kind) {
       case 'payment_succeeded':
       case 'payment_failed':
-        await settle(tx, scoped, event);
+        notOwed = await settle(tx, scoped, event);
         break;
       case 'payment_refunded':
         await refund(tx, scoped, event);
@@ -149,6 +156,8 @@ export async function applyProcessorEvent(
         await detached(tx, scoped, event);
         break;
     }
-    return 'applied';
+    return { result: 'applied' as const, notOwed };
   });
+  if (applied.notOwed) await refundQuietly(scoped, applied.notOwed);
+  return applied.result;
 }

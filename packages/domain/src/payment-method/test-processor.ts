@@ -111,5 +111,7 @@ export function createTestProcessor(): PaymentsPort {
         };
       return { status: 'succeeded', processor: 'test', processorRef: `test_pi_${idempotencyKey}` };
     },
+    // The test processor takes no real money, so there is nothing to give back.
+    async refund() {},
   };
 }

@@ -377,14 +377,15 @@ export const billingOperations = [
     method: 'post',
     path: '/invoices/{id}/void',
     summary: 'Void an invoice',
-    description: 'Only `draft` or `open` invoices; the credit applied is given back.',
+    description:
+      'Only `draft` or `open` invoices; the credit applied is given back. While a charge of the invoice is in flight at the payment processor, `409 invoice_payment_in_progress`: retry once it has settled.',
     tag: 'Invoices',
     input: VoidInvoiceInput,
     from: 'body',
     pathParams: { id: 'id' },
     status: 200,
     output: InvoiceSchema,
-    errors: ['invoice_not_found', 'invalid_state'],
+    errors: ['invoice_not_found', 'invalid_state', 'invoice_payment_in_progress'],
     run: voidInvoice,
   }),
   operation({

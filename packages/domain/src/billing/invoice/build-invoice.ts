@@ -152,6 +152,7 @@ export async function buildInvoice(
     collectionNote: null,
     attemptCount: 0,
     nextPaymentAttempt: null,
+    chargeInFlightSince: null,
     createdAt: now,
     updatedAt: now,
   };

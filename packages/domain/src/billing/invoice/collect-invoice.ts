@@ -1,4 +1,3 @@
-import { postBalance } from '../../balance/post-balance.js';
 import { loadCustomer } from '../../customer/load-customer.js';
 import { isLedgerError } from '../../errors.js';
 import { recordCustomerEvent } from '../../events/record-event.js';
@@ -8,43 +7,40 @@ import { loadInvoice } from '../load.js';
 import type { Invoice, InvoiceId, Payment } from '../model.js';
 import { addDays } from '../periods.js';
 import type { ChargeOutcome } from '../ports.js';
+import { refundQuietly } from './refund-payment.js';
 
 /**
- * A charge answered after its invoice changed (voided, or settled by another attempt): the
- * payment is recorded as it happened, and money taken for an invoice that is no longer owed goes
- * to the customer's balance as credit, so none is created or lost.
+ * A charge answered after its invoice changed (voided once the charge lease had run out, or
+ * settled by another attempt): the payment is recorded as it happened, and money taken for an
+ * invoice that is no longer owed is to be refunded through the processor. The refund is scheduled
+ * here, in the caller's transaction, and made after its commit (`refundQuietly`; the billing job
+ * retries one the processor failed), so none is created, lost, or kept for nothing. Returns the
+ * payment to refund, or null.
  */
 export async function settleStalePayment(
   tx: StoreTx,
   ctx: ServiceContext,
   invoice: Invoice,
   payment: Payment,
-): Promise<Collection> {
-  const owner = { id: invoice.customerId };
+): Promise<Payment | null> {
   const succeeded = payment.status === 'succeeded';
   await recordCustomerEvent(
     tx,
     ctx,
     succeeded ? 'payment.succeeded' : 'payment.failed',
-    owner,
+    { id: invoice.customerId },
     payment,
   );
-  if (succeeded) {
-    await postBalance(tx, ctx, {
-      customerId: invoice.customerId,
-      type: 'credit',
-      amount: { amount: -payment.amount.amount, currency: payment.amount.currency },
-      description: `Payment ${payment.id} for invoice ${invoice.number ?? invoice.id}, which was ${invoice.status} by then`,
-      invoiceId: invoice.id,
-    });
-  }
-  return { invoice, payment };
+  if (!succeeded) return null;
+  await tx.scheduleRefund(ctx.scope, payment.id, ctx.clock.now());
+  return payment;
 }
 
 /**
  * Applies one recorded attempt to its open or past-due invoice, whoever learned of it first (the
  * charge's own answer or the processor's webhook): paid, or past_due with the next retry
- * scheduled; the subscription follows (active or past_due); their events are written.
+ * scheduled, and no charge in flight any more; the subscription follows (active or past_due);
+ * their events are written.
  */
 export async function applyPaymentOutcome(
   tx: StoreTx,
@@ -65,6 +61,7 @@ export async function applyPaymentOutcome(
         collectionNote: null,
         attemptCount,
         nextPaymentAttempt: null,
+        chargeInFlightSince: null,
         updatedAt: now,
       }
     : {
@@ -73,6 +70,7 @@ export async function applyPaymentOutcome(
         collectionNote: payment.failureCode,
         attemptCount,
         nextPaymentAttempt: nextAttemptAfter(now, attemptCount),
+        chargeInFlightSince: null,
         updatedAt: now,
       };
   await tx.updateInvoice(ctx.scope, updated);
@@ -133,6 +131,18 @@ export function nextAttemptAfter(failedAt: Date, attempts: number): Date | null 
   return addDays(failedAt, days - (RETRY_SCHEDULE_DAYS[attempts - 2] ?? 0));
 }
 
+/** Whether `current` still awaits the attempt `prepared` made (collectible, no outcome since). */
+function isSameAttempt(current: Invoice, prepared: Invoice): boolean {
+  return (
+    ['open', 'past_due'].includes(current.status) && current.attemptCount === prepared.attemptCount
+  );
+}
+
+/**
+ * Under the invoice's row lock: nothing to charge unless it is still open or past due (a void
+ * that committed first is seen here), else the charge is marked in flight and committed before
+ * the processor is called, so a void racing it sees the mark and refuses.
+ */
 async function prepare(ctx: ServiceContext, id: InvoiceId) {
   return inTransaction(ctx, async (tx) => {
     const invoice = await loadInvoice(tx, ctx, id, { forUpdate: true });
@@ -160,17 +170,25 @@ async function prepare(ctx: ServiceContext, id: InvoiceId) {
       customer.id,
       live.processor,
     );
-    return { invoice, charge: { customer, method: live, processorCustomerId } };
+    // A mark left by an earlier try of this attempt (an outage) is taken over: same key.
+    const now = ctx.clock.now();
+    const marked: Invoice = { ...invoice, chargeInFlightSince: now, updatedAt: now };
+    await tx.updateInvoice(ctx.scope, marked);
+    return { invoice: marked, charge: { customer, method: live, processorCustomerId } };
   });
 }
 
 /**
- * Tries to collect an open or past-due invoice from the customer's default payment method. The
- * charge runs outside any transaction (a processor call must not hold database locks) with an
- * idempotency key per invoice attempt: a processor outage records no attempt, so the retry reuses
- * the key and can never charge twice. The outcome is then recorded: a payment row, the invoice
- * `paid` or `past_due` (with the next retry scheduled), the subscription's status, and their
- * events. Without a method or processor the invoice stays open with the reason in `collectionNote`.
+ * Tries to collect an open or past-due invoice from the customer's default payment method: the
+ * one path of finalize, `pay` and the billing job. The charge is first marked in flight
+ * (`chargeInFlightSince`, committed), then runs outside any transaction (a processor call must not
+ * hold database locks) with an idempotency key per invoice attempt: a processor outage records no
+ * attempt, so the retry reuses the key and can never charge twice. The outcome is then recorded
+ * and the mark cleared in one transaction: a payment row, the invoice `paid` or `past_due` (with
+ * the next retry scheduled), the subscription's status, and their events. After an outage the
+ * outcome is unknown (the charge may still land), so the mark stays until a retry or the
+ * processor's webhook settles it, or its lease runs out. Without a method or processor the
+ * invoice stays open with the reason in `collectionNote`.
  */
 export async function collectInvoice(ctx: ServiceContext, id: InvoiceId): Promise<Collection> {
   const { invoice, charge } = await prepare(ctx, id);
@@ -191,6 +209,8 @@ export async function collectInvoice(ctx: ServiceContext, id: InvoiceId): Promis
     if (isLedgerError(error, 'provider_error') || isLedgerError(error, 'provider_timeout')) {
       await inTransaction(ctx, async (tx) => {
         const current = await loadInvoice(tx, ctx, id, { forUpdate: true });
+        // Settled meanwhile (its webhook, another try of the same key): nothing to reschedule.
+        if (!isSameAttempt(current, invoice)) return;
         const now = ctx.clock.now();
         // No attempt was recorded, so the retry reuses this attempt's idempotency key.
         await tx.updateInvoice(ctx.scope, {
@@ -203,7 +223,7 @@ export async function collectInvoice(ctx: ServiceContext, id: InvoiceId): Promis
     }
     throw error;
   }
-  return inTransaction(ctx, async (tx) => {
+  const { refund, ...collection } = await inTransaction(ctx, async (tx) => {
     const current = await loadInvoice(tx, ctx, id, { forUpdate: true });
     const now = ctx.clock.now();
     const succeeded = outcome.status === 'succeeded';
@@ -226,16 +246,16 @@ export async function collectInvoice(ctx: ServiceContext, id: InvoiceId): Promis
       const recorded = outcome.processorRef
         ? await tx.findPaymentByProcessorRef(outcome.processor, outcome.processorRef)
         : null;
-      return { invoice: current, payment: recorded?.payment ?? null };
+      return { invoice: current, payment: recorded?.payment ?? null, refund: null };
     }
-    if (
-      !['open', 'past_due'].includes(current.status) ||
-      current.attemptCount !== invoice.attemptCount
-    ) {
-      return settleStalePayment(tx, ctx, current, payment);
+    if (!isSameAttempt(current, invoice)) {
+      const refund = await settleStalePayment(tx, ctx, current, payment);
+      return { invoice: current, payment, refund };
     }
-    return applyPaymentOutcome(tx, ctx, current, payment);
+    return { ...(await applyPaymentOutcome(tx, ctx, current, payment)), refund: null };
   });
+  if (refund) await refundQuietly(ctx, refund);
+  return collection;
 }
 
 /**

@@ -1,0 +1,1 @@
+ALTER TABLE "invoices" ADD COLUMN "charge_in_flight_since" timestamp (3) with time zone;

@@ -1,0 +1,2 @@
+ALTER TABLE "payments" ADD COLUMN "refund_due_at" timestamp (3) with time zone;--> statement-breakpoint
+CREATE INDEX "payments_refund_due_idx" ON "payments" USING btree ("refund_due_at") WHERE "payments"."refund_due_at" IS NOT NULL;
