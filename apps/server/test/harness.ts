@@ -1,4 +1,5 @@
 import { createLedgerClient, type LedgerClient } from '@ledger/client';
+import { openDatabase } from '@ledger/db';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from '@ledger/db/testing';
 import { issueApiKey, systemClock } from '@ledger/domain';
 import type { LedgerOverrides } from '../src/compose.js';
@@ -42,6 +43,40 @@ export interface TestLedger {
 }
 
 /**
+ * Rate limit budgets far above what any test sends (the fuzz and load tests send hundreds of
+ * requests a second under one key, and many bad keys from one address), so the limiter runs on
+ * every request, on PostgreSQL with its shared counters, without refusing any. A test of the
+ * limits sets its own through `env`.
+ */
+const UNREACHED_RATE_LIMITS = {
+  LEDGER_RATE_LIMIT_READS: '1000000',
+  LEDGER_RATE_LIMIT_WRITES: '1000000',
+  LEDGER_RATE_LIMIT_INGEST: '1000000',
+  LEDGER_RATE_LIMIT_AUTH_FAILURES: '1000000',
+};
+
+/** Starts a server on `database` with the test defaults, `env` and `overrides` on top. */
+function startOn(
+  database: TestDatabase,
+  overrides: LedgerOverrides,
+  env: Record<string, string>,
+): Promise<RunningServer> {
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LEDGER_BILLING_INTERVAL_MS: '0',
+    ...UNREACHED_RATE_LIMITS,
+    ...env,
+  });
+  return startServer(config, {
+    database,
+    logError: () => {},
+    checkResponses: true,
+    ...overrides,
+  });
+}
+
+/**
  * Starts a server for one test file on `kind` (PGlite, or a new PostgreSQL database). `env` adds
  * configuration variables (e.g. `STRIPE_*`) on top of the test defaults.
  */
@@ -51,22 +86,37 @@ export async function startTestLedger(
   env: Record<string, string> = {},
 ): Promise<TestLedger> {
   const database = await createTestDatabase(kind);
-  const config = loadConfig({
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LEDGER_BILLING_INTERVAL_MS: '0',
-    ...env,
-  });
-  const server = await startServer(config, {
-    database,
-    logError: () => {},
-    checkResponses: true,
-    ...overrides,
-  });
+  const server = await startOn(database, overrides, env);
   const keys = server.ledger.deps.platform;
   const keyA = (await issueApiKey(keys, systemClock, scopeA)).secret;
   const keyB = (await issueApiKey(keys, systemClock, scopeB)).secret;
+  return testLedger(server, database, keyA, keyB);
+}
 
+/**
+ * Another server process over the PostgreSQL database of `first`, with its own connection pool
+ * and the same keys: for what several processes must share (billing claims, rate limits).
+ * Closing it closes its own pool only; `first` still owns (and drops) the database.
+ */
+export async function joinTestLedger(
+  first: TestLedger,
+  overrides: LedgerOverrides = {},
+  env: Record<string, string> = {},
+): Promise<TestLedger> {
+  const { url, faults } = first.database;
+  if (!url) throw new Error('Only a PostgreSQL test database can serve a second server');
+  const database: TestDatabase = { ...(await openDatabase({ url, poolSize: 10 })), faults };
+  const server = await startOn(database, overrides, env);
+  return testLedger(server, database, first.keyA, first.keyB);
+}
+
+/** The test's view of a running server: its database, its keys and how to call it. */
+function testLedger(
+  server: RunningServer,
+  database: TestDatabase,
+  keyA: string,
+  keyB: string,
+): TestLedger {
   async function rest<T>(
     method: string,
     path: string,

@@ -47,8 +47,11 @@ export interface DatabaseFaults {
   restore(): Promise<void>;
 }
 
-/** A test database; on PostgreSQL it can also be cut off and restored. */
-export type TestDatabase = Database & { faults?: DatabaseFaults };
+/**
+ * A test database; on PostgreSQL also its URL (for a second server process to open) and the
+ * faults that cut it off and restore it.
+ */
+export type TestDatabase = Database & { url?: string; faults?: DatabaseFaults };
 
 /**
  * A fresh, migrated database of `kind` for one test file: PGlite in memory, or a new database
@@ -65,6 +68,7 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
   const database = await openDatabase({ url: url.toString(), poolSize: 20 });
   return {
     ...database,
+    url: url.toString(),
     faults: {
       async cut() {
         await admin.unsafe(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
