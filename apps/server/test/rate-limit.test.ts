@@ -2,6 +2,7 @@ import { type LedgerClient, ledgerErrorOf } from '@ledger/client';
 import { testDatabaseKinds } from '@ledger/db/testing';
 import { issueApiKey, systemClock } from '@ledger/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/env.js';
 import { joinTestLedger, type RestResponse, startTestLedger, type TestLedger } from './harness.js';
 import { type ErrorBody, errorOf, expectEnvelope, scopeA, scopeB } from './support.js';
 
@@ -57,6 +58,62 @@ function expectRefused(res: RestResponse<unknown>, budget: string, windowSeconds
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('the LEDGER_RATE_LIMIT_* settings', () => {
+  const budgetsOf = (env: Record<string, string>) => {
+    const config = loadConfig(env);
+    return {
+      reads: config.LEDGER_RATE_LIMIT_READS,
+      writes: config.LEDGER_RATE_LIMIT_WRITES,
+      ingest: config.LEDGER_RATE_LIMIT_INGEST,
+      authFailures: config.LEDGER_RATE_LIMIT_AUTH_FAILURES,
+    };
+  };
+
+  it('defaults to Stripe-like budgets per second, and 20 failed authentications a minute', () => {
+    expect(budgetsOf({})).toEqual({
+      reads: { points: 100, duration: 1 },
+      writes: { points: 100, duration: 1 },
+      ingest: { points: 1000, duration: 1 },
+      authFailures: { points: 20, duration: 60 },
+    });
+    expect(budgetsOf({ LEDGER_RATE_LIMIT_READS: '' }).reads).toEqual({ points: 100, duration: 1 });
+  });
+
+  it('reads a count per the default window, per seconds or minutes, or 0 for off', () => {
+    expect(
+      budgetsOf({
+        LEDGER_RATE_LIMIT_READS: '250',
+        LEDGER_RATE_LIMIT_WRITES: '5/10s',
+        LEDGER_RATE_LIMIT_INGEST: '0',
+        LEDGER_RATE_LIMIT_AUTH_FAILURES: '10/m',
+      }),
+    ).toEqual({
+      reads: { points: 250, duration: 1 },
+      writes: { points: 5, duration: 10 },
+      ingest: null,
+      authFailures: { points: 10, duration: 60 },
+    });
+    expect(budgetsOf({ LEDGER_RATE_LIMIT_AUTH_FAILURES: '30' }).authFailures).toEqual({
+      points: 30,
+      duration: 60,
+    });
+    expect(budgetsOf({ LEDGER_RATE_LIMIT_READS: '7/2m' }).reads).toEqual({
+      points: 7,
+      duration: 120,
+    });
+    expect(budgetsOf({ LEDGER_RATE_LIMIT_READS: '7/s' }).reads).toEqual({ points: 7, duration: 1 });
+  });
+
+  it.each(['fast', '-1', '10/0s', '10/2d', '1.5', '10/', '99999999999'])(
+    'refuses %s, naming the variable',
+    (value) => {
+      expect(() => loadConfig({ LEDGER_RATE_LIMIT_WRITES: value })).toThrow(
+        /LEDGER_RATE_LIMIT_WRITES: must be a request count/,
+      );
+    },
+  );
+});
 
 describe.each(testDatabaseKinds())('per-key budgets on %s', (kind) => {
   let t: TestLedger;
