@@ -106,7 +106,8 @@ class DatabaseLimiter extends RateLimiterStoreAbstract {
     forceExpire = false,
   ): Promise<Counter> {
     this.#sweep();
-    const expire = sql`now() + ${Math.ceil(msDuration)}::integer * interval '1 millisecond'`;
+    // From now() cut to the millisecond `expire` stores, so a window never reads longer than it is.
+    const expire = sql`date_trunc('milliseconds', now()) + ${Math.ceil(msDuration)}::integer * interval '1 millisecond'`;
     const ended = sql`${rateLimits.expire} <= now()`;
     const rows = await within(
       STORE_TIMEOUT_MS,
