@@ -1,3 +1,4 @@
+import { clientKey } from '@ledger/api';
 import { type LedgerClient, ledgerErrorOf } from '@ledger/client';
 import { testDatabaseKinds } from '@ledger/db/testing';
 import { issueApiKey, systemClock } from '@ledger/domain';
@@ -58,6 +59,19 @@ function expectRefused(res: RestResponse<unknown>, budget: string, windowSeconds
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('the client address a failed authentication counts against', () => {
+  it('is the IPv4 address, also written as IPv6, and the /64 of an IPv6 address', () => {
+    expect(clientKey('192.0.2.7')).toBe('192.0.2.7');
+    expect(clientKey('::ffff:192.0.2.7')).toBe('192.0.2.7');
+    expect(clientKey('2001:db8:0:12:a::1')).toBe('2001:db8:0:12::/64');
+    expect(clientKey('2001:DB8:0000:0012:ffff:1:2:3')).toBe('2001:db8:0:12::/64');
+    expect(clientKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(clientKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(clientKey('::1')).toBe('0:0:0:0::/64');
+    expect(clientKey(undefined)).toBe('unknown');
+  });
+});
 
 describe('the LEDGER_RATE_LIMIT_* settings', () => {
   const budgetsOf = (env: Record<string, string>) => {
