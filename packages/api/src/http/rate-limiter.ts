@@ -145,10 +145,11 @@ export function createRateLimiter(
       if (!failures) return null;
       const { points } = failures.limit;
       // Only read: the failures already counted decide; this request's own key is not tried.
+      // (The memory limiter reads a window that just ended until its timer removes it.)
       const outcome = await attempt(
         failures,
         (limiter) => limiter.get(address),
-        (res) => res.consumedPoints >= points,
+        (res) => res.consumedPoints >= points && res.msBeforeNext > 0,
       );
       return outcome?.refusal ? outcome : null;
     },
