@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { type ApiDeps, createApp } from '@ledger/api';
-import { createPlatformStore, createStore, type Database } from '@ledger/db';
+import { createPlatformStore, createStore, type Database, databaseRateLimiter } from '@ledger/db';
 import {
   type BillingGuards,
   billingGuards,
@@ -126,6 +127,16 @@ export async function composeLedger(
     ...(overrides.logError ? { logError: overrides.logError } : {}),
     checkResponses: overrides.checkResponses ?? false,
     corsOrigins: config.LEDGER_CORS_ORIGINS,
+    rateLimits: {
+      reads: config.LEDGER_RATE_LIMIT_READS,
+      writes: config.LEDGER_RATE_LIMIT_WRITES,
+      ingest: config.LEDGER_RATE_LIMIT_INGEST,
+      authFailures: config.LEDGER_RATE_LIMIT_AUTH_FAILURES,
+    },
+    // On PostgreSQL every process spends the same budgets; the embedded PGlite serves one
+    // process, which counts in memory.
+    sharedLimiter: database.kind === 'postgres' ? databaseRateLimiter(database.db) : undefined,
+    connInfo: getConnInfo,
   });
   const billing = { runDue: (now: Date = clock.now()) => runDue(deps, now) };
   // One run at a time: the next run is scheduled when the previous one has finished, so a slow

@@ -5,6 +5,34 @@ const optional = z
   .optional()
   .transform((value) => (value === '' ? undefined : value));
 
+/** `100`, `100/1s`, `20/m`, `5/10s`, `0`: see {@link rateLimit}. */
+const RATE_LIMIT = /^(\d+)(?:\/(\d*)(s|m))?$/;
+/** A limit's ceiling, and its window's (the store counts in 32-bit integers of points and ms). */
+const MAX_POINTS = 1_000_000_000;
+const MAX_WINDOW_SECONDS = 86_400;
+
+/**
+ * A rate limit budget: a request count per `defaultWindow` seconds (`100`), or per a window
+ * given after a slash in seconds or minutes (`100/1s`, `20/m`, `5/10s`); `0` turns it off
+ * (`null`). Unset or empty, `fallback`.
+ */
+function rateLimit(fallback: string, defaultWindow: number) {
+  return optional.transform((value, ctx) => {
+    const match = RATE_LIMIT.exec((value ?? fallback).trim());
+    const points = Number(match?.[1]);
+    const count = match?.[2] ? Number(match[2]) : 1;
+    const duration = match?.[3] ? count * (match[3] === 'm' ? 60 : 1) : defaultWindow;
+    if (!match || points > MAX_POINTS || duration < 1 || duration > MAX_WINDOW_SECONDS) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a request count (at most ${MAX_POINTS}), optionally per a window of 1 s to 1 day: 100, 100/1s, 20/m, 5/10s, or 0 (off)`,
+      });
+      return z.NEVER;
+    }
+    return points === 0 ? null : { points, duration };
+  });
+}
+
 /**
  * The configuration contract of ARCHITECTURE.md, validated once. This is the only module that
  * reads `process.env`; everything else receives a `Config`.
@@ -43,6 +71,14 @@ export const ConfigSchema = z.object({
       .map((origin) => origin.trim())
       .filter((origin) => origin !== ''),
   ),
+  /** Per API key: reads (REST GET, tRPC queries), per second unless a window is given. */
+  LEDGER_RATE_LIMIT_READS: rateLimit('100', 1),
+  /** Per API key: writes (REST POST, PUT, DELETE; tRPC mutations) other than usage ingest. */
+  LEDGER_RATE_LIMIT_WRITES: rateLimit('100', 1),
+  /** Per API key: usage reports (`/meter/events`, `meter.record`, their batches). */
+  LEDGER_RATE_LIMIT_INGEST: rateLimit('1000', 1),
+  /** Per client address: failed authentications, per minute unless a window is given. */
+  LEDGER_RATE_LIMIT_AUTH_FAILURES: rateLimit('20', 60),
   STRIPE_SECRET_KEY: optional,
   STRIPE_WEBHOOK_SECRET: optional,
   STRIPE_API_BASE: optional.pipe(z.url().optional()),

@@ -1,11 +1,8 @@
-import { openDatabase } from '@ledger/db';
-import { postgresUrl, testDatabaseKinds } from '@ledger/db/testing';
+import { testDatabaseKinds } from '@ledger/db/testing';
 import { builtInTax, type InvoiceId, runDue, type ServiceContext } from '@ledger/domain';
 import { finalizeDraft } from '@ledger/domain/internal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/env.js';
-import { type RunningServer, startServer } from '../src/server.js';
-import { startTestLedger, type TestLedger } from './harness.js';
+import { joinTestLedger, startTestLedger, type TestLedger } from './harness.js';
 import {
   balanceOf,
   createCustomer,
@@ -692,20 +689,14 @@ describe.runIf(testDatabaseKinds().includes('postgres'))(
   'parallel billing runs on postgres',
   () => {
     let t: TestLedger;
-    let second: RunningServer;
+    let second: TestLedger;
     const time = manualClock('2026-01-01T00:00:00.000Z');
     const subscriptions: string[] = [];
 
     beforeAll(async () => {
       t = await startTestLedger('postgres', { clock: time.clock });
       // A second server process over the same database, with its own connection pool.
-      const rows = await t.server.ledger.database.db.execute('select current_database() as name');
-      const name = (rowsOf(rows)[0] as { name: string }).name;
-      const url = new URL(postgresUrl());
-      url.pathname = `/${name}`;
-      const database = await openDatabase({ url: url.toString(), poolSize: 10 });
-      const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LEDGER_BILLING_INTERVAL_MS: '0' });
-      second = await startServer(config, { database, clock: time.clock, logError: () => {} });
+      second = await joinTestLedger(t, { clock: time.clock });
 
       const plan = await createPlan(t, {
         slug: 'race',
@@ -740,9 +731,9 @@ describe.runIf(testDatabaseKinds().includes('postgres'))(
       const reports = await Promise.all([
         t.server.ledger.billing.runDue(),
         t.server.ledger.billing.runDue(),
-        second.ledger.billing.runDue(now),
+        second.server.ledger.billing.runDue(now),
         runDue(deps, now, 4),
-        runDue(second.ledger.deps, now, 3),
+        runDue(second.server.ledger.deps, now, 3),
         runDue(deps, now, 1),
       ]);
       const billed = reports.reduce((n, r) => n + r.periodsBilled, 0);
@@ -790,7 +781,7 @@ describe.runIf(testDatabaseKinds().includes('postgres'))(
 
       const again = await Promise.all([
         t.server.ledger.billing.runDue(),
-        second.ledger.billing.runDue(now),
+        second.server.ledger.billing.runDue(now),
       ]);
       expect(again.map((r) => r.periodsBilled)).toEqual([0, 0]);
     });

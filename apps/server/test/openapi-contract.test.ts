@@ -111,6 +111,26 @@ describe('the OpenAPI document against the declarations', () => {
     }
   });
 
+  it('documents 429 with Retry-After and the RateLimit headers on every operation, which its success carries too', () => {
+    const budget = [
+      'RateLimit-Limit',
+      'RateLimit-Remaining',
+      'RateLimit-Reset',
+      'RateLimit-Policy',
+    ];
+    for (const op of OPERATIONS) {
+      const { responses } = documented(op.method, op.path);
+      const limited = resolve(responses['429'] as Json) as { headers: Json; description: string };
+      expect({ op: op.operationId, headers: Object.keys(limited.headers).sort() }).toEqual({
+        op: op.operationId,
+        headers: ['Retry-After', 'X-Request-Id', ...budget].sort(),
+      });
+      expect(limited.description).toContain('`rate_limited`');
+      const success = resolve(responses[String(op.status)] as Json) as { headers: Json };
+      expect(Object.keys(success.headers)).toEqual(expect.arrayContaining(budget));
+    }
+  });
+
   it('takes Idempotency-Key on every write and on nothing else', () => {
     for (const op of OPERATIONS) {
       const names = (documented(op.method, op.path).parameters ?? []).map(

@@ -111,6 +111,7 @@ const TYPE_OF_STATUS: Record<number, string> = {
   404: 'not_found',
   409: 'conflict',
   413: 'validation',
+  429: 'rate_limit',
   500: 'server',
 };
 

@@ -1,5 +1,6 @@
 import { LedgerError } from '@ledger/domain';
 import { Hono } from 'hono';
+import type { GetConnInfo } from 'hono/conninfo';
 import { cors } from 'hono/cors';
 import { type ApiDeps, idempotencyPorts } from './deps.js';
 import { apiHeaders } from './http/api-headers.js';
@@ -9,10 +10,13 @@ import { docsPage } from './http/docs-page.js';
 import type { AppEnv } from './http/env.js';
 import { idempotency } from './http/idempotency.js';
 import { type ErrorLogger, onError } from './http/on-error.js';
+import { clientAddressOf, NO_RATE_LIMITS, type RateLimits } from './http/rate-limit.js';
+import { createRateLimiter, type SharedLimiterFactory } from './http/rate-limiter.js';
 import { requestId } from './http/request-id.js';
 import { mountOperations } from './rest/mount.js';
 import { openApiDocument } from './rest/openapi.js';
 import { OPERATIONS } from './rest/operations/index.js';
+import { limitRate, restBudgets } from './rest/rate-limit.js';
 import { webhookRoutes } from './rest/webhooks.js';
 import { trpcHandler } from './trpc/handler.js';
 
@@ -29,6 +33,18 @@ export interface AppOptions {
    * request: an API key in a browser page is readable by anyone who loads it.
    */
   corsOrigins?: readonly string[];
+  /** The per-key budgets and the failed-authentication budget (unset: no rate limits). */
+  rateLimits?: RateLimits;
+  /**
+   * Where budgets are counted so that every server process spends the same ones (the
+   * database's store); unset, each process counts in its own memory.
+   */
+  sharedLimiter?: SharedLimiterFactory | undefined;
+  /**
+   * How to read a request's connection (the Node adapter's `getConnInfo`): failed
+   * authentication is limited per client address. Unset, every client shares one address.
+   */
+  connInfo?: GetConnInfo;
 }
 
 /** How long `/readyz` waits for the database before it answers 503. */
@@ -54,19 +70,34 @@ function corsOptions(origins: readonly string[]) {
     origin: [...origins],
     allowHeaders: ['Authorization', 'X-API-Key', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
     allowMethods: ['GET', 'POST', 'PUT', 'DELETE'],
-    exposeHeaders: ['X-Request-Id', 'Idempotent-Replayed', 'Retry-After'],
+    exposeHeaders: [
+      'X-Request-Id',
+      'Idempotent-Replayed',
+      'Retry-After',
+      'RateLimit-Limit',
+      'RateLimit-Remaining',
+      'RateLimit-Reset',
+      'RateLimit-Policy',
+    ],
     maxAge: 600,
   };
 }
 
 /**
  * The whole HTTP surface: `/trpc` (typed client), `/ledger/*` (REST shim), the OpenAPI document
- * `/healthz` (the process is alive) and `/readyz` (it can reach its database). Both API doors share auth, the body limit, idempotency and error mapping.
+ * `/healthz` (the process is alive) and `/readyz` (it can reach its database). Both API doors
+ * share auth, rate limits, the body limit, idempotency and error mapping.
  */
 export function createApp(deps: ApiDeps, options: AppOptions = {}) {
   const app = new Hono<AppEnv>();
+  const limiter = createRateLimiter(options.rateLimits ?? NO_RATE_LIMITS, {
+    shared: options.sharedLimiter,
+    logger: deps.logger,
+  });
+  const addressOf = clientAddressOf(options.connInfo);
   const guard = [
-    authenticate(deps.platform),
+    authenticate(deps.platform, limiter, addressOf),
+    limitRate(limiter, restBudgets(OPERATIONS)),
     limitBody(),
     idempotency(idempotencyPorts(deps)),
   ] as const;
@@ -108,6 +139,6 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
 
   // tRPC authenticates, limits and deduplicates in its own procedure middlewares (trpc/init.ts).
   app.use('/trpc/*', flagLargeBody());
-  app.use('/trpc/*', trpcHandler(deps, logError));
+  app.use('/trpc/*', trpcHandler(deps, { limiter, addressOf }, logError));
   return app;
 }

@@ -3,6 +3,8 @@ export { type ApiDeps, serviceContext } from './deps.js';
 export { camelParam, type ErrorEnvelope, errorEnvelope } from './errors/envelope.js';
 export { ERROR_TABLE, type ErrorStatus, type ErrorType } from './errors/status-table.js';
 export type { LedgerErrorData, LedgerTrpcErrorShape } from './errors/trpc-shape.js';
+export { type Budget, clientKey, type RateLimit, type RateLimits } from './http/rate-limit.js';
+export type { SharedLimiterFactory, SharedLimiterOptions } from './http/rate-limiter.js';
 export { type SnakeCase, toWire, type Wire } from './rest/casing.js';
 export { errorsOf } from './rest/errors-of.js';
 export { honoPath } from './rest/mount.js';

@@ -1,2 +1,7 @@
 export { type Database, type DatabaseConfig, type Db, openDatabase } from './database.js';
 export { createPlatformStore, createStore } from './store/index.js';
+export {
+  type DatabaseLimiterOptions,
+  databaseRateLimiter,
+  sweepRateLimits,
+} from './store/rate-limits.js';

@@ -50,10 +50,10 @@ export interface DatabaseFaults {
 }
 
 /**
- * A test database; on PostgreSQL it can also be cut off and restored, and `url` reaches it from
- * another client (to hold a lock, or for a second server process).
+ * A test database; on PostgreSQL also its URL (for a second server process to open) and the
+ * faults that cut it off and restore it.
  */
-export type TestDatabase = Database & { faults?: DatabaseFaults; url?: string };
+export type TestDatabase = Database & { url?: string; faults?: DatabaseFaults };
 
 /**
  * A fresh, migrated database of `kind` for one test file: PGlite in memory, or a new database

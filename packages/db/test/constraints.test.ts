@@ -223,6 +223,14 @@ describe.each(testDatabaseKinds())('database constraints on %s', (kind) => {
       second_column: string | null;
     }
 
+    /**
+     * Tables that hold no tenant data and are written before any scope is known, so cannot lead
+     * with it: the rate limit counters of API keys and of client addresses (a failed
+     * authentication has no scope). Each is named, so any other unscoped table still fails.
+     */
+    const UNSCOPED = new Set(['rate_limits']);
+    const scoped = (table: string) => !UNSCOPED.has(table);
+
     let tables: string[];
     let keys: KeyIndex[];
 
@@ -267,6 +275,7 @@ describe.each(testDatabaseKinds())('database constraints on %s', (kind) => {
           'events',
           'idempotency_keys',
           'payment_methods',
+          ...UNSCOPED,
         ]),
       );
       expect(keys.map((key) => key.index_name)).toEqual(
@@ -281,6 +290,7 @@ describe.each(testDatabaseKinds())('database constraints on %s', (kind) => {
 
     it('starts every primary key and unique index with tenant_id, app_id', () => {
       const offenders = keys
+        .filter((key) => scoped(key.table_name))
         .filter((key) => key.first_column !== 'tenant_id' || key.second_column !== 'app_id')
         .map(
           (key) =>
@@ -300,9 +310,9 @@ describe.each(testDatabaseKinds())('database constraints on %s', (kind) => {
           WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
             AND a.attname IN ('tenant_id', 'app_id') AND a.attnotnull AND NOT a.attisdropped`,
       );
-      for (const table of tables) {
-        const scoped = columns.filter((c) => c.table_name === table).map((c) => c.column_name);
-        expect({ table, scoped: scoped.sort() }).toEqual({
+      for (const table of tables.filter(scoped)) {
+        const scope = columns.filter((c) => c.table_name === table).map((c) => c.column_name);
+        expect({ table, scoped: scope.sort() }).toEqual({
           table,
           scoped: ['app_id', 'tenant_id'],
         });

@@ -1,6 +1,13 @@
-import { type ApiKeyStore, authenticateApiKey, LedgerError, type Scope } from '@ledger/domain';
-import type { MiddlewareHandler } from 'hono';
+import {
+  type ApiKeyStore,
+  authenticateApiKey,
+  isLedgerError,
+  LedgerError,
+  type Scope,
+} from '@ledger/domain';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from './env.js';
+import { type RateLimiter, type RateLimitOutcome, showRateLimit } from './rate-limit.js';
 
 /** The key a request presents, and whether its two headers named two different keys. */
 export interface PresentedKey {
@@ -31,10 +38,32 @@ export interface Caller {
 }
 
 /**
- * The caller behind a presented secret. Missing, unknown or revoked → `unauthenticated`. REST's
- * middleware and tRPC's both call this, so a key means the same caller at either door.
+ * Who is trying to authenticate, for the failed-authentication budget: the client address (as
+ * `clientKey` writes it), the limiter, and how the door shows that budget on its answer.
  */
-export async function callerOf(keys: ApiKeyStore, presented: PresentedKey): Promise<Caller> {
+export interface AuthAttempt {
+  limiter: RateLimiter;
+  address: string;
+  show: (outcome: RateLimitOutcome) => void;
+}
+
+/**
+ * The caller behind a presented secret. An address whose failed authentications are spent is
+ * `rate_limited` before its key is even looked at (so guessing gains nothing, and a right key
+ * from that address waits too); missing, unknown or revoked → `unauthenticated`, counted against
+ * the address. REST's middleware and tRPC's both call this, so a key means the same caller at
+ * either door.
+ */
+export async function callerOf(
+  keys: ApiKeyStore,
+  presented: PresentedKey,
+  attempt: AuthAttempt,
+): Promise<Caller> {
+  const spent = await attempt.limiter.refuseAddress(attempt.address);
+  if (spent?.refusal) {
+    attempt.show(spent);
+    throw spent.refusal;
+  }
   if (presented.conflicting) {
     throw new LedgerError(
       'invalid_input',
@@ -42,18 +71,35 @@ export async function callerOf(keys: ApiKeyStore, presented: PresentedKey): Prom
       { paramText: 'X-API-Key' },
     );
   }
-  const key = await authenticateApiKey(keys, presented.secret);
-  return { scope: { tenantId: key.tenantId, appId: key.appId }, apiKeyId: key.id };
+  try {
+    const key = await authenticateApiKey(keys, presented.secret);
+    return { scope: { tenantId: key.tenantId, appId: key.appId }, apiKeyId: key.id };
+  } catch (error) {
+    if (isLedgerError(error, 'unauthenticated')) {
+      const counted = await attempt.limiter.countFailure(attempt.address);
+      if (counted) attempt.show(counted);
+    }
+    throw error;
+  }
 }
 
 /**
  * Authenticates REST's API key and sets the scope it belongs to. Everything after this reads the
- * scope from here, never from the request body. Missing, unknown or revoked → `unauthenticated`.
+ * scope from here, never from the request body. Missing, unknown or revoked → `unauthenticated`;
+ * too many of those from the client's address → `rate_limited` (see `callerOf`).
  */
-export function authenticate(keys: ApiKeyStore): MiddlewareHandler<AppEnv> {
+export function authenticate(
+  keys: ApiKeyStore,
+  limiter: RateLimiter,
+  addressOf: (c: Context) => string,
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const presented = presentedKey(c.req.header('Authorization'), c.req.header('X-API-Key'));
-    const { scope, apiKeyId } = await callerOf(keys, presented);
+    const { scope, apiKeyId } = await callerOf(keys, presented, {
+      limiter,
+      address: addressOf(c),
+      show: (outcome) => showRateLimit(c, outcome),
+    });
     c.set('scope', scope);
     c.set('apiKeyId', apiKeyId);
     await next();

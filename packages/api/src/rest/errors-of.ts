@@ -2,10 +2,12 @@ import { ERROR_CODES, type ErrorCode } from '@ledger/domain';
 import { ERROR_TABLE } from '../errors/status-table.js';
 import type { Operation } from './operation.js';
 
-// invalid_input: Authorization and X-API-Key naming two different keys.
+// invalid_input: Authorization and X-API-Key naming two different keys; rate_limited: the key's
+// budget for the operation, or the address's failed authentications, are spent.
 const EVERY_OPERATION: readonly ErrorCode[] = [
   'unauthenticated',
   'invalid_input',
+  'rate_limited',
   'internal_error',
   'database_unavailable',
 ];
@@ -33,7 +35,7 @@ export function isWrite(op: Pick<Operation, 'method'>): boolean {
 
 /**
  * Every error code an operation can answer: its own (`errors`) plus those that come with its
- * kind: any call can be unauthenticated or fail inside; any write can carry a bad body or a
+ * kind: any call can be unauthenticated, rate limited or fail inside; any write can carry a bad body or a
  * conflicting idempotency key; input can be malformed; an id in the path can be malformed.
  */
 export function errorsOf(op: Operation): ReadonlySet<ErrorCode> {

@@ -211,13 +211,29 @@ function pathParameters(op: Operation): JsonObject[] {
 const SHARED_RESPONSES: Partial<Record<number, string>> = {
   401: 'Unauthenticated',
   413: 'BodyTooLarge',
+  429: 'RateLimited',
   500: 'InternalError',
+};
+
+const header = (name: string) => ({ $ref: `#/components/headers/${name}` });
+
+/** The headers of an answer counted against a rate limit budget (see docs/rest.md). */
+const RATE_LIMIT_HEADERS = {
+  'RateLimit-Limit': header('RateLimitLimit'),
+  'RateLimit-Remaining': header('RateLimitRemaining'),
+  'RateLimit-Reset': header('RateLimitReset'),
+  'RateLimit-Policy': header('RateLimitPolicy'),
+};
+
+/** Headers an error response carries beside `X-Request-Id`, by status. */
+const ERROR_HEADERS: Partial<Record<number, JsonObject>> = {
+  429: { 'Retry-After': header('RetryAfter'), ...RATE_LIMIT_HEADERS },
 };
 
 function errorResponse(status: number, codes: readonly ErrorCode[]): JsonObject {
   return {
     description: `${STATUS_TEXT[status] ?? 'Error'}: ${codes.map((code) => `\`${code}\``).join(', ')}`,
-    headers: { 'X-Request-Id': { $ref: '#/components/headers/RequestId' } },
+    headers: { 'X-Request-Id': header('RequestId'), ...ERROR_HEADERS[status] },
     content: { 'application/json': { schema: ref('Error') } },
   };
 }
@@ -276,7 +292,7 @@ function operationEntry(op: Operation, components: Record<string, JsonObject>): 
   }
   const success: JsonObject = {
     description: op.summary,
-    headers: { 'X-Request-Id': { $ref: '#/components/headers/RequestId' } },
+    headers: { 'X-Request-Id': header('RequestId'), ...RATE_LIMIT_HEADERS },
   };
   if (op.output) {
     const schema = restSchema(op.output);
@@ -332,6 +348,27 @@ export function buildOpenApiDocument(operations: readonly Operation[] = OPERATIO
       headers: {
         RequestId: {
           description: 'The request id, taken from the request or generated; errors carry it too.',
+          schema: { type: 'string' },
+        },
+        RetryAfter: {
+          description: 'Whole seconds (at least 1) until the spent budget has room again.',
+          schema: { type: 'integer', minimum: 1 },
+        },
+        RateLimitLimit: {
+          description:
+            'Requests the budget this answer was counted against allows per window (reads, writes or usage ingest of the API key). Absent when that budget is off.',
+          schema: { type: 'integer', minimum: 1 },
+        },
+        RateLimitRemaining: {
+          description: 'Requests left in the current window of that budget.',
+          schema: { type: 'integer', minimum: 0 },
+        },
+        RateLimitReset: {
+          description: 'Whole seconds until the current window of that budget ends.',
+          schema: { type: 'integer', minimum: 1 },
+        },
+        RateLimitPolicy: {
+          description: 'The budget as `limit;w=window seconds`, e.g. `100;w=1`.',
           schema: { type: 'string' },
         },
       },

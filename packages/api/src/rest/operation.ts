@@ -1,5 +1,6 @@
 import type { ErrorCode, ServiceContext } from '@ledger/domain';
 import type { z } from 'zod';
+import type { Budget } from '../http/rate-limit.js';
 
 /** The OpenAPI tags: one per group of operations a reader looks for together. */
 export const TAGS = {
@@ -52,6 +53,11 @@ export interface Operation<
   status: SuccessStatus;
   output: O;
   errors: readonly ErrorCode[];
+  /**
+   * The per-key rate limit budget it spends, when not the one of its method (reads for `GET`,
+   * writes otherwise): usage reports spend `ingest`.
+   */
+  budget?: Budget;
   /** Calls the verb. Input is unverified here: the verb validates it with `input` first. */
   run: (
     ctx: ServiceContext,

@@ -5,6 +5,7 @@ import { type ApiDeps, idempotencyPorts, serviceContext } from '../deps.js';
 import { type PresentedKey, presentedKey } from '../http/auth.js';
 import type { AppEnv } from '../http/env.js';
 import type { IdempotencyPorts } from '../http/idempotency.js';
+import type { RateLimiter, RateLimitOutcome } from '../http/rate-limit.js';
 
 /**
  * What every tRPC call starts from: the HTTP request read into plain values, and the ports the
@@ -24,11 +25,38 @@ export type TrpcContext = {
   calls: number;
   /** Sets a header of the HTTP response, through the Hono context. */
   setHeader: (name: string, value: string) => void;
+  /** The client's address as a budget key (`clientKey`): failed authentication is limited by it. */
+  clientAddress: string;
+  limiter: RateLimiter;
+  /** Shows a counted call's budget on the HTTP response (see `rateLimitShower`). */
+  showRateLimit: (outcome: RateLimitOutcome) => void;
   platform: ApiKeyStore & IdempotencyStore;
   idempotency: IdempotencyPorts;
   /** The service context of an authenticated caller. */
   servicesFor: (scope: Scope) => ServiceContext;
 };
+
+/** What the HTTP layer hands tRPC for rate limiting: the limiter and the client's address. */
+export interface TrpcLimits {
+  limiter: RateLimiter;
+  addressOf: (c: Context<AppEnv>) => string;
+}
+
+/**
+ * One HTTP response's view of the budgets its calls spent. A batch counts each call, perhaps
+ * against different budgets, so the `RateLimit-*` headers are those of the call with the fewest
+ * requests left (a refusal has none), and a refusal's `Retry-After` stays once set.
+ */
+function rateLimitShower(setHeader: (name: string, value: string) => void) {
+  let shown = Number.POSITIVE_INFINITY;
+  return (outcome: RateLimitOutcome) => {
+    const { 'Retry-After': retryAfter, ...budget } = outcome.headers;
+    if (retryAfter !== undefined) setHeader('Retry-After', retryAfter);
+    if (outcome.remaining > shown) return;
+    shown = outcome.remaining;
+    for (const [name, value] of Object.entries(budget)) setHeader(name, value);
+  };
+}
 
 /**
  * tRPC's `createContext`: reads the key and the headers once per HTTP request (a batch's calls
@@ -37,16 +65,21 @@ export type TrpcContext = {
  */
 export function createTrpcContext(
   deps: ApiDeps,
+  limits: TrpcLimits,
   c: Context<AppEnv>,
   { info }: FetchCreateContextFnOptions,
 ): TrpcContext {
+  const setHeader = (name: string, value: string) => c.header(name, value);
   return {
     requestId: c.get('requestId'),
     apiKey: presentedKey(c.req.header('Authorization'), c.req.header('X-API-Key')),
     idempotencyKey: c.req.header('Idempotency-Key'),
     bodyTooLarge: c.get('bodyTooLarge') === true,
     calls: info.calls.length,
-    setHeader: (name, value) => c.header(name, value),
+    setHeader,
+    clientAddress: limits.addressOf(c),
+    limiter: limits.limiter,
+    showRateLimit: rateLimitShower(setHeader),
     platform: deps.platform,
     idempotency: idempotencyPorts(deps),
     servicesFor: (scope) => serviceContext(deps, scope),

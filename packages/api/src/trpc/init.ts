@@ -6,17 +6,27 @@ import { TRPC_CODE_BY_STATUS, trpcErrorShape } from '../errors/trpc-shape.js';
 import { type Caller, callerOf } from '../http/auth.js';
 import { bodyTooLarge } from '../http/body-limit.js';
 import { IDEMPOTENT_REPLAYED, runIdempotently } from '../http/idempotency.js';
+import { type Budget, budgetOf } from '../http/rate-limit.js';
 import type { TrpcContext } from './context.js';
 import { ledgerErrorOf } from './errors.js';
 import { mutationFingerprint, recordOf, replayOf } from './idempotency.js';
 
-const t = initTRPC.context<TrpcContext>().create({
-  transformer: superjson,
-  isDev: false,
-  errorFormatter({ error, ctx, path }) {
-    return trpcErrorShape(ledgerErrorOf(error), ctx?.requestId ?? 'unknown', path ?? null);
-  },
-});
+/** What a procedure declares beside its input: the rate limit budget, when not its kind's. */
+export interface ProcedureMeta {
+  /** Usage reports spend `ingest`; other queries spend reads and other mutations writes. */
+  budget?: Budget;
+}
+
+const t = initTRPC
+  .context<TrpcContext>()
+  .meta<ProcedureMeta>()
+  .create({
+    transformer: superjson,
+    isDev: false,
+    errorFormatter({ error, ctx, path }) {
+      return trpcErrorShape(ledgerErrorOf(error), ctx?.requestId ?? 'unknown', path ?? null);
+    },
+  });
 
 /**
  * Turns a `LedgerError` (a verb's, or a middleware's below) into the TRPCError with the table's
@@ -37,17 +47,22 @@ const mapErrors = t.middleware(async ({ next }) => {
 const callers = new WeakMap<TrpcContext, Promise<Caller>>();
 
 /**
- * Authenticates the key `createContext` read (`unauthenticated` otherwise) and gives the call
- * the service context of the key's scope: no procedure can reach a verb without it.
+ * Authenticates the key `createContext` read (`unauthenticated` otherwise, `rate_limited` for an
+ * address with too many failures: see `callerOf`) and gives the call the service context of the
+ * key's scope: no procedure can reach a verb without it.
  */
 const authenticated = t.middleware(async ({ ctx, next }) => {
   let caller = callers.get(ctx);
   if (!caller) {
-    caller = callerOf(ctx.platform, ctx.apiKey);
+    caller = callerOf(ctx.platform, ctx.apiKey, {
+      limiter: ctx.limiter,
+      address: ctx.clientAddress,
+      show: ctx.showRateLimit,
+    });
     callers.set(ctx, caller);
   }
-  const { scope } = await caller;
-  return next({ ctx: { scope, services: ctx.servicesFor(scope) } });
+  const { scope, apiKeyId } = await caller;
+  return next({ ctx: { scope, apiKeyId, services: ctx.servicesFor(scope) } });
 });
 
 /** A body past the limit was flagged, not read, by the HTTP layer: refused here, after auth. */
@@ -59,15 +74,22 @@ const limitedBody = t.middleware(({ ctx, next }) => {
 export const router = t.router;
 
 /**
- * Every procedure: authenticated, its body within the limit, `Idempotency-Key` honoured on
- * mutations, errors mapped through one table. The idempotency step runs REST's rule on REST's
- * store (`runIdempotently`); a replay answers with the recorded output without running the
- * procedure and sets `Idempotent-Replayed: true` on the HTTP response. A key on a batch of
- * several calls is refused: one key names one change.
+ * Every procedure: authenticated, within its key's rate limit budget (each call of a batch
+ * counts: reads for queries, writes for mutations, or the budget its meta names), its body
+ * within the limit, `Idempotency-Key` honoured on mutations, errors mapped through one table.
+ * The idempotency step runs REST's rule on REST's store (`runIdempotently`); a replay answers
+ * with the recorded output without running the procedure and sets `Idempotent-Replayed: true`
+ * on the HTTP response. A key on a batch of several calls is refused: one key names one change.
  */
 export const procedure = t.procedure
   .use(mapErrors)
   .use(authenticated)
+  .use(async ({ ctx, meta, type, next }) => {
+    const outcome = await ctx.limiter.spend(budgetOf(type !== 'query', meta?.budget), ctx.apiKeyId);
+    if (outcome) ctx.showRateLimit(outcome);
+    if (outcome?.refusal) throw outcome.refusal;
+    return next();
+  })
   .use(limitedBody)
   .use(async ({ ctx, type, path, getRawInput, next }) => {
     const key = ctx.idempotencyKey;

@@ -7,3 +7,4 @@ export * from './fx.js';
 export * from './idempotency-keys.js';
 export * from './payment-methods.js';
 export * from './processors.js';
+export * from './rate-limits.js';

@@ -275,6 +275,7 @@ export const billingOperations = [
       'feature_not_found',
       'invalid_state',
     ],
+    budget: 'ingest',
     run: recordUsage,
   }),
   operation({
@@ -294,6 +295,7 @@ export const billingOperations = [
       'feature_not_found',
       'invalid_state',
     ],
+    budget: 'ingest',
     run: recordUsageBatch,
   }),
   operation({

@@ -18,12 +18,14 @@ import {
 } from '@ledger/domain';
 import { procedure, router, typed } from '../init.js';
 
-/** `meter.*`: usage ingest. */
+/** `meter.*`: usage ingest, which spends its own rate limit budget. */
 export const meterRouter = router({
   record: procedure
+    .meta({ budget: 'ingest' })
     .input(typed<UsageEventInput>())
     .mutation(({ ctx, input }) => recordUsage(ctx.services, input)),
   recordBatch: procedure
+    .meta({ budget: 'ingest' })
     .input(typed<RecordUsageBatchInput>())
     .mutation(({ ctx, input }) => recordUsageBatch(ctx.services, input)),
 });
