@@ -257,6 +257,24 @@ describe.each(testDatabaseKinds())('a charge that outlives its lease on %s', (ki
       .body.data;
   }
 
+  it('does not remember the in-flight refusal under an Idempotency-Key: the retry gets the real answer', async () => {
+    const { invoiceId, answer, finalizing } = await chargedButUnanswered();
+    const keyed = () =>
+      t.rest<WireInvoice & ErrorBody>('POST', `/ledger/invoices/${invoiceId}/void`, {
+        body: {},
+        headers: { 'Idempotency-Key': `void-${invoiceId}` },
+      });
+    const refused = await keyed();
+    expect(refused.status, refused.text).toBe(409);
+    expect(refused.body.error.code).toBe('invoice_payment_in_progress');
+    answer();
+    expect((await finalizing).body.status).toBe('paid');
+    const retried = await keyed();
+    expect(retried.headers.get('idempotent-replayed')).toBeNull();
+    expect(retried.status, retried.text).toBe(400);
+    expect(retried.body.error.code).toBe('invalid_state');
+  });
+
   it('is refunded through Stripe when it lands after void, never kept as credit', async () => {
     const { customer, invoiceId, answer, finalizing } = await chargedButUnanswered();
     expect((await voidIt(invoiceId)).status).toBe(409);

@@ -1,4 +1,5 @@
 import {
+  type ErrorCode,
   type IdempotencyStore,
   isLedgerError,
   LedgerError,
@@ -11,6 +12,7 @@ import {
 } from '@ledger/domain';
 import type { MiddlewareHandler } from 'hono';
 import superjson from 'superjson';
+import { toLedgerError } from '../errors/normalize.js';
 import type { AppEnv } from './env.js';
 
 /** How long a key is remembered, and how long a running request holds it. */
@@ -74,9 +76,29 @@ export function parametersOfValue(json: unknown): string {
   }
 }
 
-/** Stripe's rule: a request that failed validation, or failed on our side, is not remembered. */
-function isRemembered(status: number): boolean {
+/**
+ * Refusals that mean "not now" rather than "no": the same request may succeed once the other
+ * request (or the charge in flight) is done, so they are not remembered under the key.
+ */
+const NOT_NOW: ReadonlySet<ErrorCode> = new Set([
+  'idempotency_key_in_use',
+  'invoice_payment_in_progress',
+  'rate_limited',
+]);
+
+/**
+ * Stripe's rule: a request that failed validation, or failed on our side, is not remembered;
+ * nor is one refused for now only (see `NOT_NOW`).
+ */
+function isRemembered(status: number, code: ErrorCode | undefined): boolean {
+  if (code !== undefined && NOT_NOW.has(code)) return false;
   return status !== 400 && status !== 413 && status < 500;
+}
+
+/** What a request answered, as it is kept, and the error code of a refusal. */
+export interface RecordedAnswer {
+  response: StoredResponse;
+  code?: ErrorCode | undefined;
 }
 
 /** One request that carries `Idempotency-Key`, as either door describes it. */
@@ -182,7 +204,7 @@ export async function runIdempotently<T>(
   ports: IdempotencyPorts,
   request: IdempotentRequest,
   run: (store: Store) => Promise<T>,
-  record: (outcome: T) => Promise<StoredResponse> | StoredResponse,
+  record: (outcome: T) => Promise<RecordedAnswer> | RecordedAnswer,
 ): Promise<IdempotentOutcome<T>> {
   const { store } = ports;
   const { scope, key } = request;
@@ -220,15 +242,16 @@ export async function runIdempotently<T>(
   };
   const forget = () => finish(ports, key, () => store.releaseIdempotencyKey(scope, key, owner));
   let outcome: T;
-  let response: StoredResponse;
+  let answer: RecordedAnswer;
   try {
     outcome = await run(store.journaledStore(scope, key, journal));
-    response = await record(outcome);
+    answer = await record(outcome);
   } catch (error) {
     await forget();
     throw error;
   }
-  if (isRemembered(response.status)) {
+  const { response } = answer;
+  if (isRemembered(response.status, answer.code)) {
     await finish(ports, key, () => store.completeIdempotencyKey(scope, key, response));
   } else {
     await forget();
@@ -266,7 +289,11 @@ export function idempotency(ports: IdempotencyPorts): MiddlewareHandler<AppEnv> 
           const value = response.headers.get(name);
           if (value !== null) headers[name] = value;
         }
-        return { status: response.status, headers, body: await response.clone().text() };
+        return {
+          response: { status: response.status, headers, body: await response.clone().text() },
+          // Hono keeps what a handler threw, after `onError` rendered it.
+          code: c.error ? toLedgerError(c.error).code : undefined,
+        };
       },
     );
     if ('replayed' in outcome) {

@@ -5,7 +5,7 @@ import type { TRPCError } from '@trpc/server';
 import { middlewareMarker } from '@trpc/server/unstable-core-do-not-import';
 import superjson, { type SuperJSONResult } from 'superjson';
 import { type LedgerTrpcErrorShape, trpcErrorShape } from '../errors/trpc-shape.js';
-import { parametersOfValue } from '../http/idempotency.js';
+import { parametersOfValue, type RecordedAnswer } from '../http/idempotency.js';
 import { ledgerErrorOf } from './errors.js';
 
 /** A call's outcome as a middleware sees it: what `next()` resolves to. */
@@ -33,14 +33,18 @@ export function mutationFingerprint(path: string, input: unknown): string {
  * error's shape, as tRPC's body for a single call, with the status tRPC answers it with (which
  * decides whether it is remembered at all).
  */
-export function recordOf(result: CallResult, requestId: string, path: string): StoredResponse {
+export function recordOf(result: CallResult, requestId: string, path: string): RecordedAnswer {
   if (result.ok) {
     const body: RecordedCall = { result: { data: superjson.serialize(result.data) } };
-    return { status: 200, headers: JSON_HEADERS, body: JSON.stringify(body) };
+    return { response: { status: 200, headers: JSON_HEADERS, body: JSON.stringify(body) } };
   }
-  const shape = trpcErrorShape(ledgerErrorOf(result.error), requestId, path);
+  const error = ledgerErrorOf(result.error);
+  const shape = trpcErrorShape(error, requestId, path);
   const body: RecordedCall = { error: superjson.serialize(shape) };
-  return { status: shape.data.httpStatus, headers: JSON_HEADERS, body: JSON.stringify(body) };
+  return {
+    response: { status: shape.data.httpStatus, headers: JSON_HEADERS, body: JSON.stringify(body) },
+    code: error.code,
+  };
 }
 
 /**
