@@ -10,15 +10,22 @@ import type { AppEnv } from './http/env.js';
 import { idempotency } from './http/idempotency.js';
 import { type ErrorLogger, onError } from './http/on-error.js';
 import { requestId } from './http/request-id.js';
+import { type RequestLogger, requestLog } from './http/request-log.js';
 import { mountOperations } from './rest/mount.js';
 import { openApiDocument } from './rest/openapi.js';
 import { OPERATIONS } from './rest/operations/index.js';
 import { webhookRoutes } from './rest/webhooks.js';
-import { trpcHandler } from './trpc/handler.js';
+import { PROCEDURE_PATHS, trpcHandler } from './trpc/handler.js';
 
 /** Options of the HTTP app beyond its dependencies. */
 export interface AppOptions {
-  logError?: ErrorLogger;
+  /**
+   * Where unexpected errors (every `internal_error`) go, with their request id. Required: the
+   * app never decides on its own where a line goes or what of an error it keeps.
+   */
+  logError: ErrorLogger;
+  /** Where the one line per answered request goes (method, route, status, duration, scope). */
+  logRequests: RequestLogger;
   /**
    * Check every REST answer against its declaration: success bodies against the declared
    * schema, error codes against the declared list (tests turn it on; it costs a parse).
@@ -63,7 +70,7 @@ function corsOptions(origins: readonly string[]) {
  * The whole HTTP surface: `/trpc` (typed client), `/ledger/*` (REST shim), the OpenAPI document
  * `/healthz` (the process is alive) and `/readyz` (it can reach its database). Both API doors share auth, the body limit, idempotency and error mapping.
  */
-export function createApp(deps: ApiDeps, options: AppOptions = {}) {
+export function createApp(deps: ApiDeps, options: AppOptions) {
   const app = new Hono<AppEnv>();
   const guard = [
     authenticate(deps.platform),
@@ -71,8 +78,9 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
     idempotency(deps.platform, () => deps.clock.now()),
   ] as const;
 
-  const logError = options.logError ?? ((error: unknown) => console.error(error));
+  const { logError } = options;
 
+  app.use('*', requestLog(options.logRequests, PROCEDURE_PATHS));
   app.use('*', requestId());
   app.onError(onError(logError));
   app.notFound(() => {

@@ -3,6 +3,8 @@ export { type ApiDeps, serviceContext } from './deps.js';
 export { camelParam, type ErrorEnvelope, errorEnvelope } from './errors/envelope.js';
 export { ERROR_TABLE, type ErrorStatus, type ErrorType } from './errors/status-table.js';
 export type { LedgerErrorData, LedgerTrpcErrorShape } from './errors/trpc-shape.js';
+export type { ErrorLogger } from './http/on-error.js';
+export type { RequestLine, RequestLogger } from './http/request-log.js';
 export { type SnakeCase, toWire, type Wire } from './rest/casing.js';
 export { errorsOf } from './rest/errors-of.js';
 export { honoPath } from './rest/mount.js';

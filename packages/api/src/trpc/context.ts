@@ -23,6 +23,8 @@ export type TrpcContext = {
   calls: number;
   /** Sets a header of the HTTP response, through the Hono context. */
   setHeader: (name: string, value: string) => void;
+  /** Records the authenticated caller's scope on the HTTP request, for its log line. */
+  setScope: (scope: Scope) => void;
   platform: ApiKeyStore & IdempotencyStore;
   now: () => Date;
   /** The service context of an authenticated caller. */
@@ -46,6 +48,7 @@ export function createTrpcContext(
     bodyTooLarge: c.get('bodyTooLarge') === true,
     calls: info.calls.length,
     setHeader: (name, value) => c.header(name, value),
+    setScope: (scope) => c.set('scope', scope),
     platform: deps.platform,
     now: () => deps.clock.now(),
     servicesFor: (scope) => serviceContext(deps, scope),

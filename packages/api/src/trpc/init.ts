@@ -47,6 +47,7 @@ const authenticated = t.middleware(async ({ ctx, next }) => {
     callers.set(ctx, caller);
   }
   const { scope } = await caller;
+  ctx.setScope(scope);
   return next({ ctx: { scope, services: ctx.servicesFor(scope) } });
 });
 
