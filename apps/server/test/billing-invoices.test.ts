@@ -5,7 +5,7 @@ import { finalizeDraft } from '@ledger/domain/internal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/env.js';
 import { type RunningServer, startServer } from '../src/server.js';
-import { startTestLedger, type TestLedger } from './harness.js';
+import { openTestLog, startTestLedger, type TestLedger, type TestLog } from './harness.js';
 import {
   balanceOf,
   createCustomer,
@@ -693,6 +693,7 @@ describe.runIf(testDatabaseKinds().includes('postgres'))(
   () => {
     let t: TestLedger;
     let second: RunningServer;
+    let secondLog: TestLog | undefined;
     const time = manualClock('2026-01-01T00:00:00.000Z');
     const subscriptions: string[] = [];
 
@@ -704,8 +705,18 @@ describe.runIf(testDatabaseKinds().includes('postgres'))(
       const url = new URL(postgresUrl());
       url.pathname = `/${name}`;
       const database = await openDatabase({ url: url.toString(), poolSize: 10 });
-      const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LEDGER_BILLING_INTERVAL_MS: '0' });
-      second = await startServer(config, { database, clock: time.clock, logError: () => {} });
+      const config = loadConfig({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LEDGER_BILLING_INTERVAL_MS: '0',
+        LEDGER_LOG_LEVEL: 'trace',
+      });
+      secondLog = openTestLog();
+      second = await startServer(config, {
+        database,
+        clock: time.clock,
+        logDestination: secondLog.destination,
+      });
 
       const plan = await createPlan(t, {
         slug: 'race',
@@ -730,6 +741,7 @@ describe.runIf(testDatabaseKinds().includes('postgres'))(
     });
     afterAll(async () => {
       await second?.close();
+      secondLog?.destination.end();
       await t.close();
     });
 

@@ -1,10 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createLedgerClient, type LedgerClient } from '@ledger/client';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from '@ledger/db/testing';
 import { issueApiKey, systemClock } from '@ledger/domain';
+import { pino } from 'pino';
+import { inject } from 'vitest';
 import type { LedgerOverrides } from '../src/compose.js';
 import { loadConfig } from '../src/env.js';
 import { type RunningServer, startServer } from '../src/server.js';
-import { scopeA, scopeB } from './support.js';
+import { type Forbidden, logFiles, recordForbidden } from './log-audit.js';
+import { rowsOf, scopeA, scopeB } from './support.js';
+
+/** One parsed line of a test server's log. */
+export type LogLine = Record<string, unknown>;
+
+/** A test server's log: its id, its file in the run's log directory, and pino's destination. */
+export interface TestLog {
+  id: string;
+  file: string;
+  destination: ReturnType<typeof pino.destination>;
+}
+
+/**
+ * A new log file in the run's log directory (test/log-setup.ts), written synchronously so a test
+ * can read what was just logged. Every test server logs here, at `trace`, for the audit.
+ */
+export function openTestLog(): TestLog {
+  const id = randomUUID();
+  const file = logFiles(inject('ledgerLogDir'), id).log;
+  return { id, file, destination: pino.destination({ dest: file, sync: true }) };
+}
+
+/** The lines of a log file so far. */
+export function readLog(file: string): LogLine[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
+/**
+ * What the log of a server over `database` must never contain: every customer's email and name
+ * and every API key hash stored there, and the `secrets` of the keys the test holds. The queries
+ * are issued at once, so they run before a close that starts right after closes the database.
+ */
+async function forbiddenIn(database: TestDatabase, secrets: string[]): Promise<Forbidden[]> {
+  const [customers, keys] = await Promise.all([
+    database.db.execute('select email, name from customers'),
+    database.db.execute('select key_hash from api_keys'),
+  ]);
+  return [
+    ...rowsOf(customers).flatMap((row) => [
+      { kind: 'email' as const, value: String(row.email) },
+      { kind: 'name' as const, value: String(row.name) },
+    ]),
+    ...rowsOf(keys).map((row) => ({ kind: 'key hash' as const, value: String(row.key_hash) })),
+    ...secrets.map((value) => ({ kind: 'api key' as const, value })),
+  ];
+}
 
 /** A REST response: status, headers and the parsed JSON body (null for an empty body). */
 export interface RestResponse<T = Record<string, unknown>> {
@@ -32,6 +85,10 @@ export interface TestLedger {
   keyA: string;
   /** Tenant B's key, of `scopeB`: a different scope on the same server. */
   keyB: string;
+  /** The server's log file (JSON lines, level `trace`). */
+  logFile: string;
+  /** The lines the server has logged so far. */
+  logLines(): LogLine[];
   rest<T = Record<string, unknown>>(
     method: string,
     path: string,
@@ -43,7 +100,8 @@ export interface TestLedger {
 
 /**
  * Starts a server for one test file on `kind` (PGlite, or a new PostgreSQL database). `env` adds
- * configuration variables (e.g. `STRIPE_*`) on top of the test defaults.
+ * configuration variables (e.g. `STRIPE_*`) on top of the test defaults. The server logs at
+ * `trace` to its own file; closing it records what that log must not contain (log-audit.ts).
  */
 export async function startTestLedger(
   kind: DatabaseKind,
@@ -51,21 +109,40 @@ export async function startTestLedger(
   env: Record<string, string> = {},
 ): Promise<TestLedger> {
   const database = await createTestDatabase(kind);
+  const log = openTestLog();
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
     LEDGER_BILLING_INTERVAL_MS: '0',
+    LEDGER_LOG_LEVEL: 'trace',
     ...env,
   });
-  const server = await startServer(config, {
+  const running = await startServer(config, {
     database,
-    logError: () => {},
+    logDestination: log.destination,
     checkResponses: true,
     ...overrides,
   });
-  const keys = server.ledger.deps.platform;
+  const keys = running.ledger.deps.platform;
   const keyA = (await issueApiKey(keys, systemClock, scopeA)).secret;
   const keyB = (await issueApiKey(keys, systemClock, scopeB)).secret;
+
+  let closing: Promise<void> | undefined;
+  /** Closes once (however it is asked), recording the log's forbidden values on the way. */
+  function close(): Promise<void> {
+    closing ??= (async () => {
+      const [forbidden, closed] = await Promise.allSettled([
+        forbiddenIn(database, [keyA, keyB]),
+        running.close(),
+      ]);
+      log.destination.end();
+      if (closed.status === 'rejected') throw closed.reason;
+      if (forbidden.status === 'rejected') throw forbidden.reason;
+      recordForbidden(inject('ledgerLogDir'), log.id, forbidden.value);
+    })();
+    return closing;
+  }
+  const server: RunningServer = { ...running, close };
 
   async function rest<T>(
     method: string,
@@ -96,8 +173,10 @@ export async function startTestLedger(
     server,
     keyA,
     keyB,
+    logFile: log.file,
+    logLines: () => readLog(log.file),
     rest,
     client: (key = keyA) => createLedgerClient({ url: server.url, apiKey: key }),
-    close: () => server.close(),
+    close,
   };
 }
