@@ -57,8 +57,8 @@ async function serve(config: Config): Promise<void> {
         console.log('Ledger stopped.');
         process.exit(0);
       },
-      (error: unknown) => {
-        console.error(error);
+      (err: unknown) => {
+        server.ledger.log.fatal({ err }, 'shutdown failed');
         process.exit(1);
       },
     );

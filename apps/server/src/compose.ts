@@ -24,7 +24,9 @@ import {
   TaxRateOverridesSchema,
   typeIdGenerator,
 } from '@ledger/domain';
+import type { DestinationStream } from 'pino';
 import type { Config } from './env.js';
+import { createLog, domainLogger, errorLogger, type ServerLog } from './logger.js';
 import { createStripeProcessor } from './processors/stripe.js';
 import { openConfiguredDatabase } from './start-checks.js';
 
@@ -40,16 +42,6 @@ function loadTaxOverrides(file: string | undefined): TaxRateOverrides | undefine
   return parsed.data;
 }
 
-/**
- * The server's logger: what the domain tolerated or skipped (a detach the processor refused, a
- * collection that failed after its commit, a subscription the billing job skipped) goes to stderr
- * with its fields, where the operator reads the rest of the server's output.
- */
-const consoleLogger: Logger = {
-  warn: (message, fields) => console.warn(`[ledger] ${message}`, ...(fields ? [fields] : [])),
-  error: (message, fields) => console.error(`[ledger] ${message}`, ...(fields ? [fields] : [])),
-};
-
 /** Ports a test or an embedding program may replace. */
 export interface LedgerOverrides {
   clock?: Clock;
@@ -58,8 +50,11 @@ export interface LedgerOverrides {
   payments?: PaymentsPort;
   tax?: TaxPort;
   fx?: FxPort;
-  /** Where the domain's warnings go (default: stderr). */
+  /** Where the log's JSON lines go (default: stderr); the level is `LEDGER_LOG_LEVEL`'s. */
+  logDestination?: DestinationStream;
+  /** Where the domain's warnings go (default: the log). */
   logger?: Logger;
+  /** Where unexpected request errors go (default: the log, sanitised). */
   logError?: (error: unknown, requestId: string) => void;
   /** Check every REST answer against its declaration (the test suite turns this on). */
   checkResponses?: boolean;
@@ -77,6 +72,8 @@ export interface Ledger {
   /** The billing job: ends trials, bills closed periods, applies cancellations. */
   billing: { runDue(now?: Date): Promise<RunDueReport> };
   database: Database;
+  /** The server's log (pino): request lines, errors, the billing job. */
+  log: ServerLog;
   close(): Promise<void>;
 }
 
@@ -88,14 +85,17 @@ export async function composeLedger(
   config: Config,
   overrides: LedgerOverrides = {},
 ): Promise<Ledger> {
+  const log = createLog(config.LEDGER_LOG_LEVEL, overrides.logDestination);
   const database = overrides.database ?? (await openConfiguredDatabase(config));
   const clock = overrides.clock ?? systemClock;
   const store = createStore(database.db);
   const events = createEventDispatcher({
     outbox: store,
     clock,
-    onError: (error, event) =>
-      console.error(`[ledger] event handler failed${event ? ` for ${event.id}` : ''}:`, error),
+    onError: (err, event) =>
+      event
+        ? log.error({ event_id: event.id, event_type: event.type, err }, 'event handler failed')
+        : log.error({ err }, 'event delivery failed'),
   });
   const stripe = config.STRIPE_SECRET_KEY
     ? createStripeProcessor({
@@ -118,13 +118,14 @@ export async function composeLedger(
       builtInTax(config.LEDGER_TAX_ORIGIN, loadTaxOverrides(config.LEDGER_TAX_RATES_FILE)),
     fx: overrides.fx ?? referenceFx,
     taxIdVerifier: overrides.taxIdVerifier ?? offlineTaxIdVerifier,
-    logger: overrides.logger ?? consoleLogger,
+    logger: overrides.logger ?? domainLogger(log),
     webhooks: stripe ? { stripe: (body, signature) => stripe.parseWebhook(body, signature) } : {},
     health: { database: () => database.ping() },
     ...(overrides.faults ? { faults: overrides.faults } : {}),
   };
   const app = createApp(deps, {
-    ...(overrides.logError ? { logError: overrides.logError } : {}),
+    logError: overrides.logError ?? errorLogger(log),
+    logRequests: log,
     checkResponses: overrides.checkResponses ?? false,
     corsOrigins: config.LEDGER_CORS_ORIGINS,
     rateLimits: {
@@ -151,8 +152,9 @@ export async function composeLedger(
       running = Promise.resolve()
         .then(() => billing.runDue())
         .then(
-          () => {},
-          (error: unknown) => console.error('[ledger] billing job failed:', error),
+          ({ invoices, ...counts }) =>
+            log.debug({ ...counts, invoices: invoices.length }, 'billing job ran'),
+          (err: unknown) => log.error({ err }, 'billing job failed'),
         )
         .finally(() => {
           running = null;
@@ -169,6 +171,7 @@ export async function composeLedger(
     events,
     billing,
     database,
+    log,
     async close() {
       stopped = true;
       if (timer) clearTimeout(timer);

@@ -1,5 +1,11 @@
 import { z } from 'zod';
 
+/** The levels `LEDGER_LOG_LEVEL` accepts: pino's, most severe first, and `silent` (nothing). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** A log level: lines below it are not written. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 const optional = z
   .string()
   .optional()
@@ -79,6 +85,10 @@ export const ConfigSchema = z.object({
   LEDGER_RATE_LIMIT_INGEST: rateLimit('1000', 1),
   /** Per client address: failed authentications, per minute unless a window is given. */
   LEDGER_RATE_LIMIT_AUTH_FAILURES: rateLimit('20', 60),
+  /** The least severe log lines written (any case); `silent` writes none. */
+  LEDGER_LOG_LEVEL: optional
+    .transform((value) => value?.toLowerCase())
+    .pipe(z.enum(LOG_LEVELS).default('info')),
   STRIPE_SECRET_KEY: optional,
   STRIPE_WEBHOOK_SECRET: optional,
   STRIPE_API_BASE: optional.pipe(z.url().optional()),

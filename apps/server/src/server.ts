@@ -6,6 +6,7 @@ import { camelParam, errorEnvelope } from '@ledger/api';
 import { LedgerError, newId } from '@ledger/domain';
 import { composeLedger, type Ledger, type LedgerOverrides } from './compose.js';
 import type { Config } from './env.js';
+import type { ServerLog } from './logger.js';
 import { checkPortFree, portError } from './start-checks.js';
 
 /** A running server: where it listens, the composed Ledger, and a graceful `close`. */
@@ -29,9 +30,10 @@ const SERVER_OPTIONS = {
 
 /**
  * What Node's HTTP parser refuses before any route runs (headers over the limit, a malformed
- * request) still gets the error envelope, then the connection is closed.
+ * request) still gets the error envelope, then the connection is closed; its log line has the
+ * status and request id (there is no route, and nothing of the request is logged).
  */
-function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, log: ServerLog): void {
   if (error.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;
@@ -47,6 +49,10 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
       : new LedgerError('invalid_input', 'The HTTP request could not be parsed'),
     requestId,
     camelParam,
+  );
+  log.info(
+    { route: '(unparsed)', status, request_id: requestId, code: error.code },
+    'request refused before routing',
   );
   const json = JSON.stringify(body);
   socket.end(
@@ -76,7 +82,9 @@ export async function startServer(
       },
       () => resolve(s),
     );
-    s.on('clientError', answerClientError);
+    s.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) =>
+      answerClientError(error, socket, ledger.log),
+    );
     // Taken between the check and now: still a message, and the database is closed again.
     s.once('error', (error: NodeJS.ErrnoException) => {
       ledger.close().finally(() => reject(portError(config, error)));

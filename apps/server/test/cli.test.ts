@@ -245,7 +245,25 @@ describe('ledger serve with LEDGER_DEV_API_KEY', () => {
       });
       expect(created.body).toMatchObject({ tenant_id: 'dev', app_id: 'default', currency: 'JPY' });
     } finally {
-      expect((await served.stop()).code).toBe(0);
+      const exit = await served.stop();
+      expect(exit.code).toBe(0);
+      // The log is JSON lines on stderr; stdout keeps only what the CLI says to its user.
+      const lines = exit.stderr
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          level: 'info',
+          msg: 'request',
+          method: 'POST',
+          route: '/ledger/customers',
+          status: 201,
+          scope: { tenant_id: 'dev', app_id: 'default' },
+        }),
+      );
+      expect(exit.stderr).not.toMatch(/chosen@example\.com|Chosen|dev-key-chosen/);
+      expect(exit.stdout).not.toMatch(/"msg"/);
     }
   });
 });
@@ -265,6 +283,16 @@ describe('ledger with bad input', () => {
     });
     expect(exit.code).not.toBe(0);
     expect(exit.stderr).toMatch(/LEDGER_DEV_API_KEY/);
+  });
+
+  it('refuses a LEDGER_LOG_LEVEL that is not a level, naming it', async () => {
+    const exit = await ledger(['serve'], {
+      LEDGER_LOG_LEVEL: 'verbose',
+      LEDGER_DATA_DIR: join(root, 'bad'),
+    });
+    expect(exit.code).toBe(1);
+    expect(exit.stderr).toMatch(/LEDGER_LOG_LEVEL: .*"info"/);
+    expect(exit.stdout).not.toMatch(/listening/);
   });
 
   it('prints the usage for --help, help and <command> --help, and exits 0', async () => {

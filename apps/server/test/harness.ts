@@ -1,11 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createLedgerClient, type LedgerClient } from '@ledger/client';
 import { openDatabase } from '@ledger/db';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from '@ledger/db/testing';
 import { issueApiKey, systemClock } from '@ledger/domain';
+import { pino } from 'pino';
+import { inject } from 'vitest';
 import type { LedgerOverrides } from '../src/compose.js';
 import { type Config, loadConfig } from '../src/env.js';
 import { type RunningServer, startServer } from '../src/server.js';
-import { scopeA, scopeB } from './support.js';
+import { type Forbidden, logFiles, recordForbidden } from './log-audit.js';
+import { rowsOf, scopeA, scopeB } from './support.js';
+
+/** One parsed line of a test server's log. */
+export type LogLine = Record<string, unknown>;
+
+/** A test server's log: its id, its file in the run's log directory, and pino's destination. */
+export interface TestLog {
+  id: string;
+  file: string;
+  destination: ReturnType<typeof pino.destination>;
+}
+
+/**
+ * A new log file in the run's log directory (test/log-setup.ts), written synchronously so a test
+ * can read what was just logged. Every test server logs here, at `trace`, for the audit.
+ */
+export function openTestLog(): TestLog {
+  const id = randomUUID();
+  const file = logFiles(inject('ledgerLogDir'), id).log;
+  return { id, file, destination: pino.destination({ dest: file, sync: true }) };
+}
+
+/** The lines of a log file so far. */
+export function readLog(file: string): LogLine[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
+/**
+ * What the log of a server over `database` must never contain: every customer's email and name
+ * and every API key hash stored there, and the `secrets` of the keys the test holds. The queries
+ * are issued at once, so they run before a close that starts right after closes the database.
+ */
+async function forbiddenIn(database: TestDatabase, secrets: string[]): Promise<Forbidden[]> {
+  const [customers, keys] = await Promise.all([
+    database.db.execute('select email, name from customers'),
+    database.db.execute('select key_hash from api_keys'),
+  ]);
+  return [
+    ...rowsOf(customers).flatMap((row) => [
+      { kind: 'email' as const, value: String(row.email) },
+      { kind: 'name' as const, value: String(row.name) },
+    ]),
+    ...rowsOf(keys).map((row) => ({ kind: 'key hash' as const, value: String(row.key_hash) })),
+    ...secrets.map((value) => ({ kind: 'api key' as const, value })),
+  ];
+}
 
 /** A REST response: status, headers and the parsed JSON body (null for an empty body). */
 export interface RestResponse<T = Record<string, unknown>> {
@@ -33,6 +86,10 @@ export interface TestLedger {
   keyA: string;
   /** Tenant B's key, of `scopeB`: a different scope on the same server. */
   keyB: string;
+  /** The server's log file (JSON lines, level `trace`). */
+  logFile: string;
+  /** The lines the server has logged so far. */
+  logLines(): LogLine[];
   rest<T = Record<string, unknown>>(
     method: string,
     path: string,
@@ -55,34 +112,22 @@ const UNREACHED_RATE_LIMITS = {
   LEDGER_RATE_LIMIT_AUTH_FAILURES: '1000000',
 };
 
-/** Starts a server on `database` with the test defaults, `env` and `overrides` on top. */
-/** The tests' configuration: any free port, no billing timer, budgets out of reach, then `env`. */
+/** The tests' configuration: any free port, no billing timer, logs at `trace`, budgets out of reach, then `env`. */
 function testConfig(env: Record<string, string>): Config {
   return loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
     LEDGER_BILLING_INTERVAL_MS: '0',
+    LEDGER_LOG_LEVEL: 'trace',
     ...UNREACHED_RATE_LIMITS,
     ...env,
   });
 }
 
-function startOn(
-  database: TestDatabase,
-  config: Config,
-  overrides: LedgerOverrides,
-): Promise<RunningServer> {
-  return startServer(config, {
-    database,
-    logError: () => {},
-    checkResponses: true,
-    ...overrides,
-  });
-}
-
 /**
  * Starts a server for one test file on `kind` (PGlite, or a new PostgreSQL database). `env` adds
- * configuration variables (e.g. `STRIPE_*`) on top of the test defaults.
+ * configuration variables (e.g. `STRIPE_*`) on top of the test defaults. The server logs at
+ * `trace` to its own file; closing it records what that log must not contain (log-audit.ts).
  */
 export async function startTestLedger(
   kind: DatabaseKind,
@@ -93,17 +138,23 @@ export async function startTestLedger(
   const database = await createTestDatabase(kind, {
     statementTimeoutMs: config.LEDGER_DB_STATEMENT_TIMEOUT_MS,
   });
-  const server = await startOn(database, config, overrides);
-  const keys = server.ledger.deps.platform;
+  const log = openTestLog();
+  const running = await startServer(config, {
+    database,
+    logDestination: log.destination,
+    checkResponses: true,
+    ...overrides,
+  });
+  const keys = running.ledger.deps.platform;
   const keyA = (await issueApiKey(keys, systemClock, scopeA)).secret;
   const keyB = (await issueApiKey(keys, systemClock, scopeB)).secret;
-  return testLedger(server, database, keyA, keyB);
+  return testLedger(running, database, log, keyA, keyB);
 }
 
 /**
- * Another server process over the PostgreSQL database of `first`, with its own connection pool
- * and the same keys: for what several processes must share (billing claims, rate limits).
- * Closing it closes its own pool only; `first` still owns (and drops) the database.
+ * Another server process over the PostgreSQL database of `first`, with its own connection pool,
+ * its own log and the same keys: for what several processes must share (billing claims, rate
+ * limits). Closing it closes its own pool only; `first` still owns (and drops) the database.
  */
 export async function joinTestLedger(
   first: TestLedger,
@@ -121,17 +172,41 @@ export async function joinTestLedger(
     })),
     faults,
   };
-  const server = await startOn(database, config, overrides);
-  return testLedger(server, database, first.keyA, first.keyB);
+  const log = openTestLog();
+  const running = await startServer(config, {
+    database,
+    logDestination: log.destination,
+    checkResponses: true,
+    ...overrides,
+  });
+  return testLedger(running, database, log, first.keyA, first.keyB);
 }
 
-/** The test's view of a running server: its database, its keys and how to call it. */
+/** The test's view of a running server: its database, its log, its keys and how to call it. */
 function testLedger(
-  server: RunningServer,
+  running: RunningServer,
   database: TestDatabase,
+  log: TestLog,
   keyA: string,
   keyB: string,
 ): TestLedger {
+  let closing: Promise<void> | undefined;
+  /** Closes once (however it is asked), recording the log's forbidden values on the way. */
+  function close(): Promise<void> {
+    closing ??= (async () => {
+      const [forbidden, closed] = await Promise.allSettled([
+        forbiddenIn(database, [keyA, keyB]),
+        running.close(),
+      ]);
+      log.destination.end();
+      if (closed.status === 'rejected') throw closed.reason;
+      if (forbidden.status === 'rejected') throw forbidden.reason;
+      recordForbidden(inject('ledgerLogDir'), log.id, forbidden.value);
+    })();
+    return closing;
+  }
+  const server: RunningServer = { ...running, close };
+
   async function rest<T>(
     method: string,
     path: string,
@@ -161,8 +236,10 @@ function testLedger(
     server,
     keyA,
     keyB,
+    logFile: log.file,
+    logLines: () => readLog(log.file),
     rest,
     client: (key = keyA) => createLedgerClient({ url: server.url, apiKey: key }),
-    close: () => server.close(),
+    close,
   };
 }

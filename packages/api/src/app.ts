@@ -13,16 +13,23 @@ import { type ErrorLogger, onError } from './http/on-error.js';
 import { clientAddressOf, NO_RATE_LIMITS, type RateLimits } from './http/rate-limit.js';
 import { createRateLimiter, type SharedLimiterFactory } from './http/rate-limiter.js';
 import { requestId } from './http/request-id.js';
+import { type RequestLogger, requestLog } from './http/request-log.js';
 import { mountOperations } from './rest/mount.js';
 import { openApiDocument } from './rest/openapi.js';
 import { OPERATIONS } from './rest/operations/index.js';
 import { limitRate, restBudgets } from './rest/rate-limit.js';
 import { webhookRoutes } from './rest/webhooks.js';
-import { trpcHandler } from './trpc/handler.js';
+import { PROCEDURE_PATHS, trpcHandler } from './trpc/handler.js';
 
 /** Options of the HTTP app beyond its dependencies. */
 export interface AppOptions {
-  logError?: ErrorLogger;
+  /**
+   * Where unexpected errors (every `internal_error`) go, with their request id. Required: the
+   * app never decides on its own where a line goes or what of an error it keeps.
+   */
+  logError: ErrorLogger;
+  /** Where the one line per answered request goes (method, route, status, duration, scope). */
+  logRequests: RequestLogger;
   /**
    * Check every REST answer against its declaration: success bodies against the declared
    * schema, error codes against the declared list (tests turn it on; it costs a parse).
@@ -88,7 +95,7 @@ function corsOptions(origins: readonly string[]) {
  * `/healthz` (the process is alive) and `/readyz` (it can reach its database). Both API doors
  * share auth, rate limits, the body limit, idempotency and error mapping.
  */
-export function createApp(deps: ApiDeps, options: AppOptions = {}) {
+export function createApp(deps: ApiDeps, options: AppOptions) {
   const app = new Hono<AppEnv>();
   const limiter = createRateLimiter(options.rateLimits ?? NO_RATE_LIMITS, {
     shared: options.sharedLimiter,
@@ -102,8 +109,9 @@ export function createApp(deps: ApiDeps, options: AppOptions = {}) {
     idempotency(idempotencyPorts(deps)),
   ] as const;
 
-  const logError = options.logError ?? ((error: unknown) => console.error(error));
+  const { logError } = options;
 
+  app.use('*', requestLog(options.logRequests, PROCEDURE_PATHS));
   app.use('*', requestId());
   app.onError(onError(logError));
   app.notFound(() => {

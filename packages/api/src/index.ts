@@ -5,6 +5,8 @@ export { ERROR_TABLE, type ErrorStatus, type ErrorType } from './errors/status-t
 export type { LedgerErrorData, LedgerTrpcErrorShape } from './errors/trpc-shape.js';
 export { type Budget, clientKey, type RateLimit, type RateLimits } from './http/rate-limit.js';
 export type { SharedLimiterFactory, SharedLimiterOptions } from './http/rate-limiter.js';
+export type { ErrorLogger } from './http/on-error.js';
+export type { RequestLine, RequestLogger } from './http/request-log.js';
 export { type SnakeCase, toWire, type Wire } from './rest/casing.js';
 export { errorsOf } from './rest/errors-of.js';
 export { honoPath } from './rest/mount.js';

@@ -30,6 +30,8 @@ export type TrpcContext = {
   limiter: RateLimiter;
   /** Shows a counted call's budget on the HTTP response (see `rateLimitShower`). */
   showRateLimit: (outcome: RateLimitOutcome) => void;
+  /** Records the authenticated caller's scope on the HTTP request, for its log line. */
+  setScope: (scope: Scope) => void;
   platform: ApiKeyStore & IdempotencyStore;
   idempotency: IdempotencyPorts;
   /** The service context of an authenticated caller. */
@@ -80,6 +82,7 @@ export function createTrpcContext(
     clientAddress: limits.addressOf(c),
     limiter: limits.limiter,
     showRateLimit: rateLimitShower(setHeader),
+    setScope: (scope) => c.set('scope', scope),
     platform: deps.platform,
     idempotency: idempotencyPorts(deps),
     servicesFor: (scope) => serviceContext(deps, scope),

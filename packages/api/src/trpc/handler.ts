@@ -7,6 +7,9 @@ import { createTrpcContext, type TrpcContext, type TrpcLimits } from './context.
 import { ledgerErrorOf } from './errors.js';
 import { appRouter } from './router.js';
 
+/** Every procedure's path (`customer.create`): the names a tRPC request line may carry. */
+export const PROCEDURE_PATHS: ReadonlySet<string> = new Set(Object.keys(appRouter._def.procedures));
+
 /**
  * `/trpc/*`: the router behind Hono. Auth, rate limits, the body limit and idempotency are
  * procedure middlewares, so tRPC itself answers every refusal, in its own wire format (batches

@@ -62,6 +62,7 @@ const authenticated = t.middleware(async ({ ctx, next }) => {
     callers.set(ctx, caller);
   }
   const { scope, apiKeyId } = await caller;
+  ctx.setScope(scope);
   return next({ ctx: { scope, apiKeyId, services: ctx.servicesFor(scope) } });
 });
 

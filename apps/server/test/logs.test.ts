@@ -1,0 +1,197 @@
+import { testDatabaseKinds } from '@ledger/db/testing';
+import { hashApiKey } from '@ledger/domain';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LogLine, startTestLedger, type TestLedger } from './harness.js';
+import { createCustomer, firstCount, holdTransaction } from './support.js';
+
+/** The request line of the call that sent `X-Request-Id: id`. */
+function requestLine(lines: LogLine[], id: string): LogLine | undefined {
+  return lines.find((line) => line.request_id === id && String(line.msg).startsWith('request'));
+}
+
+/** Polls `probe` until it is true, at most `tries` times, 100 ms apart. */
+async function eventually(probe: () => Promise<boolean>, tries = 100): Promise<boolean> {
+  for (let i = 0; i < tries; i++) {
+    if (await probe()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+/** Every key of a request line: nothing of the request beyond what names it. */
+const REQUEST_KEYS = [
+  'duration_ms',
+  'hostname',
+  'level',
+  'method',
+  'msg',
+  'pid',
+  'request_id',
+  'route',
+  'scope',
+  'status',
+  'time',
+];
+
+describe.each(testDatabaseKinds())('request lines on %s', (kind) => {
+  let t: TestLedger;
+  beforeAll(async () => {
+    t = await startTestLedger(kind);
+  });
+  afterAll(() => t.close());
+
+  it('name each request by its route pattern, with status, duration, request id and scope', async () => {
+    const email = `route-${kind}@logs.example`;
+    const name = `Route Pattern ${kind}`;
+    await createCustomer(t, { email, name });
+    const call = (path: string, id: string, key?: string | null) =>
+      t.rest('GET', path, { headers: { 'X-Request-Id': id }, ...(key === null ? { key } : {}) });
+    expect(
+      (await call(`/ledger/customers/email/${encodeURIComponent(email)}`, 'by-email')).status,
+    ).toBe(200);
+    expect(
+      (await call(`/ledger/customers?email=${encodeURIComponent(email)}`, 'by-query')).status,
+    ).toBe(200);
+    expect((await call('/ledger/customers', 'no-key', null)).status).toBe(401);
+    expect((await call(`/ledger/nowhere/${email}`, 'nowhere')).status).toBe(404);
+    expect((await call(`/trpc/${email}`, 'no-procedure')).status).toBe(404);
+    await t.client().customer.getByEmail.query({ email });
+
+    const lines = t.logLines();
+    const scope = { tenant_id: 'tenant-a', app_id: 'app' };
+    expect(requestLine(lines, 'by-email')).toMatchObject({
+      level: 'info',
+      method: 'GET',
+      route: '/ledger/customers/email/:email',
+      status: 200,
+      scope,
+      msg: 'request',
+    });
+    expect(requestLine(lines, 'by-query')).toMatchObject({ route: '/ledger/customers', scope });
+    expect(requestLine(lines, 'no-key')).toMatchObject({ route: '/ledger/customers', status: 401 });
+    expect(requestLine(lines, 'no-key')).not.toHaveProperty('scope');
+    expect(requestLine(lines, 'nowhere')).toMatchObject({ route: '(unmatched)', status: 404 });
+    expect(requestLine(lines, 'no-procedure')).toMatchObject({ route: '/trpc/(unknown)' });
+    expect(lines.find((line) => line.route === '/trpc/customer.getByEmail')).toMatchObject({
+      method: 'GET',
+      status: 200,
+      scope,
+    });
+    for (const id of ['by-email', 'by-query', 'nowhere']) {
+      const line = requestLine(lines, id);
+      expect(Object.keys(line ?? {}).sort()).toEqual(REQUEST_KEYS);
+      expect(typeof line?.duration_ms).toBe('number');
+    }
+    const text = JSON.stringify(lines);
+    for (const secret of [email, encodeURIComponent(email), name, t.keyA]) {
+      expect(text).not.toContain(secret);
+    }
+  });
+});
+
+describe.each(testDatabaseKinds().filter((kind) => kind === 'postgres'))(
+  'queries that fail with a customer in their parameters (%s)',
+  (kind) => {
+    let t: TestLedger;
+    const email = `canary-${Date.now()}@logs.example`;
+    const name = `Canary Cutoff ${Date.now()}`;
+    beforeAll(async () => {
+      t = await startTestLedger(kind);
+    });
+    afterAll(async () => {
+      await t.database.faults?.restore();
+      await t.close();
+    });
+
+    /** Sends a request that will wait on the customers table, named `id`. */
+    function create(id: string) {
+      return t.rest('POST', '/ledger/customers', {
+        body: { email, name, currency: 'USD' },
+        headers: { 'X-Request-Id': id },
+      });
+    }
+
+    /** Waits until `count` of the server's statements wait on a lock, their parameters sent. */
+    async function waitingOnLock(count: number): Promise<void> {
+      const waiting = `select count(*) from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock'`;
+      expect(
+        await eventually(async () => firstCount(await t.database.db.execute(waiting)) >= count),
+      ).toBe(true);
+    }
+
+    /** The unexpected-error line of request `id`, sanitised. */
+    function errorOf(id: string) {
+      const line = t
+        .logLines()
+        .find((l) => l.request_id === id && l.msg === 'unexpected error answering a request');
+      return line?.err as { message: string; cause?: { code?: string } } | undefined;
+    }
+
+    it('logs a cancelled insert as its statement and SQLSTATE, without the customer', async () => {
+      const release = await holdTransaction(t, 'lock table customers in share mode');
+      const answered = create('log-canary-cancel');
+      await waitingOnLock(1);
+      // Cancelled, not cut: the transaction rolls back, so drizzle's "Failed query … params: …"
+      // error (with the email and name as parameters) is what reaches the error logger.
+      await t.database.db.execute(`select pg_cancel_backend(pid) from pg_stat_activity
+        where datname = current_database() and wait_event_type = 'Lock'`);
+      const res = await answered;
+      expect(res.status, res.text).toBe(500);
+      await release();
+
+      const err = errorOf('log-canary-cancel');
+      expect(err?.message).toMatch(/^Failed query: insert into "customers" \(.*\$1/);
+      expect(err?.message).not.toMatch(/params/);
+      expect(err?.cause).toMatchObject({ code: '57014', severity: 'ERROR' });
+    });
+
+    it('logs requests cut off from the database, never the email, name, key or key hash', async () => {
+      const faults = t.database.faults;
+      if (!faults) throw new Error('a PostgreSQL test database has faults');
+      const release = await holdTransaction(t, 'lock table customers in access exclusive mode');
+      const created = create('log-canary-cut');
+      const read = t.rest('GET', `/ledger/customers/email/${encodeURIComponent(email)}`, {
+        headers: { 'X-Request-Id': 'log-canary-read' },
+      });
+      await waitingOnLock(2);
+      await faults.cut();
+      expect((await created).status).toBe(500);
+      expect((await read).status).toBe(500);
+      await release().catch(() => {});
+      await faults.restore();
+      expect(
+        await eventually(
+          async () => (await t.rest('GET', '/readyz', { key: null })).status === 200,
+        ),
+      ).toBe(true);
+
+      const lines = t.logLines();
+      const scope = { tenant_id: 'tenant-a', app_id: 'app' };
+      const failed = { level: 'error', status: 500, scope, msg: 'request failed' };
+      expect(requestLine(lines, 'log-canary-cut')).toMatchObject({
+        ...failed,
+        method: 'POST',
+        route: '/ledger/customers',
+      });
+      expect(requestLine(lines, 'log-canary-read')).toMatchObject({
+        ...failed,
+        method: 'GET',
+        route: '/ledger/customers/email/:email',
+      });
+      for (const id of ['log-canary-cut', 'log-canary-read'])
+        expect(typeof requestLine(lines, id)?.duration_ms).toBe('number');
+      // The read is no transaction: its failed query (the email its parameter) is what is logged.
+      expect(errorOf('log-canary-read')?.message).toMatch(
+        /^Failed query: select .* from "customers"/,
+      );
+      expect(errorOf('log-canary-cut')?.message).toEqual(expect.any(String));
+
+      const text = JSON.stringify(lines);
+      const hashes = await Promise.all([hashApiKey(t.keyA), hashApiKey(t.keyB)]);
+      for (const secret of [email, encodeURIComponent(email), name, t.keyA, t.keyB, ...hashes]) {
+        expect(text).not.toContain(secret);
+      }
+    });
+  },
+);
