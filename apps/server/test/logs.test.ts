@@ -137,7 +137,7 @@ describe.each(testDatabaseKinds().filter((kind) => kind === 'postgres'))(
       await t.database.db.execute(`select pg_cancel_backend(pid) from pg_stat_activity
         where datname = current_database() and wait_event_type = 'Lock'`);
       const res = await answered;
-      expect(res.status, res.text).toBe(500);
+      expect(res.status, res.text).toBe(503);
       await release();
 
       const err = errorOf('log-canary-cancel');
@@ -156,8 +156,8 @@ describe.each(testDatabaseKinds().filter((kind) => kind === 'postgres'))(
       });
       await waitingOnLock(2);
       await faults.cut();
-      expect((await created).status).toBe(500);
-      expect((await read).status).toBe(500);
+      expect((await created).status).toBe(503);
+      expect((await read).status).toBe(503);
       await release().catch(() => {});
       await faults.restore();
       expect(
@@ -168,7 +168,7 @@ describe.each(testDatabaseKinds().filter((kind) => kind === 'postgres'))(
 
       const lines = t.logLines();
       const scope = { tenant_id: 'tenant-a', app_id: 'app' };
-      const failed = { level: 'error', status: 500, scope, msg: 'request failed' };
+      const failed = { level: 'error', status: 503, scope, msg: 'request failed' };
       expect(requestLine(lines, 'log-canary-cut')).toMatchObject({
         ...failed,
         method: 'POST',

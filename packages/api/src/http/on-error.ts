@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { errorEnvelope } from '../errors/envelope.js';
-import { toLedgerError } from '../errors/normalize.js';
+import { isLoggedFault, toLedgerError } from '../errors/normalize.js';
 import { snakeParam } from '../rest/casing.js';
 import type { AppEnv } from './env.js';
 
@@ -16,7 +16,7 @@ export function onError(log: ErrorLogger): (error: unknown, c: Context<AppEnv>) 
   return (error, c) => {
     const requestId = c.get('requestId') ?? 'unknown';
     const ledger = toLedgerError(error);
-    if (ledger.code === 'internal_error') log(ledger.cause ?? error, requestId);
+    if (isLoggedFault(ledger.code)) log(ledger.cause ?? error, requestId);
     const { status, body } = errorEnvelope(ledger, requestId, snakeParam);
     return c.json(body, status);
   };

@@ -1,6 +1,7 @@
 import { trpcServer } from '@hono/trpc-server';
 import type { MiddlewareHandler } from 'hono';
 import type { ApiDeps } from '../deps.js';
+import { isLoggedFault } from '../errors/normalize.js';
 import type { AppEnv } from '../http/env.js';
 import type { ErrorLogger } from '../http/on-error.js';
 import { createTrpcContext, type TrpcContext, type TrpcLimits } from './context.js';
@@ -30,7 +31,7 @@ export function trpcHandler(
     onError: ({ error, ctx }) => {
       const ledger = ledgerErrorOf(error);
       const requestId = (ctx as TrpcContext | undefined)?.requestId ?? 'unknown';
-      if (ledger.code === 'internal_error') log(ledger.cause ?? error, requestId);
+      if (isLoggedFault(ledger.code)) log(ledger.cause ?? error, requestId);
     },
   });
   return async (c, next) => {
