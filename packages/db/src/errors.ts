@@ -100,9 +100,17 @@ export function unavailable(error: unknown): LedgerError {
   );
 }
 
+/** Store methods that only read (by the store's naming): safe to run again on a new connection. */
+const READ_METHOD = /^(get|list|find|count)[A-Z]/;
+
+/** Tries of a read whose connection was lost (a pooled connection dropped since its last use). */
+const READ_ATTEMPTS = 3;
+
 /**
  * Every method of a store, with an unreachable database's errors turned into
- * `database_unavailable`, so no door answers a dropped connection with a bare 500.
+ * `database_unavailable`, so no door answers a dropped connection with a bare 500. A read whose
+ * connection was lost is first tried again: right after a failover or a restart each pooled
+ * connection fails once before the pool replaces it, and a read is safe to repeat.
  */
 export function translatingUnavailable<T extends object>(store: T): T {
   const out: Record<string, unknown> = {};
@@ -111,12 +119,18 @@ export function translatingUnavailable<T extends object>(store: T): T {
       out[name] = value;
       continue;
     }
+    const attempts = READ_METHOD.test(name) ? READ_ATTEMPTS : 1;
     out[name] = (...args: unknown[]) => {
-      const result: unknown = value.apply(store, args);
-      if (!(result instanceof Promise)) return result;
-      return result.catch((error: unknown) => {
-        throw isUnavailable(error) ? unavailable(error) : error;
-      });
+      const call = (attempt: number): unknown => {
+        const result: unknown = value.apply(store, args);
+        if (!(result instanceof Promise)) return result;
+        return result.catch((error: unknown) => {
+          if (!isUnavailable(error)) throw error;
+          if (attempt < attempts && !isStatementTimeout(error)) return call(attempt + 1);
+          throw unavailable(error);
+        });
+      };
+      return call(1);
     };
   }
   return out as T;
