@@ -50,21 +50,28 @@ export interface DatabaseFaults {
 /** A test database; on PostgreSQL it can also be cut off and restored. */
 export type TestDatabase = Database & { faults?: DatabaseFaults };
 
+/** A new, empty database on the PostgreSQL server of `DATABASE_URL`, and how to drop it again. */
+export interface ScratchPostgres {
+  /** Its URL: for a test that hands it to another process (e.g. a spawned `ledger serve`). */
+  url: string;
+  faults: DatabaseFaults;
+  /** Drops the database, ending every connection to it still open. */
+  drop(): Promise<void>;
+}
+
 /**
- * A fresh, migrated database of `kind` for one test file: PGlite in memory, or a new database
- * on the PostgreSQL server (dropped again on close), so test files never share state.
+ * Creates an empty database of its own on the test PostgreSQL server (not migrated: whoever
+ * opens it migrates), so a test never shares state with another test file.
  */
-export async function createTestDatabase(kind: DatabaseKind): Promise<TestDatabase> {
-  if (kind === 'pglite') return openDatabase({});
+export async function createScratchPostgres(): Promise<ScratchPostgres> {
   const serverUrl = postgresUrl();
   const name = `ledger_test_${randomBytes(6).toString('hex')}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`CREATE DATABASE ${name}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  const database = await openDatabase({ url: url.toString(), poolSize: 20 });
   return {
-    ...database,
+    url: url.toString(),
     faults: {
       async cut() {
         await admin.unsafe(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
@@ -76,10 +83,27 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
         await admin.unsafe(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
       },
     },
-    async close() {
-      await database.close();
+    async drop() {
       await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();
+    },
+  };
+}
+
+/**
+ * A fresh, migrated database of `kind` for one test file: PGlite in memory, or a new database
+ * on the PostgreSQL server (dropped again on close), so test files never share state.
+ */
+export async function createTestDatabase(kind: DatabaseKind): Promise<TestDatabase> {
+  if (kind === 'pglite') return openDatabase({});
+  const scratch = await createScratchPostgres();
+  const database = await openDatabase({ url: scratch.url, poolSize: 20 });
+  return {
+    ...database,
+    faults: scratch.faults,
+    async close() {
+      await database.close();
+      await scratch.drop();
     },
   };
 }
