@@ -13,7 +13,6 @@ import {
   type Logger,
   offlineTaxIdVerifier,
   type PaymentsPort,
-  type RunDueReport,
   referenceFx,
   runDue,
   systemClock,
@@ -23,6 +22,7 @@ import {
   TaxRateOverridesSchema,
   typeIdGenerator,
 } from '@ledger/domain';
+import { type BillingJob, billingJob } from './billing-job.js';
 import type { Config } from './env.js';
 import { createStripeProcessor } from './processors/stripe.js';
 import { openConfiguredDatabase } from './start-checks.js';
@@ -72,7 +72,7 @@ export interface Ledger {
   deps: ApiDeps;
   events: EventDispatcher;
   /** The billing job: ends trials, bills closed periods, applies cancellations. */
-  billing: { runDue(now?: Date): Promise<RunDueReport> };
+  billing: BillingJob;
   database: Database;
   close(): Promise<void>;
 }
@@ -124,30 +124,9 @@ export async function composeLedger(
     checkResponses: overrides.checkResponses ?? false,
     corsOrigins: config.LEDGER_CORS_ORIGINS,
   });
-  const billing = { runDue: (now: Date = clock.now()) => runDue(deps, now) };
-  // One run at a time: the next run is scheduled when the previous one has finished, so a slow
-  // run never overlaps the next, and `close()` stops scheduling and waits for the run in flight.
-  let running: Promise<void> | null = null;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let stopped = false;
-  const schedule = () => {
-    if (stopped || config.LEDGER_BILLING_INTERVAL_MS <= 0) return;
-    timer = setTimeout(() => {
-      timer = null;
-      running = Promise.resolve()
-        .then(() => billing.runDue())
-        .then(
-          () => {},
-          (error: unknown) => console.error('[ledger] billing job failed:', error),
-        )
-        .finally(() => {
-          running = null;
-          schedule();
-        });
-    }, config.LEDGER_BILLING_INTERVAL_MS);
-    timer.unref();
-  };
-  schedule();
+  const billing = billingJob(config.LEDGER_BILLING_INTERVAL_MS, (now = clock.now(), signal) =>
+    runDue(deps, now, { signal }),
+  );
   events.start();
   return {
     app,
@@ -156,9 +135,7 @@ export async function composeLedger(
     billing,
     database,
     async close() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
+      await billing.stop();
       await events.stop();
       await database.close();
     },

@@ -23,6 +23,17 @@ export interface RunDueReport {
   invoices: Collection[];
 }
 
+/** How a `runDue` is run: the size of its retry batches, and when to stop early. */
+export interface RunDueOptions {
+  batchSize?: number;
+  /**
+   * Aborted when the process is stopping: the run ends at its next safe point, between two
+   * subscriptions' steps (each one transaction) or two collection attempts, and what is still
+   * due is left for the next run (a claimed retry after its lease).
+   */
+  signal?: AbortSignal;
+}
+
 /** How long a claimed retry is reserved: a crashed attempt is tried again after it. */
 export const RETRY_LEASE_MS = 10 * 60 * 1000;
 
@@ -90,7 +101,11 @@ async function collectInto(ctx: SystemContext, scope: Scope, id: InvoiceId, repo
  * billed twice. A subscription that cannot advance is logged and skipped for this run, so it never
  * holds up the others. Charges run after the step commits; the report counts committed steps only.
  */
-export async function runDue(ctx: SystemContext, now: Date, batchSize = 25): Promise<RunDueReport> {
+export async function runDue(
+  ctx: SystemContext,
+  now: Date,
+  { batchSize = 25, signal }: RunDueOptions = {},
+): Promise<RunDueReport> {
   const report: RunDueReport = {
     trialsEnded: 0,
     periodsBilled: 0,
@@ -100,7 +115,7 @@ export async function runDue(ctx: SystemContext, now: Date, batchSize = 25): Pro
     invoices: [],
   };
   const skip: string[] = [];
-  for (;;) {
+  while (!signal?.aborted) {
     let claimed: { scope: Scope; subscription: Subscription } | undefined;
     let step: Step | null = null;
     try {
@@ -127,16 +142,18 @@ export async function runDue(ctx: SystemContext, now: Date, batchSize = 25): Pro
     if (step.canceled) report.canceled++;
     if (step.toCollect) await collectInto(ctx, claimed.scope, step.toCollect, report);
   }
-  for (;;) {
+  while (!signal?.aborted) {
     const leaseUntil = new Date(now.getTime() + RETRY_LEASE_MS);
     const due = await ctx.store.transaction((tx) =>
       tx.claimInvoicesToRetry(now, leaseUntil, batchSize),
     );
     for (const { scope, invoiceId } of due) {
+      if (signal?.aborted) break;
       report.retried++;
       await collectInto(ctx, scope, invoiceId, report);
     }
     ctx.events.notify();
-    if (due.length < batchSize) return report;
+    if (due.length < batchSize) break;
   }
+  return report;
 }
