@@ -4,7 +4,7 @@ import { createPlatformStore } from '@ledger/db';
 import { issueApiKey, systemClock } from '@ledger/domain';
 import { ensureDevKey } from './dev-key.js';
 import { type Config, loadConfig } from './env.js';
-import { startServer } from './server.js';
+import { type RunningServer, startServer } from './server.js';
 import { openConfiguredDatabase } from './start-checks.js';
 
 const USAGE = `Usage:
@@ -50,10 +50,35 @@ async function serve(config: Config): Promise<void> {
       );
   }
   console.log(`Try: curl -H "Authorization: Bearer <key>" ${server.url}/ledger/customers`);
-  const stop = (signal: string) => {
-    console.log(`${signal}: finishing in-flight requests, then closing the database…`);
+  stopOnSignals(server, config);
+}
+
+/** The exit status of a process ended by `signal` (128 + its number, as shells report it). */
+const SIGNAL_STATUS: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * The first SIGTERM or SIGINT stops the server gracefully (`RunningServer.close`) and exits 0;
+ * a second one, while that is under way, exits at once without waiting for anything.
+ */
+function stopOnSignals(server: RunningServer, config: Config): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      console.error(`${signal} again: exiting without waiting for requests or the database.`);
+      process.exit(SIGNAL_STATUS[signal] ?? 1);
+    }
+    stopping = true;
+    console.log(
+      `${signal}: finishing in-flight requests (up to ${config.LEDGER_SHUTDOWN_TIMEOUT_MS} ms), ` +
+        'then closing the database… (send it again to exit at once)',
+    );
     server.close().then(
-      () => {
+      ({ forced }) => {
+        if (forced > 0)
+          console.log(
+            `${forced} connection${forced === 1 ? '' : 's'} still open after ` +
+              `${config.LEDGER_SHUTDOWN_TIMEOUT_MS} ms ${forced === 1 ? 'was' : 'were'} closed.`,
+          );
         console.log('Ledger stopped.');
         process.exit(0);
       },
@@ -63,8 +88,8 @@ async function serve(config: Config): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 async function migrate(config: Config): Promise<void> {

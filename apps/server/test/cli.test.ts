@@ -165,6 +165,20 @@ describe('ledger with bad input', () => {
     expect(exit.stderr).toMatch(/LEDGER_DEV_API_KEY/);
   });
 
+  it('refuses a LEDGER_SHUTDOWN_TIMEOUT_MS that is not a whole number of milliseconds, naming it', async () => {
+    for (const value of ['10s', '-1', '1.5']) {
+      const exit = await ledger(['serve'], {
+        LEDGER_SHUTDOWN_TIMEOUT_MS: value,
+        LEDGER_DATA_DIR: join(root, 'bad'),
+      });
+      expect({ value, code: exit.code }).toEqual({ value, code: 1 });
+      expect(exit.stderr).toMatch(
+        /LEDGER_SHUTDOWN_TIMEOUT_MS: must be a whole number of milliseconds \(0 or more\)/,
+      );
+      expect(exit.stdout).not.toMatch(/listening/);
+    }
+  });
+
   it('prints the usage for --help, help and <command> --help, and exits 0', async () => {
     for (const args of [['--help'], ['help'], ['serve', '--help'], ['api-keys', 'create', '-h']]) {
       const exit = await ledger(args, { LEDGER_DATA_DIR: join(root, 'bad') });

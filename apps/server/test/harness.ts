@@ -98,6 +98,8 @@ export async function startTestLedger(
     keyB,
     rest,
     client: (key = keyA) => createLedgerClient({ url: server.url, apiKey: key }),
-    close: () => server.close(),
+    close: async () => {
+      await server.close();
+    },
   };
 }
