@@ -85,7 +85,7 @@ export async function composeLedger(
   config: Config,
   overrides: LedgerOverrides = {},
 ): Promise<Ledger> {
-  const database = overrides.database ?? (await openConfiguredDatabase(config));
+  const database = overrides.database ?? (await openConfiguredDatabase(config, 'ledger serve'));
   const clock = overrides.clock ?? systemClock;
   const store = createStore(database.db);
   const events = createEventDispatcher({

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { serve } from '@hono/node-server';
 import { camelParam, errorEnvelope } from '@ledger/api';
 import { LedgerError, newId } from '@ledger/domain';
+import { openAdminChannel } from './admin-channel.js';
 import { composeLedger, type Ledger, type LedgerOverrides } from './compose.js';
 import { type DrainReport, drainable } from './drain.js';
 import type { Config } from './env.js';
@@ -92,6 +93,13 @@ export async function startServer(
   server.keepAliveTimeout = 65_000;
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.HOST}:${port}`;
+  const { database, deps } = ledger;
+  const admin = database.dataDir
+    ? await openAdminChannel(database.dataDir, deps.platform, deps.clock, (message) =>
+        deps.logger.warn(message),
+      )
+    : null;
+  database.advertise({ url, ...(admin ? { admin: admin.path } : {}) });
   let closing: Promise<DrainReport> | undefined;
   return {
     url,
@@ -101,8 +109,11 @@ export async function startServer(
       closing ??= (async () => {
         // No billing run starts from now on; one in progress stops at its next safe point.
         const billing = ledger.billing.stop();
-        const report = await http.drain(config.LEDGER_SHUTDOWN_TIMEOUT_MS);
-        await billing;
+        const [report] = await Promise.all([
+          http.drain(config.LEDGER_SHUTDOWN_TIMEOUT_MS),
+          admin?.close(),
+          billing,
+        ]);
         await ledger.close();
         return report;
       })();
