@@ -109,6 +109,11 @@ export function keepAliveAgent(sockets: number): Agent {
   return new Agent({ keepAlive: true, maxSockets: sockets });
 }
 
+/** An agent that opens a new connection for every request (and closes it after). */
+export function freshConnections(): Agent {
+  return new Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
+}
+
 /** A `backToBack` client: its outcomes so far (the array grows) and when it has stopped. */
 export interface BackToBack {
   outcomes: Outcome[];
@@ -117,8 +122,9 @@ export interface BackToBack {
 
 /**
  * A client that sends the next request the moment the previous one is answered, on one
- * keep-alive connection, until one is not answered: the pattern that meets a server closing an
- * idle connection as the next request arrives on it. `next(i)` builds the i-th request.
+ * keep-alive connection: the pattern that meets a server closing an idle connection as the next
+ * request arrives on it. It stops when an answer says `Connection: close` (or none comes).
+ * `next(i)` builds the i-th request.
  */
 export function backToBack(
   target: Target,
@@ -131,7 +137,7 @@ export function backToBack(
       const { method, path, body } = next(i);
       const outcome = await send(agent, target, method, path, body).outcome;
       outcomes.push(outcome);
-      if (!outcome.answered) return;
+      if (!outcome.answered || outcome.connection === 'close') return;
     }
   })().finally(() => agent.destroy());
   return { outcomes, done };
