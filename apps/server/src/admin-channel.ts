@@ -85,11 +85,7 @@ export async function openAdminChannel(
 ): Promise<AdminChannel | null> {
   if (process.platform === 'win32') return null;
   const dir = join(dataDir, 'admin');
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
   const path = join(dir, 'ledger.sock');
-  // A socket left by a process that died: this one holds the data directory's lock now.
-  rmSync(path, { force: true });
   const sockets = new Set<Socket>();
   const inProgress = new Set<Promise<void>>();
   const server = createServer((socket) => {
@@ -101,6 +97,10 @@ export async function openAdminChannel(
     void work.finally(() => inProgress.delete(work));
   });
   try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+    // A socket left by a process that died: this one holds the data directory's lock now.
+    rmSync(path, { force: true });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(path, () => resolve());

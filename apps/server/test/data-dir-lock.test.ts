@@ -127,20 +127,34 @@ describe('one process per embedded data directory', () => {
   });
 
   it('refuses `api-keys create` with what to do when the holder has no admin channel', async () => {
-    // A live process (this test's) holds the directory, as a server that could not open one.
-    const holder = { pid: process.pid, command: 'ledger serve', startedAt: 'a moment ago' };
-    writeFileSync(lockFile(), JSON.stringify(holder));
-    try {
-      const exit = await timed(createKey, env);
-      expect(exit.code).toBe(1);
-      expect(exit.stderr).toContain(
-        `The data directory ${dataDir} is in use by ledger serve (pid ${process.pid}, since a moment ago).\n` +
-          `To create the key, stop it first (Ctrl-C where it runs, or kill ${process.pid}), run this command again, then start the server again.`,
-      );
-      expect(keysIn(exit.stdout)).toEqual([]);
-      expect(exit.ms).toBeLessThan(10_000);
-    } finally {
-      rmSync(lockFile());
+    // A live process (this test's) holds the directory: a server that has no admin socket (as on
+    // Windows), then one still starting (no URL yet).
+    const pid = process.pid;
+    const cases = [
+      {
+        url: 'http://127.0.0.1:1',
+        said:
+          `in use by ledger serve (pid ${pid}, listening on http://127.0.0.1:1, since a moment ago).\n` +
+          `To create the key, stop it first (Ctrl-C where it runs, or kill ${pid}), run this command again, then start the server again.`,
+      },
+      {
+        said:
+          `in use by ledger serve (pid ${pid}, since a moment ago).\n` +
+          `It is still starting: try again in a moment, or stop it first (Ctrl-C where it runs, or kill ${pid}).`,
+      },
+    ];
+    for (const { url, said } of cases) {
+      const holder = { pid, command: 'ledger serve', startedAt: 'a moment ago', url };
+      writeFileSync(lockFile(), JSON.stringify(holder));
+      try {
+        const exit = await timed(createKey, env);
+        expect(exit.code).toBe(1);
+        expect(exit.stderr).toContain(`The data directory ${dataDir} is ${said}`);
+        expect(keysIn(exit.stdout)).toEqual([]);
+        expect(exit.ms).toBeLessThan(10_000);
+      } finally {
+        rmSync(lockFile());
+      }
     }
   });
 

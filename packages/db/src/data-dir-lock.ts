@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /**
@@ -102,17 +102,40 @@ function withTempCopy<T>(file: string, text: string, use: (temp: string) => T): 
   }
 }
 
-/** Creates `file` holding `text`, whole and at once; false if it exists (a hard link is exclusive). */
+const exists = (error: unknown) => (error as NodeJS.ErrnoException).code === 'EEXIST';
+
+/**
+ * Creates `file` holding `text`; false if it exists. A hard link to a finished copy makes it
+ * appear whole and at once; where the file system has no hard links, an exclusive open does
+ * (a reader may then see it half written for a moment, see `lockDataDir`).
+ */
 function createExclusive(file: string, text: string): boolean {
   return withTempCopy(file, text, (temp) => {
     try {
       linkSync(temp, file);
       return true;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      if (exists(error)) return false;
+    }
+    try {
+      writeFileSync(file, text, { flag: 'wx' });
+      return true;
+    } catch (error) {
+      if (exists(error)) return false;
       throw error;
     }
   });
+}
+
+/** How long a lock file that does not parse may be one still being written. */
+const WRITING_MS = 2000;
+
+function isRecent(file: string): boolean {
+  try {
+    return Date.now() - statSync(file).mtimeMs < WRITING_MS;
+  } catch {
+    return false;
+  }
 }
 
 const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -168,7 +191,8 @@ export function lockDataDir(dataDir: string, command: string): DataDirLock {
     const holder = parseHolder(found);
     if (holder && isAlive(holder.pid, file))
       throw new DataDirInUseError(resolve(dataDir), holder, file);
-    removeStale(file, found);
+    if (!holder && isRecent(file)) pause(50);
+    else removeStale(file, found);
   }
   throw new Error(`Cannot lock the data directory ${resolve(dataDir)}: ${file} keeps changing.`);
 }

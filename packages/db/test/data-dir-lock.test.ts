@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +77,9 @@ describe('the lock of a PGlite data directory', () => {
       'not json',
     ]) {
       writeFileSync(file, stale);
+      // Not one being written this moment (that would be waited for).
+      const past = new Date(Date.now() - 60_000);
+      utimesSync(file, past, past);
       const lock = lockDataDir(dir, 'ledger api-keys create');
       expect(lockOf(dir)).toMatchObject({ pid: process.pid, command: 'ledger api-keys create' });
       lock.release();
