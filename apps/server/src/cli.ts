@@ -1,10 +1,12 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createPlatformStore } from '@ledger/db';
+import { createPlatformStore, type Database, DataDirInUseError } from '@ledger/db';
 import { issueApiKey, systemClock } from '@ledger/domain';
+import { type AdminAnswer, type AdminRequest, askServer } from './admin-channel.js';
 import { ensureDevKey } from './dev-key.js';
 import { type Config, loadConfig } from './env.js';
-import { startServer } from './server.js';
+import { withAdvice } from './in-use.js';
+import { type RunningServer, startServer } from './server.js';
 import { openConfiguredDatabase } from './start-checks.js';
 
 const USAGE = `Usage:
@@ -34,7 +36,9 @@ function where(config: Config): string {
 }
 
 async function serve(config: Config): Promise<void> {
-  const server = await startServer(config);
+  const server = await startServer(config).catch((error: unknown) => {
+    throw withAdvice(error, 'serve');
+  });
   const { deps, database } = server.ledger;
   console.log(`Ledger is listening on ${server.url} (database: ${where(config)})`);
   console.log(`API reference: ${server.url}/docs`);
@@ -50,10 +54,35 @@ async function serve(config: Config): Promise<void> {
       );
   }
   console.log(`Try: curl -H "Authorization: Bearer <key>" ${server.url}/ledger/customers`);
-  const stop = (signal: string) => {
-    console.log(`${signal}: finishing in-flight requests, then closing the database…`);
+  stopOnSignals(server, config);
+}
+
+/** The exit status of a process ended by `signal` (128 + its number, as shells report it). */
+const SIGNAL_STATUS: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * The first SIGTERM or SIGINT stops the server gracefully (`RunningServer.close`) and exits 0;
+ * a second one, while that is under way, exits at once without waiting for anything.
+ */
+function stopOnSignals(server: RunningServer, config: Config): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      console.error(`${signal} again: exiting without waiting for requests or the database.`);
+      process.exit(SIGNAL_STATUS[signal] ?? 1);
+    }
+    stopping = true;
+    console.log(
+      `${signal}: finishing in-flight requests (up to ${config.LEDGER_SHUTDOWN_TIMEOUT_MS} ms), ` +
+        'then closing the database… (send it again to exit at once)',
+    );
     server.close().then(
-      () => {
+      ({ forced }) => {
+        if (forced > 0)
+          console.log(
+            `${forced} connection${forced === 1 ? '' : 's'} still open after ` +
+              `${config.LEDGER_SHUTDOWN_TIMEOUT_MS} ms ${forced === 1 ? 'was' : 'were'} closed.`,
+          );
         console.log('Ledger stopped.');
         process.exit(0);
       },
@@ -63,14 +92,42 @@ async function serve(config: Config): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 async function migrate(config: Config): Promise<void> {
-  const database = await openConfiguredDatabase(config);
+  const database = await openConfiguredDatabase(config, 'ledger migrate').catch(
+    (error: unknown) => {
+      throw withAdvice(error, 'migrate');
+    },
+  );
   await database.close();
   console.log(`Migrations applied (${where(config)}).`);
+}
+
+/** A new key, printed once. */
+function printKey(key: { id: string; tenantId: string; appId: string }, secret: string): void {
+  console.log(`Created ${key.id} for tenant "${key.tenantId}", app "${key.appId}". Shown once:`);
+  console.log(secret);
+}
+
+/**
+ * Issues the key through the server that holds the data directory, over its admin channel: the
+ * key is stored in that server's database, and works at once.
+ */
+async function createKeyThroughServer(refusal: DataDirInUseError, request: AdminRequest) {
+  const { admin, pid } = refusal.holder;
+  let answer: AdminAnswer;
+  try {
+    answer = await askServer(admin as string, request);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw withAdvice(refusal, 'api-keys create', `Its admin socket did not answer (${reason}).`);
+  }
+  if (!answer.ok) throw new Error(answer.error);
+  console.log(`(through the server running on this data directory, pid ${pid})`);
+  printKey(answer, answer.secret);
 }
 
 async function createKey(config: Config, args: string[]): Promise<void> {
@@ -84,16 +141,23 @@ async function createKey(config: Config, args: string[]): Promise<void> {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   if (!values.tenant || !values.app) throw new UsageError('--tenant and --app are required');
-  const database = await openConfiguredDatabase(config);
+  const scope = { tenantId: values.tenant, appId: values.app };
+  let database: Database;
+  try {
+    database = await openConfiguredDatabase(config, 'ledger api-keys create');
+  } catch (error) {
+    if (error instanceof DataDirInUseError && error.holder.admin)
+      return createKeyThroughServer(error, { op: 'api-keys.create', ...scope, name: values.name });
+    throw withAdvice(error, 'api-keys create');
+  }
   try {
     const { secret, key } = await issueApiKey(
       createPlatformStore(database.db),
       systemClock,
-      { tenantId: values.tenant, appId: values.app },
+      scope,
       values.name ? { name: values.name } : {},
     );
-    console.log(`Created ${key.id} for tenant "${key.tenantId}", app "${key.appId}". Shown once:`);
-    console.log(secret);
+    printKey(key, secret);
   } finally {
     await database.close();
   }

@@ -14,7 +14,6 @@ import {
   type Logger,
   offlineTaxIdVerifier,
   type PaymentsPort,
-  type RunDueReport,
   referenceFx,
   runDue,
   systemClock,
@@ -25,6 +24,7 @@ import {
   typeIdGenerator,
 } from '@ledger/domain';
 import type { DestinationStream } from 'pino';
+import { type BillingJob, billingJob } from './billing-job.js';
 import type { Config } from './env.js';
 import { createLog, domainLogger, errorLogger, type ServerLog } from './logger.js';
 import { createStripeProcessor } from './processors/stripe.js';
@@ -70,7 +70,7 @@ export interface Ledger {
   deps: ApiDeps;
   events: EventDispatcher;
   /** The billing job: ends trials, bills closed periods, applies cancellations. */
-  billing: { runDue(now?: Date): Promise<RunDueReport> };
+  billing: BillingJob;
   database: Database;
   /** The server's log (pino): request lines, errors, the billing job. */
   log: ServerLog;
@@ -86,7 +86,7 @@ export async function composeLedger(
   overrides: LedgerOverrides = {},
 ): Promise<Ledger> {
   const log = createLog(config.LEDGER_LOG_LEVEL, overrides.logDestination);
-  const database = overrides.database ?? (await openConfiguredDatabase(config));
+  const database = overrides.database ?? (await openConfiguredDatabase(config, 'ledger serve'));
   const clock = overrides.clock ?? systemClock;
   const store = createStore(database.db);
   const events = createEventDispatcher({
@@ -139,31 +139,11 @@ export async function composeLedger(
     sharedLimiter: database.kind === 'postgres' ? databaseRateLimiter(database.db) : undefined,
     connInfo: getConnInfo,
   });
-  const billing = { runDue: (now: Date = clock.now()) => runDue(deps, now) };
-  // One run at a time: the next run is scheduled when the previous one has finished, so a slow
-  // run never overlaps the next, and `close()` stops scheduling and waits for the run in flight.
-  let running: Promise<void> | null = null;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let stopped = false;
-  const schedule = () => {
-    if (stopped || config.LEDGER_BILLING_INTERVAL_MS <= 0) return;
-    timer = setTimeout(() => {
-      timer = null;
-      running = Promise.resolve()
-        .then(() => billing.runDue())
-        .then(
-          ({ invoices, ...counts }) =>
-            log.debug({ ...counts, invoices: invoices.length }, 'billing job ran'),
-          (err: unknown) => log.error({ err }, 'billing job failed'),
-        )
-        .finally(() => {
-          running = null;
-          schedule();
-        });
-    }, config.LEDGER_BILLING_INTERVAL_MS);
-    timer.unref();
-  };
-  schedule();
+  const billing = billingJob(
+    config.LEDGER_BILLING_INTERVAL_MS,
+    (now = clock.now(), signal) => runDue(deps, now, { signal }),
+    log,
+  );
   events.start();
   return {
     app,
@@ -173,9 +153,7 @@ export async function composeLedger(
     database,
     log,
     async close() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
+      await billing.stop();
       await events.stop();
       await database.close();
     },

@@ -40,6 +40,18 @@ function rateLimit(fallback: string, defaultWindow: number) {
 }
 
 /**
+ * A duration in whole milliseconds, 0 or more; unset (or empty) is `fallback`. Capped at what a
+ * timer can wait (Node turns a longer delay into 1 ms).
+ */
+const milliseconds = (fallback: number) =>
+  optional
+    .pipe(
+      z.string().regex(/^\d+$/, 'must be a whole number of milliseconds (0 or more)').optional(),
+    )
+    .transform((value) => (value === undefined ? fallback : Number(value)))
+    .pipe(z.number().max(2_147_483_647, 'must be at most 2147483647 (about 24.8 days)'));
+
+/**
  * The configuration contract of ARCHITECTURE.md, validated once. This is the only module that
  * reads `process.env`; everything else receives a `Config`.
  */
@@ -70,6 +82,11 @@ export const ConfigSchema = z.object({
   LEDGER_TAX_RATES_FILE: optional,
   /** How often the billing job runs (0 turns it off, e.g. in tests that drive time). */
   LEDGER_BILLING_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+  /**
+   * How long a stopping server waits for the requests in flight before it cuts their
+   * connections and closes the database anyway.
+   */
+  LEDGER_SHUTDOWN_TIMEOUT_MS: milliseconds(10_000),
   /** Browser origins allowed to call the API, comma-separated (unset: no CORS). */
   LEDGER_CORS_ORIGINS: optional.transform((value) =>
     (value ?? '')

@@ -4,7 +4,9 @@ import type { Duplex } from 'node:stream';
 import { serve } from '@hono/node-server';
 import { camelParam, errorEnvelope } from '@ledger/api';
 import { LedgerError, newId } from '@ledger/domain';
+import { openAdminChannel } from './admin-channel.js';
 import { composeLedger, type Ledger, type LedgerOverrides } from './compose.js';
+import { type DrainReport, drainable } from './drain.js';
 import type { Config } from './env.js';
 import type { ServerLog } from './logger.js';
 import { checkPortFree, portError } from './start-checks.js';
@@ -14,8 +16,13 @@ export interface RunningServer {
   url: string;
   port: number;
   ledger: Ledger;
-  /** Stops accepting, lets in-flight requests finish, stops event delivery, closes the database. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections and answers the requests already on one (for up to
+   * `LEDGER_SHUTDOWN_TIMEOUT_MS`, then what is left is cut), stops the billing job and event
+   * delivery at a safe point, and closes the database. Idempotent; the report says how many
+   * connections had to be cut.
+   */
+  close(): Promise<DrainReport>;
 }
 
 /**
@@ -72,46 +79,51 @@ export async function startServer(
 ): Promise<RunningServer> {
   await checkPortFree(config);
   const ledger = await composeLedger(config, overrides);
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve(
-      {
-        fetch: ledger.app.fetch,
-        port: config.PORT,
-        hostname: config.HOST,
-        serverOptions: SERVER_OPTIONS,
-      },
-      () => resolve(s),
-    );
-    s.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) =>
-      answerClientError(error, socket, ledger.log),
-    );
+  const server = serve({
+    fetch: ledger.app.fetch,
+    port: config.PORT,
+    hostname: config.HOST,
+    serverOptions: SERVER_OPTIONS,
+  }) as Server;
+  const http = drainable(server);
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) =>
+    answerClientError(error, socket, ledger.log),
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', () => resolve());
     // Taken between the check and now: still a message, and the database is closed again.
-    s.once('error', (error: NodeJS.ErrnoException) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
       ledger.close().finally(() => reject(portError(config, error)));
     });
   });
   // Idle keep-alive sockets stay open longer than any client keeps them (undici: 4 s), so the
   // server never closes one just as a client sends on it (an ECONNRESET for that request).
-  (server as Server).keepAliveTimeout = 65_000;
+  server.keepAliveTimeout = 65_000;
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.HOST}:${port}`;
-  let closing: Promise<void> | undefined;
+  const { database, deps } = ledger;
+  const admin = database.dataDir
+    ? await openAdminChannel(database.dataDir, deps.platform, deps.clock, (message) =>
+        deps.logger.warn(message),
+      )
+    : null;
+  database.advertise({ url, ...(admin ? { admin: admin.path } : {}) });
+  let closing: Promise<DrainReport> | undefined;
   return {
     url,
     port,
     ledger,
     close() {
       closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          // Busy sockets finish their request; each one that turns idle (keep-alive) is closed
-          // at once instead of holding shutdown open until the client lets go.
-          const http = server as Server;
-          const sweep = setInterval(() => http.closeIdleConnections(), 25);
-          http.once('close', () => clearInterval(sweep));
-          http.closeIdleConnections();
-        });
+        // No billing run starts from now on; one in progress stops at its next safe point.
+        const billing = ledger.billing.stop();
+        const [report] = await Promise.all([
+          http.drain(config.LEDGER_SHUTDOWN_TIMEOUT_MS),
+          admin?.close(),
+          billing,
+        ]);
         await ledger.close();
+        return report;
       })();
       return closing;
     },

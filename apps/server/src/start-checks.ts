@@ -44,15 +44,17 @@ export function portError(
 }
 
 /**
- * Opens the configured database; a PostgreSQL that cannot be reached is reported with the
- * variable that chose it (and without the password of its URL).
+ * Opens the configured database for `holder` (the command, named to a second process refused the
+ * same PGlite data directory); a PostgreSQL that cannot be reached is reported with the variable
+ * that chose it (and without the password of its URL).
  */
-export async function openConfiguredDatabase(config: Config): Promise<Database> {
+export async function openConfiguredDatabase(config: Config, holder: string): Promise<Database> {
   try {
     return await openDatabase({
       url: config.DATABASE_URL,
       dataDir: config.LEDGER_DATA_DIR,
       statementTimeoutMs: config.LEDGER_DB_STATEMENT_TIMEOUT_MS,
+      holder,
     });
   } catch (error) {
     if (!config.DATABASE_URL) throw error;

@@ -732,9 +732,9 @@ describe.runIf(testDatabaseKinds().includes('postgres'))(
         t.server.ledger.billing.runDue(),
         t.server.ledger.billing.runDue(),
         second.server.ledger.billing.runDue(now),
-        runDue(deps, now, 4),
-        runDue(second.server.ledger.deps, now, 3),
-        runDue(deps, now, 1),
+        runDue(deps, now, { batchSize: 4 }),
+        runDue(second.server.ledger.deps, now, { batchSize: 3 }),
+        runDue(deps, now, { batchSize: 1 }),
       ]);
       const billed = reports.reduce((n, r) => n + r.periodsBilled, 0);
       expect(billed).toBe(subscriptions.length * 3);

@@ -1,107 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const BIN = fileURLToPath(new URL('../bin/ledger.mjs', import.meta.url));
-const KEY = /ldg_sk_\w+/g;
-const START_TIMEOUT_MS = 30_000;
-
-/** The environment of a child: this one without DATABASE_URL (so PGlite) or Ledger settings. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (name === 'DATABASE_URL' || name === 'PORT' || name === 'HOST') continue;
-    if (name.startsWith('LEDGER_') || name.startsWith('STRIPE_')) continue;
-    env[name] = value;
-  }
-  return { ...env, ...extra };
-}
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function collect(child: ChildProcess) {
-  const output = { stdout: '', stderr: '' };
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    output.stdout += chunk;
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    output.stderr += chunk;
-  });
-  const exited = new Promise<Exit>((resolve) => {
-    child.once('exit', (code, signal) => {
-      // Let the pipes drain before reporting what the process printed.
-      setImmediate(() => resolve({ code, signal, ...output }));
-    });
-  });
-  return { output, exited };
-}
-
-const running = new Set<ChildProcess>();
-
-/** Runs `ledger <args>` to completion. */
-async function ledger(args: string[], env: Record<string, string>): Promise<Exit> {
-  const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(env) });
-  running.add(child);
-  const { exited } = collect(child);
-  const exit = await exited;
-  running.delete(child);
-  return exit;
-}
-
-interface Served {
-  url: string;
-  stdout(): string;
-  /** Sends SIGTERM and waits for the process to exit. */
-  stop(): Promise<Exit>;
-}
-
-/** Starts `ledger serve` on port 0 and waits until it has printed its address and key advice. */
-async function serve(env: Record<string, string>): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve'], {
-    env: childEnv({ PORT: '0', HOST: '127.0.0.1', ...env }),
-  });
-  running.add(child);
-  const { output, exited } = collect(child);
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`ledger serve did not start:\n${output.stdout}\n${output.stderr}`));
-    }, START_TIMEOUT_MS);
-    const check = () => {
-      const address = /Ledger is listening on (http:\/\/\S+)/.exec(output.stdout)?.[1];
-      // "Try: curl …" is the last line of the start-up banner, after the key advice.
-      if (address && output.stdout.includes('Try: curl')) {
-        clearTimeout(timer);
-        child.stdout?.off('data', check);
-        resolve(address);
-      }
-    };
-    child.stdout?.on('data', check);
-    void exited.then((exit) => {
-      clearTimeout(timer);
-      reject(new Error(`ledger serve exited with ${exit.code}:\n${exit.stdout}\n${exit.stderr}`));
-    });
-  });
-  return {
-    url,
-    stdout: () => output.stdout,
-    async stop() {
-      child.kill('SIGTERM');
-      const exit = await exited;
-      running.delete(child);
-      return exit;
-    },
-  };
-}
+import { keysIn, killChildren, ledger, type Served, serve } from './processes.js';
 
 async function call(
   served: Served,
@@ -122,10 +24,6 @@ async function call(
   return { status: response.status, body: text ? JSON.parse(text) : {} };
 }
 
-function keysIn(text: string): string[] {
-  return text.match(KEY) ?? [];
-}
-
 let root: string;
 
 beforeAll(() => {
@@ -133,7 +31,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  for (const child of running) child.kill('SIGKILL');
+  killChildren();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -293,6 +191,20 @@ describe('ledger with bad input', () => {
     expect(exit.code).toBe(1);
     expect(exit.stderr).toMatch(/LEDGER_LOG_LEVEL: .*"info"/);
     expect(exit.stdout).not.toMatch(/listening/);
+  });
+
+  it('refuses a LEDGER_SHUTDOWN_TIMEOUT_MS that is not a whole number of milliseconds, naming it', async () => {
+    for (const value of ['10s', '-1', '1.5']) {
+      const exit = await ledger(['serve'], {
+        LEDGER_SHUTDOWN_TIMEOUT_MS: value,
+        LEDGER_DATA_DIR: join(root, 'bad'),
+      });
+      expect({ value, code: exit.code }).toEqual({ value, code: 1 });
+      expect(exit.stderr).toMatch(
+        /LEDGER_SHUTDOWN_TIMEOUT_MS: must be a whole number of milliseconds \(0 or more\)/,
+      );
+      expect(exit.stdout).not.toMatch(/listening/);
+    }
   });
 
   it('prints the usage for --help, help and <command> --help, and exits 0', async () => {

@@ -7,6 +7,7 @@ import { issueApiKey, systemClock } from '@ledger/domain';
 import { pino } from 'pino';
 import { inject } from 'vitest';
 import type { LedgerOverrides } from '../src/compose.js';
+import type { DrainReport } from '../src/drain.js';
 import { type Config, loadConfig } from '../src/env.js';
 import { type RunningServer, startServer } from '../src/server.js';
 import { type Forbidden, logFiles, recordForbidden } from './log-audit.js';
@@ -193,9 +194,9 @@ function testLedger(
   keyA: string,
   keyB: string,
 ): TestLedger {
-  let closing: Promise<void> | undefined;
+  let closing: Promise<DrainReport> | undefined;
   /** Closes once (however it is asked), recording the log's forbidden values on the way. */
-  function close(): Promise<void> {
+  function close(): Promise<DrainReport> {
     closing ??= (async () => {
       const [forbidden, closed] = await Promise.allSettled([
         forbiddenIn(database, [keyA, keyB]),
@@ -205,6 +206,7 @@ function testLedger(
       if (closed.status === 'rejected') throw closed.reason;
       if (forbidden.status === 'rejected') throw forbidden.reason;
       recordForbidden(inject('ledgerLogDir'), log.id, forbidden.value);
+      return closed.value;
     })();
     return closing;
   }
@@ -243,6 +245,8 @@ function testLedger(
     logLines: () => readLog(log.file),
     rest,
     client: (key = keyA) => createLedgerClient({ url: server.url, apiKey: key }),
-    close,
+    close: async () => {
+      await close();
+    },
   };
 }

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -7,6 +8,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
+import { type HolderDetails, lockDataDir } from './data-dir-lock.js';
 import * as schema from './schema/index.js';
 
 /** The drizzle handle both drivers share; the query layer is written once against it. */
@@ -18,6 +20,13 @@ export interface Database {
   kind: 'pglite' | 'postgres';
   /** One round trip (`SELECT 1`): resolves when the database answers, rejects otherwise. */
   ping(): Promise<void>;
+  /** The PGlite data directory this process holds the lock of; null in memory and on PostgreSQL. */
+  dataDir: string | null;
+  /**
+   * Adds where this process can be reached (its URL, its admin socket) to the data directory's
+   * lock file, so that a second process, refused, can tell its user. A no-op without one.
+   */
+  advertise(details: HolderDetails): void;
   close(): Promise<void>;
 }
 
@@ -32,6 +41,8 @@ export interface DatabaseConfig {
    * connection, so no statement or abandoned transaction holds locks without bound. Unset: none.
    */
   statementTimeoutMs?: number | undefined;
+  /** What the opening process runs (`ledger serve`), recorded in a data directory's lock file. */
+  holder?: string;
 }
 
 const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
@@ -71,23 +82,43 @@ async function openPostgres(
     ping: async () => {
       await client`SELECT 1`;
     },
+    dataDir: null,
+    advertise: () => {},
     close: () => client.end({ timeout: 5 }),
   };
 }
 
-async function openPglite(dataDir: string | undefined): Promise<Database> {
+/**
+ * PGlite in `dataDir` (locked for this process: a second one is refused with
+ * `DataDirInUseError`), or in memory.
+ */
+async function openPglite(dataDir: string | undefined, holder: string): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const client = dataDir ? new PGlite(dataDir) : new PGlite();
-  const db = drizzlePglite(client, { schema });
-  await migratePglite(db, { migrationsFolder });
-  return {
-    db: db as unknown as Db,
-    kind: 'pglite',
-    ping: async () => {
-      await client.query('SELECT 1');
-    },
-    close: () => client.close(),
-  };
+  const lock = dataDir ? lockDataDir(dataDir, holder) : null;
+  try {
+    const client = dataDir ? new PGlite(dataDir) : new PGlite();
+    const db = drizzlePglite(client, { schema });
+    await migratePglite(db, { migrationsFolder });
+    return {
+      db: db as unknown as Db,
+      kind: 'pglite',
+      ping: async () => {
+        await client.query('SELECT 1');
+      },
+      dataDir: dataDir ? resolve(dataDir) : null,
+      advertise: (details) => lock?.advertise(details),
+      close: async () => {
+        try {
+          await client.close();
+        } finally {
+          lock?.release();
+        }
+      },
+    };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
 }
 
 /**
@@ -97,5 +128,5 @@ async function openPglite(dataDir: string | undefined): Promise<Database> {
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   return config.url
     ? openPostgres(config.url, config.poolSize ?? 10, config.statementTimeoutMs)
-    : openPglite(config.dataDir);
+    : openPglite(config.dataDir, config.holder ?? 'a Ledger process');
 }

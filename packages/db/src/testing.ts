@@ -55,6 +55,50 @@ export interface DatabaseFaults {
  */
 export type TestDatabase = Database & { url?: string; faults?: DatabaseFaults };
 
+/** A new, empty database on the PostgreSQL server of `DATABASE_URL`, and how to drop it again. */
+export interface ScratchPostgres {
+  /** Its URL: for a test that hands it to another process (e.g. a spawned `ledger serve`). */
+  url: string;
+  faults: DatabaseFaults;
+  /** Drops the database, ending every connection to it still open. */
+  drop(): Promise<void>;
+}
+
+/**
+ * Creates an empty database of its own on the test PostgreSQL server (not migrated: whoever
+ * opens it migrates), so a test never shares state with another test file.
+ */
+export async function createScratchPostgres(): Promise<ScratchPostgres> {
+  const serverUrl = postgresUrl();
+  const name = `ledger_test_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const terminate = async () => {
+    await admin.unsafe(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`,
+    );
+  };
+  return {
+    url: url.toString(),
+    faults: {
+      async cut() {
+        await admin.unsafe(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+        await terminate();
+      },
+      terminate,
+      async restore() {
+        await admin.unsafe(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+      },
+    },
+    async drop() {
+      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
 /**
  * A fresh, migrated database of `kind` for one test file: PGlite in memory, or a new database
  * on the PostgreSQL server (dropped again on close), so test files never share state.
@@ -64,40 +108,19 @@ export async function createTestDatabase(
   options: { statementTimeoutMs?: number } = {},
 ): Promise<TestDatabase> {
   if (kind === 'pglite') return openDatabase({});
-  const serverUrl = postgresUrl();
-  const name = `ledger_test_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`CREATE DATABASE ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
+  const scratch = await createScratchPostgres();
   const database = await openDatabase({
-    url: url.toString(),
+    url: scratch.url,
     poolSize: 20,
     statementTimeoutMs: options.statementTimeoutMs,
   });
-  const terminate = () =>
-    admin.unsafe(
-      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`,
-    );
   return {
     ...database,
-    url: url.toString(),
-    faults: {
-      async cut() {
-        await admin.unsafe(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
-        await terminate();
-      },
-      async terminate() {
-        await terminate();
-      },
-      async restore() {
-        await admin.unsafe(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
-      },
-    },
+    url: scratch.url,
+    faults: scratch.faults,
     async close() {
       await database.close();
-      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
+      await scratch.drop();
     },
   };
 }

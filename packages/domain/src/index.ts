@@ -74,7 +74,12 @@ export type {
   PaymentsPort,
   TaxPort,
 } from './billing/ports.js';
-export { type RunDueReport, runDue, type SystemContext } from './billing/run-due.js';
+export {
+  type RunDueOptions,
+  type RunDueReport,
+  runDue,
+  type SystemContext,
+} from './billing/run-due.js';
 export {
   CancelSubscriptionInput,
   ChangePlanInput,

@@ -26,6 +26,17 @@ export interface RunDueReport {
   invoices: Collection[];
 }
 
+/** How a `runDue` is run: the size of its retry batches, and when to stop early. */
+export interface RunDueOptions {
+  batchSize?: number;
+  /**
+   * Aborted when the process is stopping: the run ends at its next safe point, between two
+   * subscriptions' steps (each one transaction) or two collection attempts, and what is still
+   * due is left for the next run (a claimed retry after its lease).
+   */
+  signal?: AbortSignal;
+}
+
 /** How long a claimed retry is reserved: a crashed attempt is tried again after it. */
 export const RETRY_LEASE_MS = 10 * 60 * 1000;
 
@@ -95,7 +106,11 @@ async function collectInto(ctx: SystemContext, scope: Scope, id: InvoiceId, repo
  * Last, refunds still due (money taken for invoices no longer owed, whose refund the processor
  * failed, or whose process died before making it) are made.
  */
-export async function runDue(ctx: SystemContext, now: Date, batchSize = 25): Promise<RunDueReport> {
+export async function runDue(
+  ctx: SystemContext,
+  now: Date,
+  { batchSize = 25, signal }: RunDueOptions = {},
+): Promise<RunDueReport> {
   const report: RunDueReport = {
     trialsEnded: 0,
     periodsBilled: 0,
@@ -106,7 +121,7 @@ export async function runDue(ctx: SystemContext, now: Date, batchSize = 25): Pro
     invoices: [],
   };
   const skip: string[] = [];
-  for (;;) {
+  while (!signal?.aborted) {
     let claimed: { scope: Scope; subscription: Subscription } | undefined;
     let step: Step | null = null;
     try {
@@ -133,24 +148,27 @@ export async function runDue(ctx: SystemContext, now: Date, batchSize = 25): Pro
     if (step.canceled) report.canceled++;
     if (step.toCollect) await collectInto(ctx, claimed.scope, step.toCollect, report);
   }
-  for (;;) {
+  while (!signal?.aborted) {
     const leaseUntil = new Date(now.getTime() + RETRY_LEASE_MS);
     const due = await ctx.store.transaction((tx) =>
       tx.claimInvoicesToRetry(now, leaseUntil, batchSize),
     );
     for (const { scope, invoiceId } of due) {
+      if (signal?.aborted) break;
       report.retried++;
       await collectInto(ctx, scope, invoiceId, report);
     }
     ctx.events.notify();
     if (due.length < batchSize) break;
   }
-  for (;;) {
+  while (!signal?.aborted) {
     const leaseUntil = new Date(now.getTime() + RETRY_LEASE_MS);
     const due = await ctx.store.transaction((tx) => tx.claimRefundsDue(now, leaseUntil, batchSize));
     for (const { scope, payment } of due) {
+      if (signal?.aborted) break;
       if (await refundQuietly({ ...ctx, scope }, payment)) report.refunded++;
     }
-    if (due.length < batchSize) return report;
+    if (due.length < batchSize) break;
   }
+  return report;
 }

@@ -26,6 +26,7 @@ export interface EventDispatcher {
   /** Called after a commit: delivery starts at once instead of at the next poll. */
   notify(): void;
   start(): void;
+  /** Stops polling; resolves once the event being delivered (if any) is done. */
   stop(): Promise<void>;
   /** Delivers until nothing is due; tests and shutdown use it. */
   drain(): Promise<void>;
@@ -69,17 +70,25 @@ export function createEventDispatcher(options: DispatcherOptions): EventDispatch
     }
   }
 
-  async function runOnce(): Promise<number> {
+  /**
+   * Claims a batch and delivers it. With `untilStopped`, `stop()` ends it after the event in
+   * hand: the rest of the batch stays claimed until its lease runs out, then any process takes
+   * it (delivery is at least once, and only a customer's oldest event is ever claimed).
+   */
+  async function runOnce(untilStopped: boolean): Promise<number> {
     const now = clock.now();
     const claimed = await outbox.claimEvents(now, new Date(now.getTime() + leaseMs), batchSize);
-    for (const { event, attempts } of claimed) await deliver(event, attempts);
+    for (const { event, attempts } of claimed) {
+      if (untilStopped && stopped) break;
+      await deliver(event, attempts);
+    }
     return claimed.length;
   }
 
   async function loop(): Promise<void> {
     do {
       again = false;
-      while (!stopped && (await runOnce()) > 0) {}
+      while (!stopped && (await runOnce(true)) > 0) {}
     } while (again && !stopped);
   }
 
@@ -120,7 +129,7 @@ export function createEventDispatcher(options: DispatcherOptions): EventDispatch
     },
     async drain() {
       await running;
-      while ((await runOnce()) > 0) {}
+      while ((await runOnce(false)) > 0) {}
     },
   };
 }
