@@ -91,16 +91,23 @@ interface Deployment {
   drop(): Promise<void>;
 }
 
+/** The bursts here are about shutdown, not budgets: the rate limits are off. */
+const NO_RATE_LIMITS = {
+  LEDGER_RATE_LIMIT_READS: '0',
+  LEDGER_RATE_LIMIT_WRITES: '0',
+  LEDGER_RATE_LIMIT_INGEST: '0',
+};
+
 async function deploy(kind: string, root: string): Promise<Deployment> {
   if (kind === 'pglite') {
     return {
-      env: { LEDGER_DATA_DIR: join(root, 'data'), LEDGER_DEV_API_KEY: DEV_KEY },
+      env: { LEDGER_DATA_DIR: join(root, 'data'), LEDGER_DEV_API_KEY: DEV_KEY, ...NO_RATE_LIMITS },
       key: DEV_KEY,
       drop: async () => {},
     };
   }
   const scratch = await createScratchPostgres();
-  const env = { DATABASE_URL: scratch.url };
+  const env = { DATABASE_URL: scratch.url, ...NO_RATE_LIMITS };
   const created = await ledger(['api-keys', 'create', '--tenant', 'dev', '--app', 'default'], env);
   expect(created.code, created.stderr).toBe(0);
   return { env, key: keysIn(created.stdout)[0] as string, drop: () => scratch.drop() };
