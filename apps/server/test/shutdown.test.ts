@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createScratchPostgres, testDatabaseKinds } from '@ledger/db/testing';
+import { testDatabaseKinds } from '@ledger/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Exit, keysIn, killChildren, ledger, type Served, serve } from './processes.js';
+import { type Deployment, deploy, storedIds } from './deployments.js';
+import { type Exit, killChildren, type Served, serve } from './processes.js';
 import {
   backToBack,
   freshConnections,
@@ -20,7 +21,6 @@ import {
 const BURST = 100;
 /** Clients that send their next request the moment the previous one is answered. */
 const RACERS = 4;
-const DEV_KEY = 'ldg_sk_shutdown-test-dev-key-0123456789';
 
 const customer = (name: string) => ({
   method: 'POST',
@@ -41,26 +41,6 @@ function createdIds(outcomes: Outcome[]): string[] {
   return outcomes.flatMap((o) =>
     o.answered && o.status === 201 ? [(JSON.parse(o.body) as { id: string }).id] : [],
   );
-}
-
-/** Every customer id of the dev scope, page by page. */
-async function storedIds(served: Served, key: string): Promise<string[]> {
-  const ids: string[] = [];
-  let cursor: string | null = null;
-  do {
-    const page = await fetch(
-      `${served.url}/ledger/customers?limit=100${cursor ? `&starting_after=${cursor}` : ''}`,
-      { headers: { Authorization: `Bearer ${key}` } },
-    );
-    expect(page.status).toBe(200);
-    const body = (await page.json()) as {
-      data: Array<{ id: string }>;
-      pagination: { next_cursor: string | null };
-    };
-    ids.push(...body.data.map((c) => c.id));
-    cursor = body.pagination.next_cursor;
-  } while (cursor);
-  return ids;
 }
 
 /**
@@ -84,35 +64,6 @@ async function stallMidBody(served: Served, key: string): Promise<Socket> {
   return socket;
 }
 
-/** The configuration that puts a spawned server on this database, and a key of its dev scope. */
-interface Deployment {
-  env: Record<string, string>;
-  key: string;
-  drop(): Promise<void>;
-}
-
-/** The bursts here are about shutdown, not budgets: the rate limits are off. */
-const NO_RATE_LIMITS = {
-  LEDGER_RATE_LIMIT_READS: '0',
-  LEDGER_RATE_LIMIT_WRITES: '0',
-  LEDGER_RATE_LIMIT_INGEST: '0',
-};
-
-async function deploy(kind: string, root: string): Promise<Deployment> {
-  if (kind === 'pglite') {
-    return {
-      env: { LEDGER_DATA_DIR: join(root, 'data'), LEDGER_DEV_API_KEY: DEV_KEY, ...NO_RATE_LIMITS },
-      key: DEV_KEY,
-      drop: async () => {},
-    };
-  }
-  const scratch = await createScratchPostgres();
-  const env = { DATABASE_URL: scratch.url, ...NO_RATE_LIMITS };
-  const created = await ledger(['api-keys', 'create', '--tenant', 'dev', '--app', 'default'], env);
-  expect(created.code, created.stderr).toBe(0);
-  return { env, key: keysIn(created.stdout)[0] as string, drop: () => scratch.drop() };
-}
-
 async function stopWithin(served: Served, ms: number): Promise<{ exit: Exit; ms: number }> {
   const start = performance.now();
   served.signal('SIGTERM');
@@ -128,7 +79,7 @@ describe.each(testDatabaseKinds())('ledger serve on %s, stopped by a signal', (k
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'ledger-shutdown-'));
-    deployment = await deploy(kind, root);
+    deployment = await deploy(kind, root, 'ldg_sk_shutdown-test-dev-key-0123456789');
   });
 
   afterAll(async () => {
