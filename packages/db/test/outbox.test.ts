@@ -78,6 +78,21 @@ describe.each(testDatabaseKinds())('outbox on %s', (kind) => {
     expect((await stateOf(scopeB, SHARED))?.lockedUntil).toBeNull();
   });
 
+  it('keeps a failed query as its statement, never its parameters', async () => {
+    const id = 'evt_params' as EventId;
+    // Due only far ahead, so the claims of the other tests never see it.
+    const later = new Date(now.getTime() + 365 * 86_400_000);
+    await outbox.appendEvent(eventOf(scopeA, id, later));
+    const failure =
+      'DrizzleQueryError: Failed query: insert into "customers" ("email", "name") values ($1, $2)\n' +
+      'params: ann@example.com,Ann Secret';
+    await outbox.markEventFailed(scopeA, id, failure, later);
+    const { lastError } = (await stateOf(scopeA, id)) ?? {};
+    expect(lastError).toBe(
+      'DrizzleQueryError: Failed query: insert into "customers" ("email", "name") values ($1, $2) [parameters not kept]',
+    );
+  });
+
   it('marks delivered and failed by the full key, leaving the other scope alone', async () => {
     await outbox.markEventDelivered(scopeA, SHARED);
     const a = await stateOf(scopeA, SHARED);

@@ -4,6 +4,15 @@ import type { Db } from '../database.js';
 import { events } from '../schema/index.js';
 import { inScope, rowsOf } from './scope.js';
 
+/**
+ * An error's text as the outbox keeps it: a failed query's text from drizzle ends with its
+ * parameters (`params: …`: emails, names), which are cut, so no personal data is stored there.
+ */
+function withoutParameters(error: string): string {
+  const at = error.search(/\s*params:/);
+  return at === -1 ? error : `${error.slice(0, at)} [parameters not kept]`;
+}
+
 type Row = typeof events.$inferSelect;
 
 function toEvent(row: Row): LedgerEvent {
@@ -116,7 +125,7 @@ export function outboxStore(db: Db): OutboxStore {
         .update(events)
         .set({
           attempts: sql`${events.attempts} + 1`,
-          lastError: error.slice(0, 2000),
+          lastError: withoutParameters(error).slice(0, 2000),
           lockedUntil: null,
           ...(retryAt ? { nextAttemptAt: retryAt } : { deadAt: sql`now()` }),
         })
