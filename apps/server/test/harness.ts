@@ -128,6 +128,18 @@ function testConfig(env: Record<string, string>): Config {
   });
 }
 
+/** A test server on `database`, logging to a new file of the run and checking its answers. */
+async function startLogged(database: TestDatabase, config: Config, overrides: LedgerOverrides) {
+  const log = openTestLog();
+  const running = await startServer(config, {
+    database,
+    logDestination: log.destination,
+    checkResponses: true,
+    ...overrides,
+  });
+  return { running, log };
+}
+
 /**
  * Starts a server for one test file on `kind` (PGlite, or a new PostgreSQL database). `env` adds
  * configuration variables (e.g. `STRIPE_*`) on top of the test defaults. The server logs at
@@ -142,13 +154,7 @@ export async function startTestLedger(
   const database = await createTestDatabase(kind, {
     statementTimeoutMs: config.LEDGER_DB_STATEMENT_TIMEOUT_MS,
   });
-  const log = openTestLog();
-  const running = await startServer(config, {
-    database,
-    logDestination: log.destination,
-    checkResponses: true,
-    ...overrides,
-  });
+  const { running, log } = await startLogged(database, config, overrides);
   const keys = running.ledger.deps.platform;
   const keyA = (await issueApiKey(keys, systemClock, scopeA)).secret;
   const keyB = (await issueApiKey(keys, systemClock, scopeB)).secret;
@@ -176,13 +182,7 @@ export async function joinTestLedger(
     })),
     faults,
   };
-  const log = openTestLog();
-  const running = await startServer(config, {
-    database,
-    logDestination: log.destination,
-    checkResponses: true,
-    ...overrides,
-  });
+  const { running, log } = await startLogged(database, config, overrides);
   return testLedger(running, database, log, first.keyA, first.keyB);
 }
 
