@@ -26,6 +26,7 @@ import {
 import type { DestinationStream } from 'pino';
 import { type BillingJob, billingJob } from './billing-job.js';
 import type { Config } from './env.js';
+import { type EventRetention, eventRetention } from './event-retention.js';
 import { createLog, domainLogger, errorLogger, type ServerLog } from './logger.js';
 import { createStripeProcessor } from './processors/stripe.js';
 import { openConfiguredDatabase } from './start-checks.js';
@@ -71,6 +72,8 @@ export interface Ledger {
   events: EventDispatcher;
   /** The billing job: ends trials, bills closed periods, applies cancellations. */
   billing: BillingJob;
+  /** Deletes delivered events past `LEDGER_EVENT_RETENTION_DAYS`. */
+  retention: EventRetention;
   database: Database;
   /** The server's log (pino): request lines, errors, the billing job. */
   log: ServerLog;
@@ -145,15 +148,18 @@ export async function composeLedger(
     log,
   );
   events.start();
+  const retention = eventRetention(store, clock, config.LEDGER_EVENT_RETENTION_DAYS, log);
   return {
     app,
     deps,
     events,
     billing,
+    retention,
     database,
     log,
     async close() {
       await billing.stop();
+      retention.stop();
       await events.stop();
       await database.close();
     },

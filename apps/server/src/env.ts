@@ -82,6 +82,8 @@ export const ConfigSchema = z.object({
   LEDGER_TAX_RATES_FILE: optional,
   /** How often the billing job runs (0 turns it off, e.g. in tests that drive time). */
   LEDGER_BILLING_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+  /** How long events stay readable (`GET /ledger/events`) once delivered; `0` keeps them. */
+  LEDGER_EVENT_RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
   /**
    * How long a stopping server waits for the requests in flight before it cuts their
    * connections and closes the database anyway.

@@ -43,6 +43,8 @@ interface World {
     invoice: string;
     /** The live customer's card (its default). */
     paymentMethod: string;
+    /** An event of A's (its first). */
+    event: string;
   };
   b: { customer: string; plan: string; subscription: string };
 }
@@ -430,6 +432,20 @@ const TRPC_CASES: Record<string, TrpcCase> = {
       expect((await b.fx.get.query()).rates.EUR).toBe('0.5');
     },
   },
+  'event.get': {
+    expect: 'not_found',
+    attempts: (b, w) => [
+      { label: 'event', code: 'event_not_found', call: () => b.event.get.query({ id: w.a.event }) },
+    ],
+  },
+  'event.list': {
+    expect: 'own_scope',
+    async check(b, w) {
+      expect((await b.event.list.query({ customerId: w.a.live.id })).data).toEqual([]);
+      const ids = (await b.event.list.query({ limit: 100 })).data.map((event) => event.id);
+      expect(ids).not.toContain(w.a.event);
+    },
+  },
   'payment.list': {
     expect: 'own_scope',
     async check(b, w) {
@@ -743,6 +759,26 @@ const REST_CASES: Record<string, RestCase> = {
       expect(mine.body.rates.EUR).toBe('0.94');
     },
   },
+  'GET /ledger/events/:id': {
+    expect: 'not_found',
+    attempts: (_, w) => on('event_not_found', 'event', { params: { id: w.a.event } }),
+  },
+  'GET /ledger/events': {
+    expect: 'own_scope',
+    async check(t, w) {
+      const mine = await t.rest<{ data: Array<{ id: string }> }>(
+        'GET',
+        `/ledger/events?customer_id=${w.a.live.id}`,
+        { key: t.keyB },
+      );
+      expect(mine.status).toBe(200);
+      expect(mine.body.data).toEqual([]);
+      const all = await t.rest<{ data: Array<{ id: string }> }>('GET', '/ledger/events?limit=100', {
+        key: t.keyB,
+      });
+      expect(all.body.data.map((event) => event.id)).not.toContain(w.a.event);
+    },
+  },
   'GET /ledger/payments': {
     expect: 'own_scope',
     async check(t, w) {
@@ -940,6 +976,8 @@ describe.each(testDatabaseKinds())('tenant isolation on %s', (kind) => {
       t.keyB,
     );
 
+    const [firstEvent] = await t.server.ledger.deps.store.listEvents(scopeA, { limit: 1 });
+    if (!firstEvent) throw new Error('tenant A has events');
     const target = (customer: WireCustomer): Target => ({
       id: customer.id,
       email: customer.email,
@@ -955,10 +993,20 @@ describe.each(testDatabaseKinds())('tenant isolation on %s', (kind) => {
         subscription: subscription.id,
         invoice: invoice.id,
         paymentMethod: method.id,
+        event: firstEvent.id,
       },
       b: { customer: customerB.id, plan: planB.id, subscription: subscriptionB.id },
     };
-    const ids = [live.id, deleted.id, twin.id, planA.id, subscription.id, invoice.id, method.id];
+    const ids = [
+      live.id,
+      deleted.id,
+      twin.id,
+      planA.id,
+      subscription.id,
+      invoice.id,
+      method.id,
+      firstEvent.id,
+    ];
     strangers = [
       ...ids.map((id): [string, string] => {
         const idKind = KIND_OF_PREFIX.get(id.slice(0, id.lastIndexOf('_')));

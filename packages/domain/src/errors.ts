@@ -46,6 +46,7 @@ export const ERROR_CODES = [
   'plan_not_found',
   'subscription_not_found',
   'invoice_not_found',
+  'event_not_found',
   // conflicts
   'duplicate_customer_email',
   'duplicate_plan_slug',

@@ -151,12 +151,20 @@ export {
   type EventDispatcher,
   retryDelayMs,
 } from './events/dispatcher.js';
+export { getEvent } from './events/get-event.js';
+export { listEvents } from './events/list-events.js';
 export {
   EVENT_TYPES,
   type EventHandler,
   type EventType,
   type LedgerEvent,
 } from './events/model.js';
+export {
+  GetEventInput,
+  type ListEventsFilter,
+  ListEventsInput,
+} from './events/schemas.js';
+export { type EventView, eventView } from './events/view.js';
 export { convert, DISPLAY_RATE_DIGITS, type FxConversion } from './fx/convert.js';
 export { type FxRatesView, fxRatesView } from './fx/fx-rates-view.js';
 export { getFxRates } from './fx/get-fx-rates.js';

@@ -5,6 +5,7 @@
  */
 export * from './billing/output-schemas.js';
 export * from './customer/output-schemas.js';
+export * from './events/output-schemas.js';
 export * from './payment-method/output-schemas.js';
 export * from './schemas/output-schemas.js';
 export * from './tax/output-schemas.js';

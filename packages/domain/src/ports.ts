@@ -3,7 +3,15 @@ import type { BillingStore, FxPort, FxStore, PaymentsPort, TaxPort } from './bil
 import type { Customer } from './customer/model.js';
 import type { ListCustomersFilter } from './customer/schemas.js';
 import type { LedgerEvent } from './events/model.js';
-import type { BalanceTransactionId, CustomerId, Id, IdKind, PaymentMethodId } from './ids.js';
+import type { ListEventsFilter } from './events/schemas.js';
+import type {
+  BalanceTransactionId,
+  CustomerId,
+  EventId,
+  Id,
+  IdKind,
+  PaymentMethodId,
+} from './ids.js';
 import type { PaymentMethod } from './payment-method/model.js';
 import type { PageResult } from './schemas/pagination.js';
 import type { Scope } from './scope.js';
@@ -111,10 +119,19 @@ export interface OutboxStore {
    * workers can claim at once without taking the same event).
    */
   claimEvents(now: Date, leaseUntil: Date, limit: number): Promise<ClaimedEvent[]>;
+  /** One page of a scope's events for the events API, newest first (by id). */
+  listEventsPage(scope: Scope, filter: ListEventsFilter): Promise<PageResult<LedgerEvent>>;
+  /** One event of a scope. */
+  getEvent(scope: Scope, id: EventId): Promise<LedgerEvent | null>;
   /** Events are keyed by scope and id (an id is unique within its scope only). */
   markEventDelivered(scope: Scope, id: string): Promise<void>;
   /** Records a failed attempt; `retryAt: null` gives the event up (dead letter). */
   markEventFailed(scope: Scope, id: string, error: string, retryAt: Date | null): Promise<void>;
+  /**
+   * Deletes the events of every scope created before `before` whose delivery is over (delivered
+   * or given up), never one still owed; returns how many went.
+   */
+  pruneEvents(before: Date): Promise<number>;
 }
 
 /** Everything a service may read or write inside one transaction. */

@@ -70,6 +70,7 @@ export const ERROR_TABLE: Record<ErrorCode, { status: ErrorStatus; type: ErrorTy
   plan_not_found: { status: 404, type: 'not_found' },
   subscription_not_found: { status: 404, type: 'not_found' },
   invoice_not_found: { status: 404, type: 'not_found' },
+  event_not_found: { status: 404, type: 'not_found' },
   duplicate_customer_email: { status: 409, type: 'conflict' },
   duplicate_plan_slug: { status: 409, type: 'conflict' },
   idempotency_key_reused: { status: 409, type: 'conflict' },

@@ -13,6 +13,7 @@ export const TAGS = {
   Invoices: 'Invoices, their finalization, payment and voiding',
   Payments: 'Charge attempts',
   'Tax and FX': 'Tax rates, tax id verification and exchange rates',
+  Events: 'The log of lifecycle events, newest first',
 } as const;
 /** One of {@link TAGS}. */
 export type Tag = keyof typeof TAGS;

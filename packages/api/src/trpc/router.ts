@@ -2,6 +2,7 @@ import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { router } from './init.js';
 import { entitlementRouter, invoiceRouter, meterRouter, paymentRouter } from './routers/billing.js';
 import { customerRouter } from './routers/customer.js';
+import { eventRouter } from './routers/event.js';
 import { planRouter } from './routers/plan.js';
 import { subscriptionRouter } from './routers/subscription.js';
 import { fxRouter, taxRouter } from './routers/tax-fx.js';
@@ -17,6 +18,7 @@ export const appRouter = router({
   payment: paymentRouter,
   tax: taxRouter,
   fx: fxRouter,
+  event: eventRouter,
 });
 
 /** The router's type: what `@ledger/client` is typed against. */

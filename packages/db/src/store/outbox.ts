@@ -1,5 +1,5 @@
 import type { EventId, EventType, LedgerEvent, OutboxStore } from '@ledger/domain';
-import { and, asc, eq, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, like, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { events } from '../schema/index.js';
 import { inScope, rowsOf } from './scope.js';
@@ -11,6 +11,13 @@ import { inScope, rowsOf } from './scope.js';
 function withoutParameters(error: string): string {
   const at = error.search(/\s*params:/);
   return at === -1 ? error : `${error.slice(0, at)} [parameters not kept]`;
+}
+
+/** `type` as filtered: exact, or every type under a `prefix.*` (LIKE's `_` and `%` escaped). */
+function typeMatches(type: string) {
+  if (!type.endsWith('.*')) return eq(events.type, type);
+  const prefix = type.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`);
+  return like(events.type, `${prefix}%`);
 }
 
 type Row = typeof events.$inferSelect;
@@ -79,6 +86,42 @@ export function outboxStore(db: Db): OutboxStore {
       return rows.map(toEvent);
     },
 
+    async listEventsPage(scope, filter) {
+      const where = and(
+        inScope(events, scope),
+        filter.type === undefined ? undefined : typeMatches(filter.type),
+        filter.customerId ? eq(events.customerId, filter.customerId) : undefined,
+        filter.createdGte ? gte(events.createdAt, filter.createdGte) : undefined,
+        filter.createdLte ? lte(events.createdAt, filter.createdLte) : undefined,
+      );
+      const pageWhere = filter.startingAfter
+        ? and(where, lt(events.id, filter.startingAfter))
+        : where;
+      const [rows, totals] = await Promise.all([
+        db
+          .select()
+          .from(events)
+          .where(pageWhere)
+          .orderBy(desc(events.id))
+          .limit(filter.limit + 1),
+        db.select({ total: count() }).from(events).where(where),
+      ]);
+      return {
+        rows: rows.slice(0, filter.limit).map(toEvent),
+        total: totals[0]?.total ?? 0,
+        hasMore: rows.length > filter.limit,
+      };
+    },
+
+    async getEvent(scope, id) {
+      const rows = await db
+        .select()
+        .from(events)
+        .where(and(inScope(events, scope), eq(events.id, id)));
+      const row = rows[0];
+      return row ? toEvent(row) : null;
+    },
+
     async claimEvents(nowDate, leaseDate, limit) {
       // Raw SQL bypasses drizzle's column mapping, so timestamps go in as ISO strings.
       const now = nowDate.toISOString();
@@ -118,6 +161,19 @@ export function outboxStore(db: Db): OutboxStore {
         .update(events)
         .set({ deliveredAt: sql`now()`, lockedUntil: null })
         .where(byKey(scope, id));
+    },
+
+    async pruneEvents(before) {
+      const gone = await db
+        .delete(events)
+        .where(
+          and(
+            lt(events.createdAt, before),
+            or(sql`${events.deliveredAt} IS NOT NULL`, sql`${events.deadAt} IS NOT NULL`),
+          ),
+        )
+        .returning({ id: events.id });
+      return gone.length;
     },
 
     async markEventFailed(scope, id, error, retryAt) {

@@ -1,6 +1,7 @@
 import type { Operation } from '../operation.js';
 import { billingOperations } from './billing.js';
 import { customerOperations } from './customers.js';
+import { eventOperations } from './events.js';
 import { paymentMethodOperations } from './payment-methods.js';
 import { taxFxOperations } from './tax-fx.js';
 
@@ -13,4 +14,5 @@ export const OPERATIONS: readonly Operation[] = [
   ...paymentMethodOperations,
   ...billingOperations,
   ...taxFxOperations,
+  ...eventOperations,
 ];
