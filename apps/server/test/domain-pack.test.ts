@@ -138,8 +138,24 @@ function memoryStore(): { store: Store; events: LedgerEvent[] } {
     async claimEvents() {
       return [];
     },
+    async listEventsPage(scope, filter) {
+      const rows = events
+        .filter((e) => e.tenantId === scope.tenantId && e.appId === scope.appId)
+        .filter((e) => !filter.customerId || e.customerId === filter.customerId)
+        .reverse();
+      return { rows: rows.slice(0, filter.limit), total: rows.length, hasMore: rows.length > filter.limit };
+    },
+    async getEvent(scope, id) {
+      return (
+        events.find((e) => e.tenantId === scope.tenantId && e.appId === scope.appId && e.id === id) ??
+        null
+      );
+    },
     async markEventDelivered() {},
     async markEventFailed() {},
+    async pruneEvents() {
+      return 0;
+    },
   };
   const transaction = async <T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> => {
     const before = { customers: new Map(customers), events: [...events] };
