@@ -164,11 +164,13 @@ describe('GET /docs in a browser', () => {
 
       const loaded = await page.goto(`${ledger.url}/docs`);
       expect(loaded?.status()).toBe(200);
-      await page.waitForFunction(
-        `document.querySelectorAll('.opblock').length >= ${expected.length}`,
-        undefined,
-        { timeout: 30_000 },
-      );
+      // Polled from here: waitForFunction would evaluate its predicate with eval in the page,
+      // which the page's own CSP (no 'unsafe-eval') rightly refuses once it has to poll.
+      const deadline = Date.now() + 30_000;
+      while ((await page.locator('.opblock').count()) < expected.length) {
+        if (Date.now() > deadline) throw new Error('the operations did not render within 30 s');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       const rendered = ((await page.evaluate(RENDERED_OPERATIONS)) as Operation[]).sort(
         byMethodAndPath,
       );
