@@ -161,15 +161,26 @@ export function idempotencyStore(db: Db): IdempotencyStore {
 
     journaledStore(scope, key, journal) {
       return journaledStore(db, journal, async (tx, seq, result) => {
-        // The step belongs to the record's current generation, read in the same transaction.
-        const [record] = await tx
-          .select({ generation: idempotencyKeys.createdAt })
-          .from(idempotencyKeys)
-          .where(and(inScope(idempotencyKeys, scope), eq(idempotencyKeys.key, key)));
-        if (!record) throw new Error(`Idempotency record ${key} vanished while its request ran`);
-        await tx
+        // One statement: the step takes the record's current generation as it inserts.
+        const written = await tx
           .insert(idempotencySteps)
-          .values({ ...scope, key, generation: record.generation, seq, result });
+          .select(
+            tx
+              .select({
+                tenantId: idempotencyKeys.tenantId,
+                appId: idempotencyKeys.appId,
+                key: idempotencyKeys.key,
+                generation: idempotencyKeys.createdAt,
+                seq: sql<number>`${seq}::integer`.as('seq'),
+                result: sql<string>`${result}::text`.as('result'),
+              })
+              .from(idempotencyKeys)
+              .where(and(inScope(idempotencyKeys, scope), eq(idempotencyKeys.key, key))),
+          )
+          .returning({ seq: idempotencySteps.seq });
+        if (written.length === 0) {
+          throw new Error(`Idempotency record ${key} vanished while its request ran`);
+        }
       });
     },
   };
