@@ -30,6 +30,17 @@ import { type EventRetention, eventRetention } from './event-retention.js';
 import { createLog, domainLogger, errorLogger, type ServerLog } from './logger.js';
 import { createStripeProcessor } from './processors/stripe.js';
 import { openConfiguredDatabase } from './start-checks.js';
+import { webhookSecretKey, webhookSecrets } from './webhooks/secrets.js';
+import { createWebhookSender } from './webhooks/send.js';
+import { webhookUrlPolicy } from './webhooks/url-policy.js';
+import { createWebhookWorker, type WebhookWorker } from './webhooks/worker.js';
+
+/** The version webhooks name in `user-agent: Ledger-Webhooks/<version>`. */
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 /**
  * A deployment's tax rate overrides (`LEDGER_TAX_RATES_FILE`, JSON in the shape of the shipped
@@ -70,6 +81,8 @@ export interface Ledger {
   app: ReturnType<typeof createApp>;
   deps: ApiDeps;
   events: EventDispatcher;
+  /** Outbound webhooks: sends what endpoints subscribe to, signed, with retries. */
+  webhooks: WebhookWorker;
   /** The billing job: ends trials, bills closed periods, applies cancellations. */
   billing: BillingJob;
   /** Deletes delivered events past `LEDGER_EVENT_RETENTION_DAYS`. */
@@ -100,6 +113,24 @@ export async function composeLedger(
         ? log.error({ event_id: event.id, event_type: event.type, err }, 'event handler failed')
         : log.error({ err }, 'event delivery failed'),
   });
+  const secrets = webhookSecrets(webhookSecretKey(config));
+  // Both deliverers start on a commit: in-process handlers and outbound webhooks.
+  const notifier = {
+    notify() {
+      events.notify();
+      webhooks.notify();
+    },
+  };
+  const sender = createWebhookSender({ allowPrivate: config.LEDGER_WEBHOOK_ALLOW_PRIVATE });
+  const webhooks = createWebhookWorker({
+    ports: { store, clock, ids: typeIdGenerator, events: notifier },
+    secrets,
+    sender,
+    timeoutMs: config.LEDGER_WEBHOOK_TIMEOUT_MS,
+    concurrency: config.LEDGER_WEBHOOK_CONCURRENCY,
+    version: VERSION,
+    onError: (err) => log.error({ err }, 'webhook delivery failed'),
+  });
   const stripe = config.STRIPE_SECRET_KEY
     ? createStripeProcessor({
         secretKey: config.STRIPE_SECRET_KEY,
@@ -113,7 +144,7 @@ export async function composeLedger(
     platform: createPlatformStore(database.db),
     clock,
     ids: typeIdGenerator,
-    events,
+    events: notifier,
     guards: overrides.guards ?? billingGuards,
     payments: overrides.payments ?? stripe ?? createTestProcessor(),
     tax:
@@ -122,6 +153,8 @@ export async function composeLedger(
     fx: overrides.fx ?? referenceFx,
     taxIdVerifier: overrides.taxIdVerifier ?? offlineTaxIdVerifier,
     logger: overrides.logger ?? domainLogger(log),
+    webhookSecrets: secrets,
+    webhookUrls: webhookUrlPolicy(config.LEDGER_WEBHOOK_ALLOW_PRIVATE),
     webhooks: stripe ? { stripe: (body, signature) => stripe.parseWebhook(body, signature) } : {},
     health: { database: () => database.ping() },
     ...(overrides.faults ? { faults: overrides.faults } : {}),
@@ -148,11 +181,13 @@ export async function composeLedger(
     log,
   );
   events.start();
+  webhooks.start();
   const retention = eventRetention(store, clock, config.LEDGER_EVENT_RETENTION_DAYS, log);
   return {
     app,
     deps,
     events,
+    webhooks,
     billing,
     retention,
     database,
@@ -160,7 +195,8 @@ export async function composeLedger(
     async close() {
       await billing.stop();
       retention.stop();
-      await events.stop();
+      await Promise.all([events.stop(), webhooks.stop()]);
+      sender.close();
       await database.close();
     },
   };

@@ -108,6 +108,22 @@ export const ConfigSchema = z.object({
   LEDGER_LOG_LEVEL: optional
     .transform((value) => value?.toLowerCase())
     .pipe(z.enum(LOG_LEVELS).default('info')),
+  /**
+   * Encrypts webhook endpoints' signing secrets in the database. Required with DATABASE_URL; the
+   * embedded PGlite default makes one and keeps it in LEDGER_DATA_DIR (`secret.key`).
+   */
+  LEDGER_SECRET_KEY: optional.pipe(
+    z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)').optional(),
+  ),
+  /** Let webhook endpoints point at loopback and private addresses (tests, local development). */
+  LEDGER_WEBHOOK_ALLOW_PRIVATE: optional
+    .transform((value) => value?.toLowerCase())
+    .pipe(z.enum(['true', 'false', '1', '0']).optional())
+    .transform((value) => value === 'true' || value === '1'),
+  /** How long one webhook attempt may take (connect, answer, first 1 KiB) before it has failed. */
+  LEDGER_WEBHOOK_TIMEOUT_MS: milliseconds(15_000),
+  /** How many webhook attempts one process has in flight at most. */
+  LEDGER_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
   STRIPE_SECRET_KEY: optional,
   STRIPE_WEBHOOK_SECRET: optional,
   STRIPE_API_BASE: optional.pipe(z.url().optional()),

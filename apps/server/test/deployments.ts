@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { createScratchPostgres } from '@ledger/db/testing';
 import { expect } from 'vitest';
 import { keysIn, ledger, type Served } from './processes.js';
+import { TEST_SECRET_KEY } from './support.js';
 
 /** The configuration that puts a spawned server on this database, and a key of its dev scope. */
 export interface Deployment {
@@ -30,7 +31,7 @@ export async function deploy(kind: string, root: string, devKey: string): Promis
     };
   }
   const scratch = await createScratchPostgres();
-  const env = { DATABASE_URL: scratch.url, ...NO_RATE_LIMITS };
+  const env = { DATABASE_URL: scratch.url, LEDGER_SECRET_KEY: TEST_SECRET_KEY, ...NO_RATE_LIMITS };
   const created = await ledger(['api-keys', 'create', '--tenant', 'dev', '--app', 'default'], env);
   expect(created.code, created.stderr).toBe(0);
   return { env, key: keysIn(created.stdout)[0] as string, drop: () => scratch.drop() };

@@ -73,6 +73,7 @@ const OK_SOURCE = `import {
   type LedgerEvent,
   noBillingGuards,
   noPayments,
+  noWebhookSecrets,
   offlineTaxIdVerifier,
   type OutboxStore,
   referenceFx,
@@ -192,6 +193,8 @@ const ctx: ServiceContext = {
   fx: referenceFx,
   taxIdVerifier: offlineTaxIdVerifier,
   logger: silentLogger,
+  webhookSecrets: noWebhookSecrets,
+  webhookUrls: { refusal: async () => null },
   scope: { tenantId: 'outside', appId: 'service' },
 };
 

@@ -11,7 +11,7 @@ import type { DrainReport } from '../src/drain.js';
 import { type Config, loadConfig } from '../src/env.js';
 import { type RunningServer, startServer } from '../src/server.js';
 import { type Forbidden, logFiles, recordForbidden } from './log-audit.js';
-import { rowsOf, scopeA, scopeB } from './support.js';
+import { rowsOf, scopeA, scopeB, TEST_SECRET_KEY } from './support.js';
 
 /** One parsed line of a test server's log. */
 export type LogLine = Record<string, unknown>;
@@ -123,6 +123,9 @@ function testConfig(env: Record<string, string>): Config {
     HOST: '127.0.0.1',
     LEDGER_BILLING_INTERVAL_MS: '0',
     LEDGER_LOG_LEVEL: 'trace',
+    LEDGER_SECRET_KEY: TEST_SECRET_KEY,
+    // Test receivers listen on 127.0.0.1; the private-address refusal has its own tests.
+    LEDGER_WEBHOOK_ALLOW_PRIVATE: 'true',
     ...UNREACHED_RATE_LIMITS,
     ...env,
   });

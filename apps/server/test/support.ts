@@ -339,3 +339,6 @@ export async function getRetrying<T>(t: TestLedger, path: string): Promise<RestR
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** The key that seals test servers' webhook secrets (every process of a test shares it). */
+export const TEST_SECRET_KEY = 'test-only-key-sealing-webhook-secrets-0123456789';

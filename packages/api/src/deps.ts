@@ -14,6 +14,8 @@ import type {
   Store,
   TaxIdVerifier,
   TaxPort,
+  WebhookSecrets,
+  WebhookUrlPolicy,
 } from '@ledger/domain';
 import type { IdempotencyPorts } from './http/idempotency.js';
 
@@ -31,6 +33,10 @@ export interface ApiDeps {
   taxIdVerifier: TaxIdVerifier;
   /** Where the domain's warnings and skipped failures are written. */
   logger: Logger;
+  /** Seals outbound webhook endpoints' signing secrets (see `WebhookSecrets`). */
+  webhookSecrets: WebhookSecrets;
+  /** Where outbound webhooks may go (see `WebhookUrlPolicy`). */
+  webhookUrls: WebhookUrlPolicy;
   /** Processor webhooks: verify a delivery and reduce it to an event (null: not one we act on). */
   webhooks: { stripe?: (rawBody: string, signature: string) => ProcessorEvent | null };
   /** Readiness probes: `database` resolves when the database answers a round trip. */

@@ -3,6 +3,7 @@ import {
   builtInTax,
   noBillingGuards,
   noPayments,
+  noWebhookSecrets,
   offlineTaxIdVerifier,
   referenceFx,
   type Scope,
@@ -142,6 +143,8 @@ export function testServiceContext(database: Database, scope: Scope): ServiceCon
     fx: referenceFx,
     taxIdVerifier: offlineTaxIdVerifier,
     logger: silentLogger,
+    webhookSecrets: noWebhookSecrets,
+    webhookUrls: { refusal: async () => null },
     scope,
   };
 }

@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'invalid_metadata',
   'invalid_amount',
   'invalid_cursor',
+  'invalid_webhook_url',
   // bad state
   'customer_deleted',
   'currency_locked',
@@ -47,6 +48,7 @@ export const ERROR_CODES = [
   'subscription_not_found',
   'invoice_not_found',
   'event_not_found',
+  'webhook_endpoint_not_found',
   // conflicts
   'duplicate_customer_email',
   'duplicate_plan_slug',

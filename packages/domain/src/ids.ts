@@ -19,6 +19,7 @@ export const ID_PREFIXES = {
   entitlementCheck: 'echk',
   portalSession: 'bps',
   webhookEndpoint: 'we',
+  webhookDelivery: 'wd',
   apiKey: 'key',
   request: 'req',
 } as const;
@@ -36,6 +37,10 @@ export type PaymentMethodId = Id<'paymentMethod'>;
 export type BalanceTransactionId = Id<'balanceTransaction'>;
 /** An event's id (`evt_…`), unique within its scope. */
 export type EventId = Id<'event'>;
+/** A webhook endpoint's id (`we_…`). */
+export type WebhookEndpointId = Id<'webhookEndpoint'>;
+/** A webhook delivery attempt's id (`wd_…`). */
+export type WebhookDeliveryId = Id<'webhookDelivery'>;
 
 /** Makes a new, time-ordered id for `kind`. */
 export function newId<K extends IdKind>(kind: K): Id<K> {

@@ -188,6 +188,8 @@ export {
   isId,
   newId,
   type PaymentMethodId,
+  type WebhookDeliveryId,
+  type WebhookEndpointId,
 } from './ids.js';
 export {
   addMoney,
@@ -311,3 +313,50 @@ export type { TaxIdVerifier } from './tax-ids/verifier.js';
 export { offlineTaxIdVerifier } from './tax-ids/verifier.js';
 export { verifyTaxIds } from './tax-ids/verify-tax-ids.js';
 export { checkInputShape, MAX_INPUT_DEPTH, parseInput, toLedgerError } from './validation.js';
+export { createWebhookEndpoint } from './webhooks/create-webhook-endpoint.js';
+export { noWebhookSecrets } from './webhooks/default-ports.js';
+export { deleteWebhookEndpoint } from './webhooks/delete-webhook-endpoint.js';
+export { getWebhookEndpoint } from './webhooks/get-webhook-endpoint.js';
+export { listWebhookDeliveries } from './webhooks/list-webhook-deliveries.js';
+export { listWebhookEndpoints } from './webhooks/list-webhook-endpoints.js';
+export {
+  type StoredWebhookEndpoint,
+  subscribesTo,
+  WEBHOOK_DELIVERY_STATUSES,
+  WEBHOOK_ENDPOINT_STATUSES,
+  WEBHOOK_FAILING_DISABLE_MS,
+  WEBHOOK_RETRY_DELAYS_MS,
+  type WebhookDelivery,
+  type WebhookDeliveryStatus,
+  type WebhookDisabledReason,
+  type WebhookEndpoint,
+  type WebhookEndpointStatus,
+  webhookRetryDelayMs,
+} from './webhooks/model.js';
+export type {
+  AppendEventOptions,
+  ClaimedWebhookDelivery,
+  WebhookOutcome,
+  WebhookReplaySelection,
+  WebhookSecrets,
+  WebhookStore,
+  WebhookUrlPolicy,
+} from './webhooks/ports.js';
+export { replayWebhookEvents } from './webhooks/replay-webhook-events.js';
+export { rotateWebhookSecret } from './webhooks/rotate-webhook-secret.js';
+export {
+  CreateWebhookEndpointInput,
+  ListWebhookDeliveriesInput,
+  ListWebhookEndpointsInput,
+  MAX_REPLAY_EVENTS,
+  MAX_SECRET_OVERLAP_SECONDS,
+  ReplayWebhookEventsInput,
+  RotateWebhookSecretInput,
+  UpdateWebhookEndpointInput,
+  WEBHOOK_URL_MAX_LENGTH,
+  WebhookEndpointIdInput,
+} from './webhooks/schemas.js';
+export { sendTestWebhook } from './webhooks/send-test-webhook.js';
+export { type SettleContext, settleWebhookOutcomes } from './webhooks/settle-outcomes.js';
+export { updateWebhookEndpoint } from './webhooks/update-webhook-endpoint.js';
+export { endpointView, type WebhookEndpointWithSecret } from './webhooks/view.js';

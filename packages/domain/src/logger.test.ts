@@ -11,6 +11,7 @@ import type { PaymentMethod } from './payment-method/model.js';
 import { createTestProcessor } from './payment-method/test-processor.js';
 import type { LogFields, Logger, Store, StoreTx } from './ports.js';
 import { offlineTaxIdVerifier } from './tax-ids/verifier.js';
+import { noWebhookSecrets } from './webhooks/default-ports.js';
 
 /**
  * What the domain recovers from without failing its caller is reported through the `Logger`
@@ -58,6 +59,8 @@ function systemContext(store: Store, logger: Logger): SystemContext {
     clock: systemClock,
     ids: typeIdGenerator,
     events: { notify: () => {} },
+    webhookSecrets: noWebhookSecrets,
+    webhookUrls: { refusal: async () => null },
     guards: noBillingGuards,
     payments: noPayments,
     tax: builtInTax('US'),

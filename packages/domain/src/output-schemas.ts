@@ -9,3 +9,4 @@ export * from './events/output-schemas.js';
 export * from './payment-method/output-schemas.js';
 export * from './schemas/output-schemas.js';
 export * from './tax/output-schemas.js';
+export * from './webhooks/output-schemas.js';

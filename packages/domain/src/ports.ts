@@ -16,6 +16,12 @@ import type { PaymentMethod } from './payment-method/model.js';
 import type { PageResult } from './schemas/pagination.js';
 import type { Scope } from './scope.js';
 import type { TaxIdVerifier } from './tax-ids/verifier.js';
+import type {
+  AppendEventOptions,
+  WebhookSecrets,
+  WebhookStore,
+  WebhookUrlPolicy,
+} from './webhooks/ports.js';
 
 /**
  * The customer part of the store: the seed's `Store` interface, scope-explicit. Every method
@@ -107,7 +113,11 @@ export interface ClaimedEvent {
 
 /** The event outbox: written in the change's transaction, delivered after commit. */
 export interface OutboxStore {
-  appendEvent(event: LedgerEvent): Promise<void>;
+  /**
+   * Appends `event` and, in the same statement's transaction, queues its webhook deliveries (see
+   * {@link AppendEventOptions}), so a committed event always has them and a rolled-back one none.
+   */
+  appendEvent(event: LedgerEvent, options?: AppendEventOptions): Promise<void>;
   /** Events of one scope in order, for exports and tests. */
   listEvents(
     scope: Scope,
@@ -129,7 +139,8 @@ export interface OutboxStore {
   markEventFailed(scope: Scope, id: string, error: string, retryAt: Date | null): Promise<void>;
   /**
    * Deletes the events of every scope created before `before` whose delivery is over (delivered
-   * or given up), never one still owed; returns how many went.
+   * or given up, with no webhook attempt still pending), never one still owed, and with them
+   * their attempts log; returns how many went.
    */
   pruneEvents(before: Date): Promise<number>;
 }
@@ -141,7 +152,8 @@ export interface StoreTx
     PaymentMethodStore,
     OutboxStore,
     BillingStore,
-    FxStore {}
+    FxStore,
+    WebhookStore {}
 
 /**
  * The store port. `transaction` runs `fn` in one database transaction (reusing an outer one when
@@ -205,5 +217,7 @@ export interface ServiceContext {
   fx: FxPort;
   taxIdVerifier: TaxIdVerifier;
   logger: Logger;
+  webhookSecrets: WebhookSecrets;
+  webhookUrls: WebhookUrlPolicy;
   scope: Scope;
 }

@@ -14,6 +14,7 @@ export const TAGS = {
   Payments: 'Charge attempts',
   'Tax and FX': 'Tax rates, tax id verification and exchange rates',
   Events: 'The log of lifecycle events, newest first',
+  'Webhook endpoints': 'Where Ledger sends signed events, and the log of each attempt',
 } as const;
 /** One of {@link TAGS}. */
 export type Tag = keyof typeof TAGS;

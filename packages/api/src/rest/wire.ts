@@ -4,6 +4,7 @@ import {
   CustomerSchema,
   CustomerUsageSchema,
   EntitlementCheckSchema,
+  EventSchema,
   FxRatesSchema,
   InvoiceSchema,
   MoneySchema,
@@ -15,6 +16,9 @@ import {
   RecordedUsageSchema,
   SubscriptionSchema,
   TaxRateSchema,
+  WebhookDeliverySchema,
+  WebhookEndpointSchema,
+  WebhookEndpointWithSecretSchema,
 } from '@ledger/domain';
 import { z } from 'zod';
 import { OPAQUE_KEYS, toSnake, type Wire } from './casing.js';
@@ -111,6 +115,13 @@ export const RecordedUsageObject = named('RecordedUsage', RecordedUsageSchema);
 export const RecordedUsageBatchObject = named('RecordedUsageBatch', RecordedUsageBatchSchema);
 export const TaxRateObject = named('TaxRate', TaxRateSchema);
 export const FxRatesObject = named('FxRates', FxRatesSchema);
+export const EventObject = named('Event', EventSchema);
+export const WebhookEndpointObject = named('WebhookEndpoint', WebhookEndpointSchema);
+export const WebhookEndpointWithSecretObject = named(
+  'WebhookEndpointWithSecret',
+  WebhookEndpointWithSecretSchema,
+);
+export const WebhookDeliveryObject = named('WebhookDelivery', WebhookDeliverySchema);
 
 /** The answer of `POST /ledger/entitlements/check` (REST.md): the check without its record ids. */
 export const EntitlementAnswerSchema = EntitlementCheckSchema.pick({

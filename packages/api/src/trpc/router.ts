@@ -6,6 +6,7 @@ import { eventRouter } from './routers/event.js';
 import { planRouter } from './routers/plan.js';
 import { subscriptionRouter } from './routers/subscription.js';
 import { fxRouter, taxRouter } from './routers/tax-fx.js';
+import { webhookEndpointRouter } from './routers/webhook-endpoint.js';
 
 /** The whole tRPC API, one nested router per aggregate. */
 export const appRouter = router({
@@ -19,6 +20,7 @@ export const appRouter = router({
   tax: taxRouter,
   fx: fxRouter,
   event: eventRouter,
+  webhookEndpoint: webhookEndpointRouter,
 });
 
 /** The router's type: what `@ledger/client` is typed against. */

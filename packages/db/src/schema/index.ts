@@ -8,3 +8,4 @@ export * from './idempotency-keys.js';
 export * from './payment-methods.js';
 export * from './processors.js';
 export * from './rate-limits.js';
+export * from './webhooks.js';

@@ -16,6 +16,7 @@ import { paymentMethodStore } from './payment-methods.js';
 import { planStore } from './plans.js';
 import { subscriptionStore } from './subscriptions.js';
 import { usageStore } from './usage.js';
+import { webhookStore } from './webhooks.js';
 
 function storeTx(db: Db): StoreTx {
   return translatingUnavailable({
@@ -28,6 +29,7 @@ function storeTx(db: Db): StoreTx {
     ...usageStore(db),
     ...invoiceStore(db),
     ...fxStore(db),
+    ...webhookStore(db),
   });
 }
 

@@ -1,7 +1,13 @@
-import type { EventId, EventType, LedgerEvent, OutboxStore } from '@ledger/domain';
+import {
+  type EventId,
+  type EventType,
+  type LedgerEvent,
+  newId,
+  type OutboxStore,
+} from '@ledger/domain';
 import { and, asc, count, desc, eq, gte, like, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
-import { events } from '../schema/index.js';
+import { events, webhookDeliveries, webhookEndpoints } from '../schema/index.js';
 import { inScope, rowsOf } from './scope.js';
 
 /**
@@ -13,8 +19,8 @@ function withoutParameters(error: string): string {
   return at === -1 ? error : `${error.slice(0, at)} [parameters not kept]`;
 }
 
-/** `type` as filtered: exact, or every type under a `prefix.*` (LIKE's `_` and `%` escaped). */
-function typeMatches(type: string) {
+/** `type` as filtered (events API, replays): exact, or every type under a `prefix.*` (LIKE's `_` and `%` escaped). */
+export function typeMatches(type: string) {
   if (!type.endsWith('.*')) return eq(events.type, type);
   const prefix = type.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`);
   return like(events.type, `${prefix}%`);
@@ -22,7 +28,7 @@ function typeMatches(type: string) {
 
 type Row = typeof events.$inferSelect;
 
-function toEvent(row: Row): LedgerEvent {
+export function eventFromRow(row: Row): LedgerEvent {
   return {
     id: row.id as EventId,
     type: row.type as EventType,
@@ -50,10 +56,55 @@ function byKey(scope: { tenantId: string; appId: string }, id: string) {
   return and(inScope(events, scope), eq(events.id, id));
 }
 
+/**
+ * The enabled endpoints of the event's scope subscribed to its type (`*`, the type, or a
+ * `prefix.*` wildcard), in one indexed read of the scope's endpoints.
+ */
+async function subscribedEndpoints(db: Db, event: LedgerEvent): Promise<string[]> {
+  const rows = await db
+    .select({ id: webhookEndpoints.id })
+    .from(webhookEndpoints)
+    .where(
+      and(
+        inScope(webhookEndpoints, event),
+        eq(webhookEndpoints.status, 'enabled'),
+        sql`(${event.type} = ANY(${webhookEndpoints.enabledEvents}) OR '*' = ANY(${webhookEndpoints.enabledEvents})
+          OR EXISTS (SELECT 1 FROM unnest(${webhookEndpoints.enabledEvents}) AS p(pattern)
+            WHERE p.pattern LIKE '%.*' AND starts_with(${event.type}, left(p.pattern, -1))))`,
+      ),
+    );
+  return rows.map((row) => row.id);
+}
+
+/** Queues one delivery of `event` to each of `endpointIds`, due at the event's creation. */
+async function queueDeliveries(
+  db: Db,
+  event: LedgerEvent,
+  endpointIds: readonly string[],
+): Promise<void> {
+  if (endpointIds.length === 0) return;
+  await db.insert(webhookDeliveries).values(
+    endpointIds.map((endpointId) => ({
+      tenantId: event.tenantId,
+      appId: event.appId,
+      id: newId('webhookDelivery'),
+      endpointId,
+      eventId: event.id,
+      eventType: event.type,
+      customerId: event.customerId,
+      eventSequence: event.sequence,
+      attempt: 1,
+      status: 'pending',
+      createdAt: event.createdAt,
+      nextAttemptAt: event.createdAt,
+    })),
+  );
+}
+
 /** The event outbox over either driver. */
 export function outboxStore(db: Db): OutboxStore {
   return {
-    async appendEvent(event) {
+    async appendEvent(event, options) {
       await db.insert(events).values({
         tenantId: event.tenantId,
         appId: event.appId,
@@ -68,6 +119,10 @@ export function outboxStore(db: Db): OutboxStore {
         createdAt: event.createdAt,
         nextAttemptAt: event.createdAt,
       });
+      const endpointIds = options?.onlyEndpoint
+        ? [options.onlyEndpoint]
+        : await subscribedEndpoints(db, event);
+      await queueDeliveries(db, event, endpointIds);
     },
 
     async listEvents(scope, filter) {
@@ -83,7 +138,7 @@ export function outboxStore(db: Db): OutboxStore {
         )
         .orderBy(asc(events.position))
         .limit(filter.limit);
-      return rows.map(toEvent);
+      return rows.map(eventFromRow);
     },
 
     async listEventsPage(scope, filter) {
@@ -107,7 +162,7 @@ export function outboxStore(db: Db): OutboxStore {
         db.select({ total: count() }).from(events).where(where),
       ]);
       return {
-        rows: rows.slice(0, filter.limit).map(toEvent),
+        rows: rows.slice(0, filter.limit).map(eventFromRow),
         total: totals[0]?.total ?? 0,
         hasMore: rows.length > filter.limit,
       };
@@ -119,7 +174,7 @@ export function outboxStore(db: Db): OutboxStore {
         .from(events)
         .where(and(inScope(events, scope), eq(events.id, id)));
       const row = rows[0];
-      return row ? toEvent(row) : null;
+      return row ? eventFromRow(row) : null;
     },
 
     async claimEvents(nowDate, leaseDate, limit) {
@@ -153,7 +208,7 @@ export function outboxStore(db: Db): OutboxStore {
           or(...keys.map((key) => byKey({ tenantId: key.tenant_id, appId: key.app_id }, key.id))),
         )
         .orderBy(asc(events.position));
-      return rows.map((row) => ({ event: toEvent(row), attempts: row.attempts }));
+      return rows.map((row) => ({ event: eventFromRow(row), attempts: row.attempts }));
     },
 
     async markEventDelivered(scope, id) {
@@ -170,6 +225,9 @@ export function outboxStore(db: Db): OutboxStore {
           and(
             lt(events.createdAt, before),
             or(sql`${events.deliveredAt} IS NOT NULL`, sql`${events.deadAt} IS NOT NULL`),
+            sql`NOT EXISTS (SELECT 1 FROM ${webhookDeliveries} d
+              WHERE d.tenant_id = ${events.tenantId} AND d.app_id = ${events.appId}
+                AND d.event_id = ${events.id} AND d.status = 'pending')`,
           ),
         )
         .returning({ id: events.id });

@@ -1,6 +1,9 @@
 import type { EventId } from '../ids.js';
 
-/** The event types of the seed and DOMAIN.md: customer lifecycle, then billing objects. */
+/**
+ * The event types of the seed and DOMAIN.md: customer lifecycle, then billing objects, then the
+ * webhook endpoints' own (which carry no customer).
+ */
 export const EVENT_TYPES = [
   'customer.created',
   'customer.updated',
@@ -22,6 +25,8 @@ export const EVENT_TYPES = [
   'payment.succeeded',
   'payment.failed',
   'payment.refunded',
+  'webhook_endpoint.disabled',
+  'webhook_endpoint.test',
 ] as const;
 /** One of {@link EVENT_TYPES}: what a webhook subscriber switches on. */
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -7,7 +7,7 @@ import { EVENT_TYPES } from './model.js';
  * An event type filter: a type of {@link EVENT_TYPES}, or a prefix wildcard (`customer.*`,
  * `customer.payment_method.*`) that matches at least one of them.
  */
-const typeFilter = z
+export const eventTypeFilter = z
   .string()
   .refine(
     (value) =>
@@ -18,7 +18,7 @@ const typeFilter = z
 
 /** Input of `listEvents`: newest first, by type, customer and created range, with a cursor. */
 export const ListEventsInput = z.strictObject({
-  type: typeFilter.optional(),
+  type: eventTypeFilter.optional(),
   customerId: idSchema('customer').optional(),
   createdGte: timestampSchema.optional(),
   createdLte: timestampSchema.optional(),

@@ -4,6 +4,7 @@ import { customerOperations } from './customers.js';
 import { eventOperations } from './events.js';
 import { paymentMethodOperations } from './payment-methods.js';
 import { taxFxOperations } from './tax-fx.js';
+import { webhookEndpointOperations } from './webhook-endpoints.js';
 
 /**
  * Every REST operation under `/ledger`, each declared once. The Hono routes, the OpenAPI
@@ -15,4 +16,5 @@ export const OPERATIONS: readonly Operation[] = [
   ...billingOperations,
   ...taxFxOperations,
   ...eventOperations,
+  ...webhookEndpointOperations,
 ];

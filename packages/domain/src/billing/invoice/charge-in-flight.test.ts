@@ -8,6 +8,7 @@ import type { PaymentMethod } from '../../payment-method/model.js';
 import { createTestProcessor } from '../../payment-method/test-processor.js';
 import type { ServiceContext, Store, StoreTx } from '../../ports.js';
 import { offlineTaxIdVerifier } from '../../tax-ids/verifier.js';
+import { noWebhookSecrets } from '../../webhooks/default-ports.js';
 import { builtInTax, referenceFx } from '../default-ports.js';
 import type { Invoice, Payment } from '../model.js';
 import type { ChargeOutcome, PaymentsPort } from '../ports.js';
@@ -135,6 +136,8 @@ function world() {
     clock: { now: () => now },
     ids: typeIdGenerator,
     events: { notify: () => {} },
+    webhookSecrets: noWebhookSecrets,
+    webhookUrls: { refusal: async () => null },
     guards: noBillingGuards,
     payments,
     tax: builtInTax('US'),
