@@ -311,3 +311,4 @@ export type { TaxIdVerifier } from './tax-ids/verifier.js';
 export { offlineTaxIdVerifier } from './tax-ids/verifier.js';
 export { verifyTaxIds } from './tax-ids/verify-tax-ids.js';
 export { checkInputShape, MAX_INPUT_DEPTH, parseInput, toLedgerError } from './validation.js';
+export { isLocalHostname, isPublicAddress, parseIpLiteral } from './webhooks/addresses.js';
