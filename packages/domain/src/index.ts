@@ -313,6 +313,7 @@ export type { TaxIdVerifier } from './tax-ids/verifier.js';
 export { offlineTaxIdVerifier } from './tax-ids/verifier.js';
 export { verifyTaxIds } from './tax-ids/verify-tax-ids.js';
 export { checkInputShape, MAX_INPUT_DEPTH, parseInput, toLedgerError } from './validation.js';
+export { isLocalHostname, isPublicAddress, parseIpLiteral } from './webhooks/addresses.js';
 export { createWebhookEndpoint } from './webhooks/create-webhook-endpoint.js';
 export { noWebhookSecrets } from './webhooks/default-ports.js';
 export { deleteWebhookEndpoint } from './webhooks/delete-webhook-endpoint.js';
