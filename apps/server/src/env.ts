@@ -113,7 +113,10 @@ export const ConfigSchema = z.object({
    * embedded PGlite default makes one and keeps it in LEDGER_DATA_DIR (`secret.key`).
    */
   LEDGER_SECRET_KEY: optional.pipe(
-    z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)').optional(),
+    z
+      .string()
+      .min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)')
+      .optional(),
   ),
   /** Let webhook endpoints point at loopback and private addresses (tests, local development). */
   LEDGER_WEBHOOK_ALLOW_PRIVATE: optional

@@ -103,8 +103,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
       body,
       timeoutMs,
     });
-    const succeeded =
-      response.status !== null && response.status >= 200 && response.status < 300;
+    const succeeded = response.status !== null && response.status >= 200 && response.status < 300;
     // A 410 says the receiver is gone for good: no retry, and settling disables the endpoint.
     const delay =
       succeeded || response.status === 410 ? null : webhookRetryDelayMs(claimed.delivery.attempt);
