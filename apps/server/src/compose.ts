@@ -102,6 +102,8 @@ export async function composeLedger(
   overrides: LedgerOverrides = {},
 ): Promise<Ledger> {
   const log = createLog(config.LEDGER_LOG_LEVEL, overrides.logDestination);
+  // Before the database opens: a missing LEDGER_SECRET_KEY stops the start with nothing opened.
+  const secrets = webhookSecrets(webhookSecretKey(config));
   const database = overrides.database ?? (await openConfiguredDatabase(config, 'ledger serve'));
   const clock = overrides.clock ?? systemClock;
   const store = createStore(database.db);
@@ -113,7 +115,6 @@ export async function composeLedger(
         ? log.error({ event_id: event.id, event_type: event.type, err }, 'event handler failed')
         : log.error({ err }, 'event delivery failed'),
   });
-  const secrets = webhookSecrets(webhookSecretKey(config));
   // Both deliverers start on a commit: in-process handlers and outbound webhooks.
   const notifier = {
     notify() {

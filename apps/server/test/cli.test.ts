@@ -174,6 +174,27 @@ describe('ledger with bad input', () => {
     expect(exit.stdout).not.toMatch(/listening/);
   });
 
+  it('refuses to serve PostgreSQL without LEDGER_SECRET_KEY, saying why and how to make one', async () => {
+    const exit = await ledger(['serve'], {
+      DATABASE_URL: 'postgres://ledger@127.0.0.1:1/ledger',
+      PORT: '0',
+    });
+    expect(exit.code).toBe(1);
+    expect(exit.stderr).toMatch(/LEDGER_SECRET_KEY is required with DATABASE_URL/);
+    expect(exit.stderr).toMatch(/openssl rand -base64 32/);
+    expect(exit.stderr).not.toMatch(/\n\s+at /);
+    expect(exit.stdout).not.toMatch(/listening/);
+  });
+
+  it('refuses a LEDGER_SECRET_KEY shorter than 32 characters, naming it', async () => {
+    const exit = await ledger(['serve'], {
+      LEDGER_SECRET_KEY: 'too-short',
+      LEDGER_DATA_DIR: join(root, 'bad'),
+    });
+    expect(exit.code).toBe(1);
+    expect(exit.stderr).toMatch(/LEDGER_SECRET_KEY: must be at least 32 characters/);
+  });
+
   it('refuses a LEDGER_DEV_API_KEY that is too short, naming it', async () => {
     const exit = await ledger(['serve'], {
       LEDGER_DEV_API_KEY: 'short',
