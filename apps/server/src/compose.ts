@@ -14,6 +14,7 @@ import {
   type Logger,
   offlineTaxIdVerifier,
   type PaymentsPort,
+  portalLinksAt,
   referenceFx,
   runDue,
   systemClock,
@@ -88,6 +89,11 @@ export interface Ledger {
   /** Deletes delivered events past `LEDGER_EVENT_RETENTION_DAYS`. */
   retention: EventRetention;
   database: Database;
+  /**
+   * Tells Ledger where it listens, for the links it hands out (portal sessions) when
+   * `LEDGER_PUBLIC_URL` is unset.
+   */
+  listeningAt(url: string): void;
   /** The server's log (pino): request lines, errors, the billing job. */
   log: ServerLog;
   close(): Promise<void>;
@@ -115,6 +121,8 @@ export async function composeLedger(
         ? log.error({ event_id: event.id, event_type: event.type, err }, 'event handler failed')
         : log.error({ err }, 'event delivery failed'),
   });
+  // Links point at LEDGER_PUBLIC_URL, or where this server listens once it does.
+  let publicUrl = config.LEDGER_PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`;
   // Both deliverers start on a commit: in-process handlers and outbound webhooks.
   const notifier = {
     notify() {
@@ -156,6 +164,7 @@ export async function composeLedger(
     logger: overrides.logger ?? domainLogger(log),
     webhookSecrets: secrets,
     webhookUrls: webhookUrlPolicy(config.LEDGER_WEBHOOK_ALLOW_PRIVATE),
+    portalLinks: portalLinksAt(() => publicUrl),
     webhooks: stripe ? { stripe: (body, signature) => stripe.parseWebhook(body, signature) } : {},
     health: { database: () => database.ping() },
     ...(overrides.faults ? { faults: overrides.faults } : {}),
@@ -175,6 +184,10 @@ export async function composeLedger(
     // process, which counts in memory.
     sharedLimiter: database.kind === 'postgres' ? databaseRateLimiter(database.db) : undefined,
     connInfo: getConnInfo,
+    portal: {
+      secureCookies: config.LEDGER_PUBLIC_URL?.startsWith('https:') ?? false,
+      publicOrigin: config.LEDGER_PUBLIC_URL ? new URL(config.LEDGER_PUBLIC_URL).origin : null,
+    },
   });
   const billing = billingJob(
     config.LEDGER_BILLING_INTERVAL_MS,
@@ -193,6 +206,9 @@ export async function composeLedger(
     retention,
     database,
     log,
+    listeningAt(url) {
+      if (!config.LEDGER_PUBLIC_URL) publicUrl = url;
+    },
     async close() {
       await billing.stop();
       retention.stop();

@@ -101,6 +101,7 @@ export async function startServer(
   server.keepAliveTimeout = 65_000;
   const { port } = server.address() as AddressInfo;
   const url = `http://${config.HOST}:${port}`;
+  ledger.listeningAt(url);
   const { database, deps } = ledger;
   const admin = database.dataDir
     ? await openAdminChannel(database.dataDir, deps.platform, deps.clock, (message) =>

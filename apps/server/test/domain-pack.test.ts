@@ -74,6 +74,7 @@ const OK_SOURCE = `import {
   noBillingGuards,
   noPayments,
   noWebhookSecrets,
+  portalLinksAt,
   offlineTaxIdVerifier,
   type OutboxStore,
   referenceFx,
@@ -195,6 +196,7 @@ const ctx: ServiceContext = {
   logger: silentLogger,
   webhookSecrets: noWebhookSecrets,
   webhookUrls: { refusal: async () => null },
+    portalLinks: portalLinksAt('http://127.0.0.1:3000'),
   scope: { tenantId: 'outside', appId: 'service' },
 };
 

@@ -14,6 +14,7 @@ import { clientAddressOf, NO_RATE_LIMITS, type RateLimits } from './http/rate-li
 import { createRateLimiter, type SharedLimiterFactory } from './http/rate-limiter.js';
 import { requestId } from './http/request-id.js';
 import { type RequestLogger, requestLog } from './http/request-log.js';
+import { type PortalOptions, portalRoutes } from './portal/routes.js';
 import { mountOperations } from './rest/mount.js';
 import { openApiDocument } from './rest/openapi.js';
 import { OPERATIONS } from './rest/operations/index.js';
@@ -52,6 +53,8 @@ export interface AppOptions {
    * authentication is limited per client address. Unset, every client shares one address.
    */
   connInfo?: GetConnInfo;
+  /** How the billing portal is served (cookies, origin); unset: as for a plain-http local server. */
+  portal?: PortalOptions;
 }
 
 /** How long `/readyz` waits for the database before it answers 503. */
@@ -140,6 +143,12 @@ export function createApp(deps: ApiDeps, options: AppOptions) {
   app.route(
     '/ledger',
     mountOperations(OPERATIONS, deps, { checkResponses: options.checkResponses ?? false }),
+  );
+
+  app.use('/portal/*', limitBody());
+  app.route(
+    '/portal',
+    portalRoutes(deps, options.portal ?? { secureCookies: false, publicOrigin: null }),
   );
 
   app.use('/webhooks/*', limitBody());

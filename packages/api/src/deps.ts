@@ -8,6 +8,7 @@ import type {
   IdGenerator,
   Logger,
   PaymentsPort,
+  PortalLinks,
   ProcessorEvent,
   Scope,
   ServiceContext,
@@ -37,6 +38,8 @@ export interface ApiDeps {
   webhookSecrets: WebhookSecrets;
   /** Where outbound webhooks may go (see `WebhookUrlPolicy`). */
   webhookUrls: WebhookUrlPolicy;
+  /** Where portal links point (`LEDGER_PUBLIC_URL`). */
+  portalLinks: PortalLinks;
   /** Processor webhooks: verify a delivery and reduce it to an event (null: not one we act on). */
   webhooks: { stripe?: (rawBody: string, signature: string) => ProcessorEvent | null };
   /** Readiness probes: `database` resolves when the database answers a round trip. */

@@ -7,6 +7,7 @@ export type { ErrorLogger } from './http/on-error.js';
 export { type Budget, clientKey, type RateLimit, type RateLimits } from './http/rate-limit.js';
 export type { SharedLimiterFactory, SharedLimiterOptions } from './http/rate-limiter.js';
 export type { RequestLine, RequestLogger } from './http/request-log.js';
+export { PORTAL_COOKIE, type PortalOptions } from './portal/routes.js';
 export { type SnakeCase, toWire, type Wire } from './rest/casing.js';
 export { errorsOf } from './rest/errors-of.js';
 export { honoPath } from './rest/mount.js';

@@ -5,6 +5,7 @@ import {
   noPayments,
   noWebhookSecrets,
   offlineTaxIdVerifier,
+  portalLinksAt,
   referenceFx,
   type Scope,
   type ServiceContext,
@@ -145,6 +146,7 @@ export function testServiceContext(database: Database, scope: Scope): ServiceCon
     logger: silentLogger,
     webhookSecrets: noWebhookSecrets,
     webhookUrls: { refusal: async () => null },
+    portalLinks: portalLinksAt('http://127.0.0.1:3000'),
     scope,
   };
 }

@@ -49,6 +49,7 @@ export const ERROR_CODES = [
   'invoice_not_found',
   'event_not_found',
   'webhook_endpoint_not_found',
+  'portal_session_not_found',
   // conflicts
   'duplicate_customer_email',
   'duplicate_plan_slug',

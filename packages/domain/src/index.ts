@@ -239,6 +239,42 @@ export type {
   StepJournal,
   StoredResponse,
 } from './platform/ports.js';
+export {
+  CUSTOMER_UPDATE_FIELDS,
+  type CustomerUpdateField,
+  defaultPortalConfiguration,
+  type PortalConfiguration,
+} from './portal/configuration.js';
+export { createPortalSession } from './portal/create-portal-session.js';
+export {
+  getPortalConfiguration,
+  loadPortalConfiguration,
+} from './portal/get-portal-configuration.js';
+export { portalLinksAt } from './portal/links.js';
+export {
+  type CreatedPortalSession,
+  PORTAL_BROWSER_SESSION_MS,
+  type PortalLinkRefusal,
+  type PortalSession,
+  type PortalSessionId,
+  portalSessionView,
+  type StoredPortalSession,
+} from './portal/model.js';
+export {
+  type OpenedPortalLink,
+  openPortalLink,
+  resolvePortalCookie,
+} from './portal/open-portal-link.js';
+export type { PortalLinks, PortalStore } from './portal/ports.js';
+export { revokePortalSession } from './portal/revoke-portal-session.js';
+export {
+  CreatePortalSessionInput,
+  httpUrlSchema,
+  RevokePortalSessionInput,
+  SetPortalConfigurationInput,
+} from './portal/schemas.js';
+export { setPortalConfiguration } from './portal/set-portal-configuration.js';
+export { hashPortalToken, newPortalToken } from './portal/tokens.js';
 export type {
   BalancePosting,
   BalanceStore,

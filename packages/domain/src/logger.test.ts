@@ -9,6 +9,7 @@ import { newId } from './ids.js';
 import { detachQuietly } from './payment-method/detach.js';
 import type { PaymentMethod } from './payment-method/model.js';
 import { createTestProcessor } from './payment-method/test-processor.js';
+import { portalLinksAt } from './portal/links.js';
 import type { LogFields, Logger, Store, StoreTx } from './ports.js';
 import { offlineTaxIdVerifier } from './tax-ids/verifier.js';
 import { noWebhookSecrets } from './webhooks/default-ports.js';
@@ -61,6 +62,7 @@ function systemContext(store: Store, logger: Logger): SystemContext {
     events: { notify: () => {} },
     webhookSecrets: noWebhookSecrets,
     webhookUrls: { refusal: async () => null },
+    portalLinks: portalLinksAt('http://127.0.0.1:3000'),
     guards: noBillingGuards,
     payments: noPayments,
     tax: builtInTax('US'),

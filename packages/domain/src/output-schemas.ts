@@ -7,6 +7,7 @@ export * from './billing/output-schemas.js';
 export * from './customer/output-schemas.js';
 export * from './events/output-schemas.js';
 export * from './payment-method/output-schemas.js';
+export * from './portal/output-schemas.js';
 export * from './schemas/output-schemas.js';
 export * from './tax/output-schemas.js';
 export * from './webhooks/output-schemas.js';

@@ -13,6 +13,7 @@ import type {
   PaymentMethodId,
 } from './ids.js';
 import type { PaymentMethod } from './payment-method/model.js';
+import type { PortalLinks, PortalStore } from './portal/ports.js';
 import type { PageResult } from './schemas/pagination.js';
 import type { Scope } from './scope.js';
 import type { TaxIdVerifier } from './tax-ids/verifier.js';
@@ -153,7 +154,8 @@ export interface StoreTx
     OutboxStore,
     BillingStore,
     FxStore,
-    WebhookStore {}
+    WebhookStore,
+    PortalStore {}
 
 /**
  * The store port. `transaction` runs `fn` in one database transaction (reusing an outer one when
@@ -219,5 +221,6 @@ export interface ServiceContext {
   logger: Logger;
   webhookSecrets: WebhookSecrets;
   webhookUrls: WebhookUrlPolicy;
+  portalLinks: PortalLinks;
   scope: Scope;
 }

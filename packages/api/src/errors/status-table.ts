@@ -73,6 +73,7 @@ export const ERROR_TABLE: Record<ErrorCode, { status: ErrorStatus; type: ErrorTy
   invoice_not_found: { status: 404, type: 'not_found' },
   event_not_found: { status: 404, type: 'not_found' },
   webhook_endpoint_not_found: { status: 404, type: 'not_found' },
+  portal_session_not_found: { status: 404, type: 'not_found' },
   duplicate_customer_email: { status: 409, type: 'conflict' },
   duplicate_plan_slug: { status: 409, type: 'conflict' },
   idempotency_key_reused: { status: 409, type: 'conflict' },

@@ -15,6 +15,7 @@ export const TAGS = {
   'Tax and FX': 'Tax rates, tax id verification and exchange rates',
   Events: 'The log of lifecycle events, newest first',
   'Webhook endpoints': 'Where Ledger sends signed events, and the log of each attempt',
+  Portal: 'Links to the customer billing portal, and what the portal offers',
 } as const;
 /** One of {@link TAGS}. */
 export type Tag = keyof typeof TAGS;

@@ -1,5 +1,6 @@
 import {
   BalanceTransactionSchema,
+  CreatedPortalSessionSchema,
   CreditResultSchema,
   CustomerSchema,
   CustomerUsageSchema,
@@ -12,6 +13,8 @@ import {
   PaymentMethodSchema,
   PaymentSchema,
   PlanSchema,
+  PortalConfigurationSchema,
+  PortalSessionSchema,
   RecordedUsageBatchSchema,
   RecordedUsageSchema,
   SubscriptionSchema,
@@ -122,6 +125,9 @@ export const WebhookEndpointWithSecretObject = named(
   WebhookEndpointWithSecretSchema,
 );
 export const WebhookDeliveryObject = named('WebhookDelivery', WebhookDeliverySchema);
+export const PortalSessionObject = named('PortalSession', PortalSessionSchema);
+export const CreatedPortalSessionObject = named('CreatedPortalSession', CreatedPortalSessionSchema);
+export const PortalConfigurationObject = named('PortalConfiguration', PortalConfigurationSchema);
 
 /** The answer of `POST /ledger/entitlements/check` (REST.md): the check without its record ids. */
 export const EntitlementAnswerSchema = EntitlementCheckSchema.pick({

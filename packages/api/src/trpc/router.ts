@@ -4,6 +4,7 @@ import { entitlementRouter, invoiceRouter, meterRouter, paymentRouter } from './
 import { customerRouter } from './routers/customer.js';
 import { eventRouter } from './routers/event.js';
 import { planRouter } from './routers/plan.js';
+import { portalRouter } from './routers/portal.js';
 import { subscriptionRouter } from './routers/subscription.js';
 import { fxRouter, taxRouter } from './routers/tax-fx.js';
 import { webhookEndpointRouter } from './routers/webhook-endpoint.js';
@@ -21,6 +22,7 @@ export const appRouter = router({
   fx: fxRouter,
   event: eventRouter,
   webhookEndpoint: webhookEndpointRouter,
+  portal: portalRouter,
 });
 
 /** The router's type: what `@ledger/client` is typed against. */

@@ -6,6 +6,7 @@ export * from './events.js';
 export * from './fx.js';
 export * from './idempotency-keys.js';
 export * from './payment-methods.js';
+export * from './portal.js';
 export * from './processors.js';
 export * from './rate-limits.js';
 export * from './webhooks.js';

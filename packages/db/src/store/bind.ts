@@ -14,6 +14,7 @@ import { invoiceStore } from './invoices.js';
 import { outboxStore } from './outbox.js';
 import { paymentMethodStore } from './payment-methods.js';
 import { planStore } from './plans.js';
+import { portalStore } from './portal.js';
 import { subscriptionStore } from './subscriptions.js';
 import { usageStore } from './usage.js';
 import { webhookStore } from './webhooks.js';
@@ -30,6 +31,7 @@ function storeTx(db: Db): StoreTx {
     ...invoiceStore(db),
     ...fxStore(db),
     ...webhookStore(db),
+    ...portalStore(db),
   });
 }
 

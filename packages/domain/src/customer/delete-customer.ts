@@ -11,7 +11,7 @@ import { DeleteCustomerInput } from './schemas.js';
 /**
  * Soft-deletes a customer so its billing history stays: refused with `has_active_subscriptions`
  * while a subscription is live; otherwise removes its payment methods (one event each), clears
- * the default, sets `status: "deleted"` and `deletedAt`, and emits `customer.deleted`. Invoices,
+ * the default, revokes its portal sessions, sets `status: "deleted"` and `deletedAt`, and emits `customer.deleted`. Invoices,
  * payments and balance transactions are kept. The methods are detached at the processor after
  * the commit (best effort: the customer is already deleted in Ledger either way).
  */
@@ -38,6 +38,8 @@ export async function deleteCustomer(
       });
     }
     await tx.deleteCustomer(ctx.scope, id, now);
+    // Its portal links and browser sessions end with it.
+    await tx.revokeCustomerPortalSessions(ctx.scope, id, now);
     const deleted: Customer = {
       ...customer,
       status: 'deleted',

@@ -3,6 +3,7 @@ import { billingOperations } from './billing.js';
 import { customerOperations } from './customers.js';
 import { eventOperations } from './events.js';
 import { paymentMethodOperations } from './payment-methods.js';
+import { portalOperations } from './portal.js';
 import { taxFxOperations } from './tax-fx.js';
 import { webhookEndpointOperations } from './webhook-endpoints.js';
 
@@ -17,4 +18,5 @@ export const OPERATIONS: readonly Operation[] = [
   ...taxFxOperations,
   ...eventOperations,
   ...webhookEndpointOperations,
+  ...portalOperations,
 ];

@@ -26,10 +26,12 @@ import {
 } from '@ledger/domain';
 import { procedure, router, typed } from '../init.js';
 import { paymentMethodRouter } from './payment-method.js';
+import { customerPortalRouter } from './portal.js';
 import { taxIdRouter } from './tax-fx.js';
 
 /** `customer.*`: each procedure calls one verb with the caller's service context. */
 export const customerRouter = router({
+  portal: customerPortalRouter,
   create: procedure
     .input(typed<CreateCustomerInput>())
     .mutation(({ ctx, input }) => createCustomer(ctx.services, input)),

@@ -6,6 +6,7 @@ import type { LedgerEvent } from '../../events/model.js';
 import { newId } from '../../ids.js';
 import type { PaymentMethod } from '../../payment-method/model.js';
 import { createTestProcessor } from '../../payment-method/test-processor.js';
+import { portalLinksAt } from '../../portal/links.js';
 import type { ServiceContext, Store, StoreTx } from '../../ports.js';
 import { offlineTaxIdVerifier } from '../../tax-ids/verifier.js';
 import { noWebhookSecrets } from '../../webhooks/default-ports.js';
@@ -138,6 +139,7 @@ function world() {
     events: { notify: () => {} },
     webhookSecrets: noWebhookSecrets,
     webhookUrls: { refusal: async () => null },
+    portalLinks: portalLinksAt('http://127.0.0.1:3000'),
     guards: noBillingGuards,
     payments,
     tax: builtInTax('US'),
