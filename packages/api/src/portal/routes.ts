@@ -118,7 +118,8 @@ export function portalRoutes(deps: ApiDeps, options: PortalOptions) {
 
   for (const register of PORTAL_PAGES) register(app);
 
-  app.notFound((c) =>
+  // The parent app's notFound would answer JSON: unknown portal paths get the portal's page.
+  app.all('*', (c) =>
     errorPage(c, 404, 'Not found', 'There is no such page in your billing portal.'),
   );
   app.onError((error, c) => {
