@@ -29,3 +29,10 @@ try {
 } catch (error) {
   console.log(`second create refused: ${ledgerErrorOf(error)?.code}`); // duplicate_customer_email
 }
+
+// The billing portal: a single-use link to send the customer to (303), back to returnUrl after.
+const portal = await ledger.customer.portal.create.mutate({
+  customerId: customer.id,
+  returnUrl: 'https://app.example.com/account',
+});
+console.log(`portal link ${portal.url}`);

@@ -62,6 +62,11 @@ describe('the README', () => {
     });
     expect(stdout).toMatch(/^cus_\w+ balance -10000 USD$/m);
     expect(stdout).toContain('second create refused: duplicate_customer_email');
+    const link = stdout.match(/^portal link (\S+)$/m)?.[1] ?? '';
+    expect(link.startsWith(`${t.url}/portal/session/`)).toBe(true);
+    const opened = await fetch(link, { redirect: 'manual' });
+    expect(opened.status).toBe(303);
+    expect(opened.headers.get('location')).toBe('/portal');
   });
 
   it('names the start and test commands the way CI runs them', () => {
