@@ -39,7 +39,7 @@ export async function settleWebhookOutcomes(
       const endpoint = await tx.getWebhookEndpoint(outcome.scope, outcome.endpointId, {
         forUpdate: true,
       });
-      if (!endpoint || endpoint.status !== 'enabled') continue;
+      if (endpoint?.status !== 'enabled') continue;
       const reason = disableReason(outcome, endpoint.failingSince);
       if (!reason) continue;
       const disabled = {
