@@ -2,6 +2,7 @@ import type { Hono } from 'hono';
 import type { PortalEnv } from '../env.js';
 import { invoicesPage } from './invoices.js';
 import { overviewPage } from './overview.js';
+import { payInvoicePage } from './pay-invoice.js';
 import { paymentsPage } from './payments.js';
 
 /**
@@ -11,5 +12,6 @@ import { paymentsPage } from './payments.js';
 export const PORTAL_PAGES: ReadonlyArray<(app: Hono<PortalEnv>) => void> = [
   overviewPage,
   invoicesPage,
+  payInvoicePage,
   paymentsPage,
 ];
