@@ -707,6 +707,14 @@ const REST_CASES: Record<string, RestCase> = {
     expect: 'not_found',
     attempts: (_, w) => on('invoice_not_found', 'invoice', { params: { id: w.a.invoice } }),
   },
+  'GET /ledger/invoices/:id/pdf': {
+    expect: 'not_found',
+    attempts: (_, w) => on('invoice_not_found', 'invoice', { params: { id: w.a.invoice } }),
+  },
+  'GET /ledger/invoices/:id/receipt.pdf': {
+    expect: 'not_found',
+    attempts: (_, w) => on('invoice_not_found', 'invoice', { params: { id: w.a.invoice } }),
+  },
   'POST /ledger/invoices/:id/finalize': {
     expect: 'not_found',
     attempts: (_, w) => on('invoice_not_found', 'invoice', { params: { id: w.a.invoice } }),

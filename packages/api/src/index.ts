@@ -7,12 +7,20 @@ export type { ErrorLogger } from './http/on-error.js';
 export { type Budget, clientKey, type RateLimit, type RateLimits } from './http/rate-limit.js';
 export type { SharedLimiterFactory, SharedLimiterOptions } from './http/rate-limiter.js';
 export type { RequestLine, RequestLogger } from './http/request-log.js';
+export { invoicePdf } from './pdf/invoice-pdf.js';
+export { receiptPdf } from './pdf/receipt-pdf.js';
 export { PORTAL_COOKIE, type PortalOptions } from './portal/routes.js';
 export { type SnakeCase, toWire, type Wire } from './rest/casing.js';
 export { errorsOf } from './rest/errors-of.js';
 export { honoPath } from './rest/mount.js';
 export { buildOpenApiDocument, ErrorObject, openApiDocument } from './rest/openapi.js';
-export type { InputSource, Operation, Tag } from './rest/operation.js';
+export type {
+  FileAnswer,
+  FileMediaType,
+  InputSource,
+  Operation,
+  Tag,
+} from './rest/operation.js';
 export { OPERATIONS } from './rest/operations/index.js';
 export * from './rest/wire.js';
 export { type AppRouter, appRouter, type RouterInputs, type RouterOutputs } from './trpc/router.js';

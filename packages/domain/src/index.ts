@@ -23,6 +23,15 @@ export {
 } from './balance/model.js';
 export { builtInTax, noPayments, referenceFx, tableFx } from './billing/default-ports.js';
 export {
+  type BusinessDetails,
+  type DocumentCustomer,
+  type FinalizedInvoice,
+  type InvoiceDocument,
+  type ReceiptDocument,
+  type ReceiptPayment,
+  receiptNumberOf,
+} from './billing/documents.js';
+export {
   checkEntitlement,
   type EntitlementReason,
 } from './billing/entitlement/check-entitlement.js';
@@ -31,9 +40,11 @@ export type { Collection } from './billing/invoice/collect-invoice.js';
 export { createInvoice } from './billing/invoice/create-invoice.js';
 export { finalizeInvoice } from './billing/invoice/finalize-invoice.js';
 export { getInvoice } from './billing/invoice/get-invoice.js';
+export { invoiceDocument } from './billing/invoice/invoice-document.js';
 export { listCustomerInvoices } from './billing/invoice/list-customer-invoices.js';
 export { listPayments } from './billing/invoice/list-payments.js';
 export { payInvoice } from './billing/invoice/pay-invoice.js';
+export { receiptDocument } from './billing/invoice/receipt-document.js';
 export { voidInvoice } from './billing/invoice/void-invoice.js';
 export type { InvoiceId, PaymentId, PlanId, SubscriptionId } from './billing/model.js';
 export {
@@ -307,6 +318,7 @@ export {
   taxOn,
 } from './tax/calculate.js';
 export { EU_MEMBER_STATES, isEuMember } from './tax/eu.js';
+export { formatRate } from './tax/format-rate.js';
 export {
   getRate,
   getRateFromTable,

@@ -9,7 +9,9 @@ export function apiHeaders(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
     c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Cache-Control', 'no-store');
+    if (!c.res.headers.get('Cache-Control')?.includes('no-store')) {
+      c.header('Cache-Control', 'no-store');
+    }
     if (c.res.status === 401) c.header('WWW-Authenticate', 'Bearer realm="ledger"');
   };
 }

@@ -4,7 +4,7 @@ import { type ApiDeps, serviceContext } from '../deps.js';
 import type { AppEnv } from '../http/env.js';
 import { snakeParam, toWire } from './casing.js';
 import { errorsOf, isWrite } from './errors-of.js';
-import type { Operation } from './operation.js';
+import type { FileAnswer, Operation } from './operation.js';
 import { readBody, readQuery } from './request.js';
 import { restSchema } from './wire.js';
 
@@ -91,6 +91,32 @@ function checkError(op: Operation, error: unknown): void {
   }
 }
 
+function isFileAnswer(value: unknown): value is FileAnswer {
+  if (typeof value !== 'object' || value === null) return false;
+  const { bytes, filename } = value as Record<string, unknown>;
+  return bytes instanceof Uint8Array && typeof filename === 'string';
+}
+
+/** A quoted-string file name for `Content-Disposition`: printable ASCII, no quote or backslash. */
+function quotedFilename(name: string): string {
+  return name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+}
+
+/**
+ * A file answer: the bytes in the declared media type, shown in the browser (`inline`) under
+ * its name, and kept by no cache (`private, no-store`: it is one tenant's document).
+ */
+function sendFile(c: Context<AppEnv>, op: Operation, result: unknown): Response {
+  if (!isFileAnswer(result) || !op.produces) {
+    throw new LedgerError('internal_error', `${op.operationId} did not give a file to send`);
+  }
+  return c.body(result.bytes as Uint8Array<ArrayBuffer>, 200, {
+    'Content-Type': op.produces,
+    'Content-Disposition': `inline; filename="${quotedFilename(result.filename)}"`,
+    'Cache-Control': 'private, no-store',
+  });
+}
+
 /** Options of the REST routes. */
 export interface MountOptions {
   /** Check every answer against its declaration (tests). */
@@ -116,6 +142,7 @@ export function mountOperations(
         if (options.checkResponses) checkError(op, error);
         throw namedByPath(error, op);
       }
+      if (op.produces) return sendFile(c, op, result);
       if (op.status === 204) return c.body(null, 204);
       const body = toWire(result);
       if (options.checkResponses) checkAnswer(op, body);

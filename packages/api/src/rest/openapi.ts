@@ -294,7 +294,13 @@ function operationEntry(op: Operation, components: Record<string, JsonObject>): 
     description: op.summary,
     headers: { 'X-Request-Id': header('RequestId'), ...RATE_LIMIT_HEADERS },
   };
-  if (op.output) {
+  if (op.produces) {
+    success.headers = {
+      ...(success.headers as JsonObject),
+      'Content-Disposition': header('ContentDisposition'),
+    };
+    success.content = { [op.produces]: { schema: { type: 'string', format: 'binary' } } };
+  } else if (op.output) {
     const schema = restSchema(op.output);
     const name = componentName(schema) ?? `${base}Response`;
     success.content = { 'application/json': { schema: ref(name) } };
@@ -348,6 +354,11 @@ export function buildOpenApiDocument(operations: readonly Operation[] = OPERATIO
       headers: {
         RequestId: {
           description: 'The request id, taken from the request or generated; errors carry it too.',
+          schema: { type: 'string' },
+        },
+        ContentDisposition: {
+          description:
+            'How a file answer is shown: `inline`, with the name to save it under (`inline; filename="invoice-INV-000001.pdf"`).',
           schema: { type: 'string' },
         },
         RetryAfter: {

@@ -26,6 +26,16 @@ export type InputSource = 'body' | 'query' | 'none';
 /** A success status with a body, or 204 with none. */
 export type SuccessStatus = 200 | 201 | 202 | 204;
 
+/** The media types an operation can answer a file in. */
+export type FileMediaType = 'application/pdf';
+
+/** What `run` returns for an operation that `produces` a file: its bytes and its name. */
+export interface FileAnswer {
+  bytes: Uint8Array;
+  /** The name a browser saves it under (`invoice-INV-000042.pdf`). */
+  filename: string;
+}
+
 /**
  * One REST operation, declared once. The Hono route (`mountOperations`), its OpenAPI entry
  * (`openApiDocument`) and the route list that the isolation test walks all come from here.
@@ -35,6 +45,9 @@ export type SuccessStatus = 200 | 201 | 202 | 204;
  *   the body or the query as `from` says, in snake_case.
  * - `output` is the domain's output schema of what `run` returns; REST renders it with `toWire`
  *   and documents `restSchema(output)`, so the shape can only be stated once. A 204 has none.
+ * - `produces: 'application/pdf'` marks an operation that answers a file instead of JSON: `run`
+ *   returns a {@link FileAnswer} (the bytes and the file name), `output` is `undefined`, and the
+ *   answer is sent as is, `inline`, never cached.
  * - `errors` are the codes the operation can answer beyond those every operation of its kind can
  *   (auth, malformed input, idempotency, …: see `commonErrors`). In tests every error answered
  *   is checked against this list, so it stays true.
@@ -56,6 +69,8 @@ export interface Operation<
   status: SuccessStatus;
   output: O;
   errors: readonly ErrorCode[];
+  /** The media type of a file answer (see {@link FileAnswer}); absent for JSON. */
+  produces?: FileMediaType;
   /**
    * The per-key rate limit budget it spends, when not the one of its method (reads for `GET`,
    * writes otherwise): usage reports spend `ingest`.
@@ -76,4 +91,22 @@ export function operation<I extends z.ZodType, O extends z.ZodType | undefined>(
   spec: Operation<I, O>,
 ): Operation {
   return spec as unknown as Operation;
+}
+
+/** A file operation as declared: what {@link Operation} needs, minus what a file answer fixes. */
+export type FileOperationSpec<I extends z.ZodType> = Omit<
+  Operation<I, undefined>,
+  'output' | 'status' | 'produces' | 'run'
+> & {
+  produces: FileMediaType;
+  run: (ctx: ServiceContext, input: z.input<I>) => Promise<FileAnswer>;
+};
+
+/**
+ * Declares an operation that answers a file (`200`, the bytes in `produces`' media type), checking
+ * at compile time that `run` gives a {@link FileAnswer}. Routes, OpenAPI and the isolation walk
+ * treat it like any other operation.
+ */
+export function fileOperation<I extends z.ZodType>(spec: FileOperationSpec<I>): Operation {
+  return { ...spec, status: 200, output: undefined } as unknown as Operation;
 }

@@ -1,6 +1,7 @@
 import type { Operation } from '../operation.js';
 import { billingOperations } from './billing.js';
 import { customerOperations } from './customers.js';
+import { documentOperations } from './documents.js';
 import { eventOperations } from './events.js';
 import { paymentMethodOperations } from './payment-methods.js';
 import { portalOperations } from './portal.js';
@@ -15,6 +16,7 @@ export const OPERATIONS: readonly Operation[] = [
   ...customerOperations,
   ...paymentMethodOperations,
   ...billingOperations,
+  ...documentOperations,
   ...taxFxOperations,
   ...eventOperations,
   ...webhookEndpointOperations,
