@@ -1,9 +1,13 @@
 import type { Hono } from 'hono';
 import type { PortalEnv } from '../env.js';
+import { billingDetailsPage } from './billing-details.js';
 import { overviewPage } from './overview.js';
 
 /**
  * Every signed-in page of the portal, each registering its own routes (and answering 404 for
  * itself when its feature is off). Add a page here.
  */
-export const PORTAL_PAGES: ReadonlyArray<(app: Hono<PortalEnv>) => void> = [overviewPage];
+export const PORTAL_PAGES: ReadonlyArray<(app: Hono<PortalEnv>) => void> = [
+  overviewPage,
+  billingDetailsPage,
+];
