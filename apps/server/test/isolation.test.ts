@@ -8,7 +8,7 @@ import {
 } from '@ledger/api';
 import { type LedgerClient, ledgerErrorOf, TRPCClientError } from '@ledger/client';
 import { testDatabaseKinds } from '@ledger/db/testing';
-import { ID_PREFIXES, type IdKind, newId } from '@ledger/domain';
+import { ID_PREFIXES, type IdKind, newId, type PortalSessionId } from '@ledger/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RestCall, type RestResponse, startTestLedger, type TestLedger } from './harness.js';
 import { scopeA, type WireCustomer } from './support.js';
@@ -45,6 +45,8 @@ interface World {
     paymentMethod: string;
     /** An event of A's (its first). */
     event: string;
+    /** A live billing portal session of the live customer. */
+    portalSession: string;
   };
   b: { customer: string; plan: string; subscription: string };
 }
@@ -73,6 +75,10 @@ function onCustomers<Call>(w: World, call: (target: Target) => Call): Array<Atte
     call: call(target),
   }));
 }
+
+/** Tenant A's portal configuration, which B must neither see nor change. */
+const PORTAL_BUSINESS_A = 'Tenant A Billing';
+const PORTAL_RETURN_A = 'https://tenant-a.example/account';
 
 const usage = (customerId: string) => ({ customerId, featureKey: 'api_calls', quantity: 5 });
 
@@ -411,6 +417,51 @@ const TRPC_CASES: Record<string, TrpcCase> = {
     attempts: (b, w) =>
       onCustomers(w, (target) => () => b.customer.taxIds.verify.mutate({ customerId: target.id })),
   },
+  'customer.portal.create': {
+    expect: 'not_found',
+    attempts: (b, w) =>
+      onCustomers(
+        w,
+        (target) => () =>
+          b.customer.portal.create.mutate({
+            customerId: target.id,
+            returnUrl: 'https://tenant-b.example/back',
+          }),
+      ),
+  },
+  'portal.revokeSession': {
+    expect: 'not_found',
+    attempts: (b, w) => [
+      {
+        label: 'portal session',
+        code: 'portal_session_not_found',
+        call: () => b.portal.revokeSession.mutate({ id: w.a.portalSession }),
+      },
+    ],
+  },
+  'portal.configuration.get': {
+    // Each scope has its own configuration: B sees its own defaults, not A's business.
+    expect: 'own_scope',
+    async check(b) {
+      const mine = await b.portal.configuration.get.query();
+      expect(mine.business.name).not.toBe(PORTAL_BUSINESS_A);
+      expect(mine.defaultReturnUrl).not.toBe(PORTAL_RETURN_A);
+    },
+  },
+  'portal.configuration.set': {
+    // B's configuration is B's: A's stays as it was (the snapshot compares it).
+    expect: 'own_scope',
+    async check(b) {
+      const set = await b.portal.configuration.set.mutate({
+        business: { name: 'Tenant B over tRPC' },
+        features: { invoiceHistory: { enabled: false } },
+      });
+      expect(set.business.name).toBe('Tenant B over tRPC');
+      expect((await b.portal.configuration.get.query()).features.invoiceHistory.enabled).toBe(
+        false,
+      );
+    },
+  },
   'tax.rate': {
     // Rates are the deployment's, the same for every tenant: nothing of A to reach.
     expect: 'own_scope',
@@ -735,6 +786,43 @@ const REST_CASES: Record<string, RestCase> = {
     expect: 'not_found',
     attempts: (_, w) => restOnCustomers(w),
   },
+  'POST /ledger/customers/:id/portal': {
+    expect: 'not_found',
+    attempts: (_, w) => restOnCustomers(w, () => ({ return_url: 'https://tenant-b.example/back' })),
+  },
+  'POST /ledger/portal-sessions/:id/revoke': {
+    expect: 'not_found',
+    attempts: (_, w) =>
+      on('portal_session_not_found', 'portal session', { params: { id: w.a.portalSession } }),
+  },
+  'GET /ledger/portal/configuration': {
+    expect: 'own_scope',
+    async check(t) {
+      const mine = await t.rest<{ business: { name: string }; default_return_url: unknown }>(
+        'GET',
+        '/ledger/portal/configuration',
+        { key: t.keyB },
+      );
+      expect(mine.status, mine.text).toBe(200);
+      expect(mine.body.business.name).not.toBe(PORTAL_BUSINESS_A);
+      expect(mine.body.default_return_url).not.toBe(PORTAL_RETURN_A);
+    },
+  },
+  'PUT /ledger/portal/configuration': {
+    expect: 'own_scope',
+    async check(t) {
+      const put = await t.rest<{ business: { name: string } }>(
+        'PUT',
+        '/ledger/portal/configuration',
+        {
+          key: t.keyB,
+          body: { business: { name: 'Tenant B over REST' }, default_return_url: null },
+        },
+      );
+      expect(put.status, put.text).toBe(200);
+      expect(put.body.business.name).toBe('Tenant B over REST');
+    },
+  },
   'GET /ledger/tax/rate': {
     expect: 'own_scope',
     async check(t) {
@@ -896,6 +984,11 @@ describe.each(testDatabaseKinds())('tenant isolation on %s', (kind) => {
       subscription: await read(`/ledger/subscriptions/${w.a.subscription}`),
       invoice: await read(`/ledger/invoices/${w.a.invoice}`),
       payments: await read('/ledger/payments?limit=100'),
+      portalConfiguration: await read('/ledger/portal/configuration'),
+      portalSession: await t.server.ledger.deps.store.getPortalSession(
+        scopeA,
+        w.a.portalSession as PortalSessionId,
+      ),
       events: (await t.server.ledger.deps.store.listEvents(scopeA, { limit: 1_000 })).map(
         (event) => `${event.id} ${event.type}`,
       ),
@@ -970,6 +1063,11 @@ describe.each(testDatabaseKinds())('tenant isolation on %s', (kind) => {
     const method = await post<{ id: string }>(`/ledger/customers/${live.id}/payment-methods`, {
       token: 'tok_visa',
     });
+    const portalSet = await t.rest('PUT', '/ledger/portal/configuration', {
+      body: { business: { name: PORTAL_BUSINESS_A }, default_return_url: PORTAL_RETURN_A },
+    });
+    expect(portalSet.status, portalSet.text).toBe(200);
+    const portalSession = await post<{ id: string }>(`/ledger/customers/${live.id}/portal`, {});
 
     // B has objects of its own, so "B sees nothing of A" cannot pass by B seeing nothing at all.
     const customerB = await b.customer.create.mutate({
@@ -1002,6 +1100,7 @@ describe.each(testDatabaseKinds())('tenant isolation on %s', (kind) => {
         invoice: invoice.id,
         paymentMethod: method.id,
         event: firstEvent.id,
+        portalSession: portalSession.id,
       },
       b: { customer: customerB.id, plan: planB.id, subscription: subscriptionB.id },
     };
@@ -1014,6 +1113,7 @@ describe.each(testDatabaseKinds())('tenant isolation on %s', (kind) => {
       invoice.id,
       method.id,
       firstEvent.id,
+      portalSession.id,
     ];
     strangers = [
       ...ids.map((id): [string, string] => {
@@ -1044,6 +1144,11 @@ describe.each(testDatabaseKinds())('tenant isolation on %s', (kind) => {
     expect(before.live.default_payment_method).toBe(w.a.paymentMethod);
     expect(before.paymentMethods).toMatchObject({ data: [{ id: w.a.paymentMethod }] });
     expect(before.events.length).toBeGreaterThanOrEqual(6);
+    expect(before.portalConfiguration).toMatchObject({
+      business: { name: PORTAL_BUSINESS_A },
+      default_return_url: PORTAL_RETURN_A,
+    });
+    expect(before.portalSession).toMatchObject({ customerId: w.a.live.id, revokedAt: null });
   });
 
   it('covers exactly the tRPC procedures of the router', () => {

@@ -303,7 +303,13 @@ export type {
   Store,
   StoreTx,
 } from './ports.js';
-export { type Address, AddressSchema, countrySchema, isCountryCode } from './schemas/address.js';
+export {
+  type Address,
+  AddressSchema,
+  COUNTRY_CODES,
+  countrySchema,
+  isCountryCode,
+} from './schemas/address.js';
 // Metadata's schema, limits and merge rule, all public (the file holds nothing else).
 export * from './schemas/metadata.js';
 export type { Page, PageResult } from './schemas/pagination.js';

@@ -3,6 +3,12 @@ import { z } from 'zod';
 
 const ALPHA2 = new Set(Object.keys(countries.getAlpha2Codes()));
 
+/**
+ * Every ISO 3166-1 alpha-2 code {@link countrySchema} accepts, sorted: forms offer exactly the
+ * list the domain validates against, so a country picked from a list is never refused.
+ */
+export const COUNTRY_CODES: readonly string[] = [...ALPHA2].sort();
+
 /** True for an ISO 3166-1 alpha-2 code on the real list (upper case). */
 export function isCountryCode(code: string): boolean {
   return ALPHA2.has(code);

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import type { PortalEnv } from '../env.js';
+import { billingDetailsPage } from './billing-details.js';
 import { invoicesPage } from './invoices.js';
 import { overviewPage } from './overview.js';
 import { payInvoicePage } from './pay-invoice.js';
@@ -14,4 +15,5 @@ export const PORTAL_PAGES: ReadonlyArray<(app: Hono<PortalEnv>) => void> = [
   invoicesPage,
   payInvoicePage,
   paymentsPage,
+  billingDetailsPage,
 ];

@@ -73,7 +73,7 @@ export const portalOperations = [
     from: 'body',
     status: 200,
     output: PortalConfigurationSchema,
-    errors: ['invalid_email'],
+    errors: ['invalid_email', 'invalid_id'],
     run: setPortalConfiguration,
   }),
 ];
