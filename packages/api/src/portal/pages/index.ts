@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import type { PortalEnv } from '../env.js';
 import { billingDetailsPage } from './billing-details.js';
+import { invoicePdfPages } from './invoice-pdfs.js';
 import { invoicesPage } from './invoices.js';
 import { overviewPage } from './overview.js';
 import { payInvoicePage } from './pay-invoice.js';
@@ -13,6 +14,7 @@ import { paymentsPage } from './payments.js';
 export const PORTAL_PAGES: ReadonlyArray<(app: Hono<PortalEnv>) => void> = [
   overviewPage,
   invoicesPage,
+  invoicePdfPages,
   payInvoicePage,
   paymentsPage,
   billingDetailsPage,

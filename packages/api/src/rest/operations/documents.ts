@@ -1,12 +1,12 @@
 import { InvoiceIdInput, invoiceDocument, receiptDocument } from '@ledger/domain';
+import { businessOf } from '../../pdf/business.js';
 import { invoicePdf } from '../../pdf/invoice-pdf.js';
 import { receiptPdf } from '../../pdf/receipt-pdf.js';
 import { fileOperation } from '../operation.js';
 
 /**
- * Invoice and receipt PDFs (PORTAL.md "PDFs"): the same documents the portal offers, over the
- * API. The issuer printed at the top is the scope's app until the portal's configuration names
- * the business (the verbs take it as their `business` argument).
+ * Invoice and receipt PDFs: the same documents the portal offers, over the API. The issuer
+ * printed at the top is the portal configuration's business (the scope's app id by default).
  */
 export const documentOperations = [
   fileOperation({
@@ -23,7 +23,7 @@ export const documentOperations = [
     produces: 'application/pdf',
     errors: ['invoice_not_found', 'invalid_state'],
     run: async (ctx, input) => {
-      const doc = await invoiceDocument(ctx, input);
+      const doc = await invoiceDocument(ctx, input, await businessOf(ctx));
       return { bytes: await invoicePdf(doc), filename: `invoice-${doc.invoice.number}.pdf` };
     },
   }),
@@ -41,7 +41,7 @@ export const documentOperations = [
     produces: 'application/pdf',
     errors: ['invoice_not_found', 'invalid_state'],
     run: async (ctx, input) => {
-      const doc = await receiptDocument(ctx, input);
+      const doc = await receiptDocument(ctx, input, await businessOf(ctx));
       return { bytes: await receiptPdf(doc), filename: `receipt-${doc.invoice.number}.pdf` };
     },
   }),
