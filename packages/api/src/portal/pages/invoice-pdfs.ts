@@ -32,7 +32,7 @@ export function invoicePdfPages(app: Hono<PortalEnv>): void {
   app.get('/invoices/:id/receipt.pdf', async (c) => {
     const state = c.get('portal');
     const invoice = invoiceHistoryOn(state) ? await loadOwnInvoice(state, c.req.param('id')) : null;
-    if (!invoice || invoice.status !== 'paid') return notFound(c);
+    if (invoice?.status !== 'paid') return notFound(c);
     const doc = await receiptDocument(
       state.services,
       { id: invoice.id },
