@@ -1,9 +1,15 @@
 import type { Hono } from 'hono';
 import type { PortalEnv } from '../env.js';
 import { overviewPage } from './overview.js';
+import { paymentMethodsPage } from './payment-methods.js';
+import { subscriptionsPage } from './subscriptions.js';
 
 /**
  * Every signed-in page of the portal, each registering its own routes (and answering 404 for
  * itself when its feature is off). Add a page here.
  */
-export const PORTAL_PAGES: ReadonlyArray<(app: Hono<PortalEnv>) => void> = [overviewPage];
+export const PORTAL_PAGES: ReadonlyArray<(app: Hono<PortalEnv>) => void> = [
+  overviewPage,
+  paymentMethodsPage,
+  subscriptionsPage,
+];
