@@ -90,7 +90,7 @@ describe.each(testDatabaseKinds())(
         (e) => e.type === 'customer.payment_method.added',
       );
       expect(events).toHaveLength(1);
-      expect((events[0]?.data.object as { id: string }).id).toBe(methods[0]?.id);
+      expect(events[0]?.data.object).toMatchObject({ id: methods[0]?.id });
     });
 
     it('maps 5555 5555 5555 4444 to a Mastercard', async () => {
