@@ -29,7 +29,7 @@ import { type BillingJob, billingJob } from './billing-job.js';
 import type { Config } from './env.js';
 import { type EventRetention, eventRetention } from './event-retention.js';
 import { createLog, domainLogger, errorLogger, type ServerLog } from './logger.js';
-import { createStripeProcessor } from './processors/stripe.js';
+import { createStripeProcessor, STRIPE_JS_SOURCES } from './processors/stripe.js';
 import { openConfiguredDatabase } from './start-checks.js';
 import { webhookSecretKey, webhookSecrets } from './webhooks/secrets.js';
 import { createWebhookSender } from './webhooks/send.js';
@@ -187,6 +187,13 @@ export async function composeLedger(
     portal: {
       secureCookies: config.LEDGER_PUBLIC_URL?.startsWith('https:') ?? false,
       publicOrigin: config.LEDGER_PUBLIC_URL ? new URL(config.LEDGER_PUBLIC_URL).origin : null,
+      // With Stripe, cards are collected by Stripe.js: its script, frames and API are allowed.
+      ...(config.STRIPE_SECRET_KEY
+        ? {
+            sources: STRIPE_JS_SOURCES,
+            stripePublishableKey: config.STRIPE_PUBLISHABLE_KEY ?? null,
+          }
+        : {}),
     },
   });
   const billing = billingJob(

@@ -130,6 +130,8 @@ export const ConfigSchema = z.object({
   STRIPE_SECRET_KEY: optional,
   STRIPE_WEBHOOK_SECRET: optional,
   STRIPE_API_BASE: optional.pipe(z.url().optional()),
+  /** Stripe's publishable key (`pk_…`): Stripe.js in the portal collects cards with it. */
+  STRIPE_PUBLISHABLE_KEY: optional,
   /** How long one Stripe request may take before it counts as a timeout (504). */
   STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).default(20_000),
 });

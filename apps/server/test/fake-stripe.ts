@@ -80,6 +80,20 @@ export interface StripeRefund {
   created: number;
 }
 
+export interface StripeSetupIntent {
+  id: string;
+  object: 'setup_intent';
+  client_secret: string;
+  customer: string | null;
+  payment_method: string | null;
+  status: 'requires_payment_method' | 'succeeded';
+  usage: string;
+  last_setup_error: StripeErrorBody | null;
+  metadata: Record<string, string>;
+  created: number;
+  livemode: false;
+}
+
 export interface StripeErrorBody {
   type: string;
   code?: string;
@@ -131,6 +145,13 @@ export interface FakeStripe {
    * first answer); reading the intent (`GET /v1/payment_intents/:id`) shows the new state.
    */
   settle(intentId: string, outcome?: 'succeeded' | 'failed'): StripePaymentIntent;
+  /**
+   * What Stripe.js does in the customer's browser with a SetupIntent's client secret: the card of
+   * `token` is collected and attached to the intent's customer and the intent `succeeded`; a card
+   * refused at attach time leaves it `requires_payment_method` with the decline as its error.
+   */
+  confirmSetupIntent(id: string, token: string): StripeSetupIntent;
+  setupIntent(id: string): StripeSetupIntent | undefined;
   readonly requests: readonly FakeRequest[];
   readonly counters: {
     customersCreated: number;
@@ -305,6 +326,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   /** Which test token each payment method came from, to decide its outcomes. */
   const tokenOf = new Map<string, string>();
   const intents = new Map<string, StripePaymentIntent>();
+  const setupIntents = new Map<string, StripeSetupIntent>();
   const intentByKey = new Map<string, string>();
   const chargesByKey = new Map<string, string>();
   /** The idempotency key each PaymentIntent was created under. */
@@ -538,6 +560,33 @@ export async function startFakeStripe(): Promise<FakeStripe> {
         return { status: 200, body: found };
       }
     }
+    if (method === 'POST' && path === '/v1/setup_intents') {
+      const customer = text(params, 'customer') ?? null;
+      if (customer && !customers.has(customer))
+        return invalid(`No such customer: '${customer}'`, 'customer');
+      const id = stripeId('seti');
+      const intent: StripeSetupIntent = {
+        id,
+        object: 'setup_intent',
+        client_secret: `${id}_secret_${randomBytes(12).toString('hex')}`,
+        customer,
+        payment_method: null,
+        status: 'requires_payment_method',
+        usage: text(params, 'usage') ?? 'off_session',
+        last_setup_error: null,
+        metadata: record(params, 'metadata'),
+        created: now(),
+        livemode: false,
+      };
+      setupIntents.set(id, intent);
+      return { status: 200, body: intent };
+    }
+    if (method === 'GET' && parts[1] === 'setup_intents' && parts[2] && parts.length === 3) {
+      const found = setupIntents.get(parts[2]);
+      return found
+        ? { status: 200, body: found }
+        : invalid(`No such setupintent: '${parts[2]}'`, 'intent');
+    }
     if (method === 'POST' && path === '/v1/payment_intents') return createIntent(params, key);
     if (method === 'POST' && path === '/v1/refunds') return createRefund(params);
     if (method === 'GET' && parts[1] === 'payment_intents' && parts[2] && parts.length === 3) {
@@ -672,6 +721,23 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       }
       return intent;
     },
+    confirmSetupIntent(id, token) {
+      const intent = setupIntents.get(id);
+      if (!intent) throw new Error(`no setup intent ${id}`);
+      const method = newMethod(token);
+      if (!method) throw new Error(`no test card for ${token}`);
+      const refusal = TEST_CARDS[tokenOf.get(method.id) ?? '']?.attachError;
+      if (refusal) {
+        intent.last_setup_error = cardError(refusal, { payment_method: method });
+        return intent;
+      }
+      method.customer = intent.customer;
+      intent.payment_method = method.id;
+      intent.status = 'succeeded';
+      intent.last_setup_error = null;
+      return intent;
+    },
+    setupIntent: (id) => setupIntents.get(id),
     requests,
     counters,
     customersFor: (ledgerCustomerId) =>

@@ -314,6 +314,16 @@ const TRPC_CASES: Record<string, TrpcCase> = {
       },
     ],
   },
+  'subscription.undoCancellation': {
+    expect: 'not_found',
+    attempts: (b, w) => [
+      {
+        label: 'subscription',
+        code: 'subscription_not_found',
+        call: () => b.subscription.undoCancellation.mutate({ id: w.a.subscription }),
+      },
+    ],
+  },
   'subscription.resume': {
     expect: 'not_found',
     attempts: (b, w) => [
@@ -707,6 +717,11 @@ const REST_CASES: Record<string, RestCase> = {
       }),
   },
   'POST /ledger/subscriptions/:id/pause': {
+    expect: 'not_found',
+    attempts: (_, w) =>
+      on('subscription_not_found', 'subscription', { params: { id: w.a.subscription } }),
+  },
+  'POST /ledger/subscriptions/:id/undo-cancellation': {
     expect: 'not_found',
     attempts: (_, w) =>
       on('subscription_not_found', 'subscription', { params: { id: w.a.subscription } }),

@@ -83,6 +83,7 @@ export type {
   FxPort,
   FxStore,
   PaymentsPort,
+  SetupIntentState,
   TaxPort,
 } from './billing/ports.js';
 export {
@@ -111,13 +112,21 @@ export {
   UsageEventInput,
   VoidInvoiceInput,
 } from './billing/schemas.js';
-export { cancelSubscription } from './billing/subscription/cancel-subscription.js';
+export {
+  CANCELLATION_REASON_KEY,
+  cancelSubscription,
+} from './billing/subscription/cancel-subscription.js';
 export { changePlan } from './billing/subscription/change-plan.js';
 export { createSubscription } from './billing/subscription/create-subscription.js';
 export { getSubscription } from './billing/subscription/get-subscription.js';
 export { listCustomerSubscriptions } from './billing/subscription/list-customer-subscriptions.js';
 export { pauseSubscription } from './billing/subscription/pause-subscription.js';
+export {
+  type PlanChangePreview,
+  previewPlanChange,
+} from './billing/subscription/preview-plan-change.js';
 export { resumeSubscription } from './billing/subscription/resume-subscription.js';
+export { undoCancellation } from './billing/subscription/undo-cancellation.js';
 export { type CustomerUsage, getCustomerUsage } from './billing/usage/get-customer-usage.js';
 export { recordUsage } from './billing/usage/record-usage.js';
 export { recordUsageBatch } from './billing/usage/record-usage-batch.js';
@@ -224,6 +233,7 @@ export {
   applyProcessorEvent,
   type ProcessorEventResult,
 } from './payment-method/apply-processor-event.js';
+export { completeCardSetup } from './payment-method/complete-card-setup.js';
 export { declineCode } from './payment-method/decline-codes.js';
 export { listPaymentMethods } from './payment-method/list-payment-methods.js';
 export type { CardDetails, PaymentMethod } from './payment-method/model.js';
@@ -234,6 +244,7 @@ export {
   ListPaymentMethodsInput,
   RemovePaymentMethodInput,
 } from './payment-method/schemas.js';
+export { type CardSetup, startCardSetup } from './payment-method/start-card-setup.js';
 export { createTestProcessor, TEST_CARDS } from './payment-method/test-processor.js';
 export {
   API_KEY_PREFIX,

@@ -18,6 +18,17 @@ export interface StripeProcessor extends PaymentsPort {
   parseWebhook(rawBody: string, signature: string): ProcessorEvent | null;
 }
 
+/**
+ * What a page running Stripe.js must allow in its CSP (Stripe's "Content Security Policy"
+ * guidance): the script from js.stripe.com, its frames (and 3-D Secure's from hooks.stripe.com),
+ * and its calls to Stripe's API.
+ */
+export const STRIPE_JS_SOURCES = {
+  script: ['https://js.stripe.com'],
+  frame: ['https://js.stripe.com', 'https://hooks.stripe.com'],
+  connect: ['https://api.stripe.com', 'https://js.stripe.com'],
+} as const;
+
 /** Currencies that are zero-decimal in ISO 4217 (Ledger's minor unit) but two-decimal at Stripe. */
 const TWO_DECIMAL_AT_STRIPE: ReadonlySet<string> = new Set(['ISK', 'UGX']);
 
@@ -131,6 +142,7 @@ function toProcessorEvent(event: Stripe.Event): ProcessorEvent | null {
  * with off-session PaymentIntents carrying Ledger's scope and invoice in their metadata and an
  * idempotency key per invoice attempt, so a retried attempt never charges twice. A charge for an
  * invoice no longer owed is refunded in full (a Refund of its PaymentIntent, a key per payment).
+ * The portal collects cards with SetupIntents (Stripe.js in the browser), read back server-side.
  */
 export function createStripeProcessor(options: StripeOptions): StripeProcessor {
   const stripe = client(options);
@@ -291,6 +303,48 @@ export function createStripeProcessor(options: StripeOptions): StripeProcessor {
           return;
         throw toLedgerError(error);
       }
+    },
+
+    async createSetupIntent({ scope, processorCustomerId, customerId }) {
+      const intent = await call(() =>
+        stripe.setupIntents.create({
+          customer: processorCustomerId,
+          allowed_payment_method_types: ['card'],
+          // Saved to be charged later, when invoices are finalized without the customer present.
+          usage: 'off_session',
+          metadata: {
+            ledger_customer_id: customerId,
+            ledger_tenant_id: scope.tenantId,
+            ledger_app_id: scope.appId,
+          },
+        }),
+      );
+      if (!intent.client_secret)
+        throw new LedgerError(
+          'provider_error',
+          'Stripe sent a SetupIntent without a client secret',
+        );
+      return { id: intent.id, clientSecret: intent.client_secret };
+    },
+
+    async retrieveSetupIntent({ id }) {
+      let intent: Stripe.SetupIntent;
+      try {
+        intent = await stripe.setupIntents.retrieve(id);
+      } catch (error) {
+        // An id Stripe does not know (made up, or another account's) is no SetupIntent of ours.
+        if (error instanceof Stripe.errors.StripeInvalidRequestError)
+          throw new LedgerError('not_found', `No setup intent ${id}`, { param: ['setupIntentId'] });
+        throw toLedgerError(error);
+      }
+      const idOf = (value: string | { id: string } | null) =>
+        typeof value === 'string' ? value : (value?.id ?? null);
+      return {
+        id: intent.id,
+        status: intent.status,
+        processorCustomerId: idOf(intent.customer),
+        paymentMethod: idOf(intent.payment_method),
+      };
     },
 
     parseWebhook(rawBody, signature) {

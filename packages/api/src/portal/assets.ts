@@ -34,4 +34,9 @@ input,select{font:inherit;width:100%;max-width:28rem;padding:8px;border:1px soli
 .notice.error{background:#fce8e6;color:#8c1d18}
 .muted{color:#4a4f57}
 .inline{display:inline}
+.check-row{display:flex;gap:8px;align-items:center;margin:.75rem 0}
+.check-row input{width:auto}
+.check-row label{margin:0}
+textarea{font:inherit;width:100%;max-width:28rem;padding:8px;border:1px solid #767b84;border-radius:6px}
+.actions{display:flex;flex-wrap:wrap;gap:8px;align-items:center}
 `;

@@ -14,6 +14,8 @@ export interface PortalState {
   configuration: PortalConfiguration;
   /** The domain's ports for this scope: every action runs the same verbs as the API. */
   services: ServiceContext;
+  /** Stripe.js's key when Stripe collects cards (SetupIntents); null with other processors. */
+  stripePublishableKey: string | null;
 }
 
 /** Hono variables of the portal's routes. */

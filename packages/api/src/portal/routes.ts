@@ -27,6 +27,8 @@ export interface PortalOptions {
   publicOrigin: string | null;
   /** Script, frame and connect sources beyond the portal itself (Stripe.js when configured). */
   sources?: PortalSources;
+  /** Stripe's publishable key, for Stripe.js on the add-card page (null: not configured). */
+  stripePublishableKey?: string | null;
 }
 
 const REFUSALS: Record<PortalLinkRefusal, { title: string; text: string }> = {
@@ -100,6 +102,7 @@ export function portalRoutes(deps: ApiDeps, options: PortalOptions) {
       customer,
       configuration,
       services,
+      stripePublishableKey: options.stripePublishableKey ?? null,
     });
     return next();
   });

@@ -234,6 +234,29 @@ export interface PaymentsPort {
     invoiceId: InvoiceId;
     idempotencyKey: string;
   }): Promise<void>;
+  /**
+   * Starts collecting a card in the customer's browser (a Stripe SetupIntent): the card goes from
+   * the browser to the processor, never through Ledger. Absent on processors that take tokens
+   * only (the built-in test processor).
+   */
+  createSetupIntent?(request: {
+    scope: Scope;
+    processorCustomerId: string;
+    customerId: CustomerId;
+  }): Promise<{ id: string; clientSecret: string }>;
+  /** A SetupIntent as the processor holds it, read server-side (the browser's word is not taken). */
+  retrieveSetupIntent?(request: { scope: Scope; id: string }): Promise<SetupIntentState>;
+}
+
+/** What the processor says about a SetupIntent. */
+export interface SetupIntentState {
+  id: string;
+  /** The processor's status; only `succeeded` means a card was collected. */
+  status: string;
+  /** The processor customer it was created for. */
+  processorCustomerId: string | null;
+  /** The collected payment method (`pm_…`), once there is one. */
+  paymentMethod: string | null;
 }
 
 /** Tax for an invoice (DOMAIN.md "Tax"), from the deployment's rate table. */

@@ -165,6 +165,8 @@ export type SubscriptionIdInput = z.input<typeof SubscriptionIdInput>;
 export const CancelSubscriptionInput = z.strictObject({
   id: idSchema('subscription'),
   immediately: z.boolean().default(false),
+  /** Why the customer leaves, in their words: kept in the metadata as `cancellation_reason`. */
+  reason: z.string().trim().min(1).max(480).optional(),
 });
 /** `CancelSubscriptionInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type CancelSubscriptionInput = z.input<typeof CancelSubscriptionInput>;

@@ -22,3 +22,17 @@ export const RemovePaymentMethodInput = z.strictObject({
 });
 /** `RemovePaymentMethodInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type RemovePaymentMethodInput = z.input<typeof RemovePaymentMethodInput>;
+
+/** Input of `startCardSetup`: the customer whose card the browser will collect. */
+export const StartCardSetupInput = z.strictObject({ customerId: idSchema('customer') });
+/** `StartCardSetupInput` as a caller writes it. */
+export type StartCardSetupInput = z.input<typeof StartCardSetupInput>;
+
+/** Input of `completeCardSetup`: the SetupIntent the browser says it completed (`seti_…`). */
+export const CompleteCardSetupInput = z.strictObject({
+  customerId: idSchema('customer'),
+  setupIntentId: z.string().trim().min(1).max(255),
+  makeDefault: z.boolean().default(false),
+});
+/** `CompleteCardSetupInput` as a caller writes it: parsing fills in defaults. */
+export type CompleteCardSetupInput = z.input<typeof CompleteCardSetupInput>;

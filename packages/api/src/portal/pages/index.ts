@@ -5,7 +5,9 @@ import { invoicePdfPages } from './invoice-pdfs.js';
 import { invoicesPage } from './invoices.js';
 import { overviewPage } from './overview.js';
 import { payInvoicePage } from './pay-invoice.js';
+import { paymentMethodsPage } from './payment-methods.js';
 import { paymentsPage } from './payments.js';
+import { subscriptionsPage } from './subscriptions.js';
 
 /**
  * Every signed-in page of the portal, each registering its own routes (and answering 404 for
@@ -18,4 +20,6 @@ export const PORTAL_PAGES: ReadonlyArray<(app: Hono<PortalEnv>) => void> = [
   payInvoicePage,
   paymentsPage,
   billingDetailsPage,
+  paymentMethodsPage,
+  subscriptionsPage,
 ];

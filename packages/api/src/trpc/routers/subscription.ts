@@ -9,6 +9,7 @@ import {
   pauseSubscription,
   resumeSubscription,
   type SubscriptionIdInput,
+  undoCancellation,
 } from '@ledger/domain';
 import { procedure, router, typed } from '../init.js';
 
@@ -29,6 +30,9 @@ export const subscriptionRouter = router({
   resume: procedure
     .input(typed<SubscriptionIdInput>())
     .mutation(({ ctx, input }) => resumeSubscription(ctx.services, input)),
+  undoCancellation: procedure
+    .input(typed<SubscriptionIdInput>())
+    .mutation(({ ctx, input }) => undoCancellation(ctx.services, input)),
   changePlan: procedure
     .input(typed<ChangePlanInput>())
     .mutation(({ ctx, input }) => changePlan(ctx.services, input)),

@@ -8,11 +8,15 @@ import { CancelSubscriptionInput } from '../schemas.js';
 import { billElapsed } from './bill-elapsed.js';
 import { saveSubscription } from './record.js';
 
+/** The metadata key a cancellation's reason is kept under (removed when it is undone). */
+export const CANCELLATION_REASON_KEY = 'cancellation_reason';
+
 /**
  * Cancels a subscription: at the end of the current period by default (`cancelAt` is set and the
  * billing job ends it after billing that period), or `immediately`: it ends now, and the part of
  * the period already used is billed in a final invoice (prorated base, usage so far) and charged.
- * A paused subscription (already billed up to its pause) always ends now.
+ * A paused subscription (already billed up to its pause) always ends now. A `reason` is kept in
+ * the subscription's metadata as `cancellation_reason`, so it reaches the merchant with the event.
  */
 export async function cancelSubscription(
   ctx: ServiceContext,
@@ -27,6 +31,9 @@ export async function cancelSubscription(
     // "at period end" would never come: it ends now.
     const immediately = data.immediately || subscription.status === 'paused';
     const toCollect = immediately ? await billElapsed(tx, ctx, subscription, now) : null;
+    const metadata = data.reason
+      ? { ...subscription.metadata, [CANCELLATION_REASON_KEY]: data.reason }
+      : subscription.metadata;
     const next: Subscription = immediately
       ? {
           ...subscription,
@@ -34,12 +41,14 @@ export async function cancelSubscription(
           canceledAt: now,
           endedAt: now,
           cancelAt: now,
+          metadata,
           updatedAt: now,
         }
       : {
           ...subscription,
           cancelAt: subscription.currentPeriodEnd,
           canceledAt: now,
+          metadata,
           updatedAt: now,
         };
     const type = immediately ? 'subscription.canceled' : 'subscription.updated';

@@ -1,49 +1,12 @@
-import { LedgerError } from '../../errors.js';
 import type { ServiceContext, StoreTx } from '../../ports.js';
 import { inTransaction } from '../../transaction.js';
 import { parseInput } from '../../validation.js';
 import { periodAlreadyInvoiced } from '../invoice/create-invoice.js';
-import { assertState, loadPlan, loadSubscription } from '../load.js';
-import type { LineItem, Plan, Subscription } from '../model.js';
-import { addPeriod } from '../periods.js';
-import { prorate } from '../proration.js';
+import { loadPlan, loadSubscription } from '../load.js';
+import type { Plan, Subscription } from '../model.js';
 import { ChangePlanInput } from '../schemas.js';
+import { assertChangeable, assertPlanChange, prorationLines } from './plan-change-lines.js';
 import { saveSubscription } from './record.js';
-
-function prorationLines(
-  ctx: ServiceContext,
-  subscription: Subscription,
-  from: Plan,
-  to: Plan,
-  now: Date,
-): LineItem[] {
-  // A plan's base price covers one of its own periods: a yearly price prorates over a year even
-  // when the current period is a month.
-  const start = subscription.currentPeriodStart;
-  const periodOf = (plan: Plan) =>
-    Math.round((addPeriod(start, plan.pricing.billingPeriod).getTime() - start.getTime()) / 1000);
-  const remaining = Math.max(
-    0,
-    Math.round((subscription.currentPeriodEnd.getTime() - now.getTime()) / 1000),
-  );
-  const line = (description: string, amount: number): LineItem => ({
-    id: ctx.ids.newId('lineItem'),
-    kind: 'proration',
-    description,
-    featureKey: null,
-    quantity: 1,
-    amount: { amount, currency: to.currency },
-    periodStart: now,
-    periodEnd: subscription.currentPeriodEnd,
-  });
-  return [
-    line(
-      `Unused time on ${from.name}`,
-      -prorate(from.pricing.baseAmount, remaining, periodOf(from)),
-    ),
-    line(`Remaining time on ${to.name}`, prorate(to.pricing.baseAmount, remaining, periodOf(to))),
-  ].filter((l) => l.amount.amount !== 0);
-}
 
 /**
  * Periods are billed at their end with the plan's base price, so after a prorated change the
@@ -86,25 +49,10 @@ export async function changePlan(
   const data = parseInput(ChangePlanInput, input);
   return inTransaction(ctx, async (tx) => {
     const subscription = await loadSubscription(tx, ctx, data.id, { forUpdate: true });
-    assertState(
-      subscription.status,
-      ['active', 'trialing', 'past_due'],
-      'change the plan of a subscription',
-    );
+    assertChangeable(subscription);
     const from = await loadPlan(tx, ctx, subscription.planId, 'planId');
     const to = await loadPlan(tx, ctx, data.planId, 'planId');
-    if (to.status !== 'active')
-      throw new LedgerError('plan_archived', `Plan ${to.id} is archived`, { param: ['planId'] });
-    if (to.currency !== from.currency) {
-      throw new LedgerError(
-        'currency_mismatch',
-        `Plan ${to.id} is priced in ${to.currency}, not ${from.currency}`,
-        {
-          param: ['planId'],
-          details: { expected: from.currency, received: to.currency },
-        },
-      );
-    }
+    assertPlanChange(subscription, from, to);
     const now = ctx.clock.now();
     if (subscription.status !== 'trialing' && to.id !== from.id) {
       // The period started on `from`: its invoice charges `from`'s base either way; proration
