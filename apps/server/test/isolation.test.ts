@@ -8,9 +8,16 @@ import {
 } from '@ledger/api';
 import { type LedgerClient, ledgerErrorOf, TRPCClientError } from '@ledger/client';
 import { testDatabaseKinds } from '@ledger/db/testing';
-import { ID_PREFIXES, type IdKind, newId, type PortalSessionId } from '@ledger/domain';
+import {
+  ID_PREFIXES,
+  type IdKind,
+  newId,
+  type PortalSessionId,
+  type WebhookEndpointId,
+} from '@ledger/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RestCall, type RestResponse, startTestLedger, type TestLedger } from './harness.js';
+import { startReceiver, type TestReceiver } from './receivers.js';
 import { scopeA, type WireCustomer } from './support.js';
 
 /**
@@ -47,8 +54,10 @@ interface World {
     event: string;
     /** A live billing portal session of the live customer. */
     portalSession: string;
+    /** A's webhook endpoint, with one settled test delivery in its attempts log. */
+    webhookEndpoint: string;
   };
-  b: { customer: string; plan: string; subscription: string };
+  b: { customer: string; plan: string; subscription: string; webhookEndpoint: string };
 }
 
 /** One cross-tenant call and the not-found code it must get. */
@@ -79,6 +88,10 @@ function onCustomers<Call>(w: World, call: (target: Target) => Call): Array<Atte
 /** Tenant A's portal configuration, which B must neither see nor change. */
 const PORTAL_BUSINESS_A = 'Tenant A Billing';
 const PORTAL_RETURN_A = 'https://tenant-a.example/account';
+/** One call aimed at A's webhook endpoint: unknown to B. */
+function onEndpoint<Call>(call: Call): Array<Attempt<Call>> {
+  return [{ label: 'webhook endpoint', code: 'webhook_endpoint_not_found', call }];
+}
 
 const usage = (customerId: string) => ({ customerId, featureKey: 'api_calls', quantity: 5 });
 
@@ -520,6 +533,85 @@ const TRPC_CASES: Record<string, TrpcCase> = {
       expect(all.data.filter((payment) => customers.includes(payment.customerId))).toEqual([]);
     },
   },
+  'webhookEndpoint.create': {
+    expect: 'own_scope',
+    async check(b, w) {
+      const created = await b.webhookEndpoint.create.mutate({
+        url: 'https://b.example/hooks',
+        enabledEvents: ['customer.*'],
+      });
+      expect(created.id).not.toBe(w.a.webhookEndpoint);
+      const mine = (await b.webhookEndpoint.list.query({ limit: 100 })).data.map((e) => e.id);
+      expect(mine).toContain(created.id);
+      await b.webhookEndpoint.delete.mutate({ id: created.id });
+    },
+  },
+  'webhookEndpoint.list': {
+    expect: 'own_scope',
+    async check(b, w) {
+      const ids = (await b.webhookEndpoint.list.query({ limit: 100 })).data.map((e) => e.id);
+      expect(ids).toContain(w.b.webhookEndpoint);
+      expect(ids).not.toContain(w.a.webhookEndpoint);
+    },
+  },
+  'webhookEndpoint.get': {
+    expect: 'not_found',
+    attempts: (b, w) => onEndpoint(() => b.webhookEndpoint.get.query({ id: w.a.webhookEndpoint })),
+  },
+  'webhookEndpoint.update': {
+    expect: 'not_found',
+    attempts: (b, w) =>
+      onEndpoint(() =>
+        b.webhookEndpoint.update.mutate({
+          id: w.a.webhookEndpoint,
+          url: 'https://b.example/stolen',
+          enabledEvents: ['*'],
+          status: 'disabled',
+          metadata: { owner: 'tenant-b' },
+        }),
+      ),
+  },
+  'webhookEndpoint.delete': {
+    expect: 'not_found',
+    attempts: (b, w) =>
+      onEndpoint(() => b.webhookEndpoint.delete.mutate({ id: w.a.webhookEndpoint })),
+  },
+  'webhookEndpoint.rotateSecret': {
+    expect: 'not_found',
+    attempts: (b, w) =>
+      onEndpoint(() =>
+        b.webhookEndpoint.rotateSecret.mutate({ id: w.a.webhookEndpoint, expirePreviousIn: 0 }),
+      ),
+  },
+  'webhookEndpoint.deliveries': {
+    expect: 'not_found',
+    attempts: (b, w) =>
+      onEndpoint(() =>
+        b.webhookEndpoint.deliveries.query({ id: w.a.webhookEndpoint, eventId: w.a.event }),
+      ),
+  },
+  'webhookEndpoint.replay': {
+    expect: 'not_found',
+    attempts: (b, w) => [
+      ...onEndpoint(() =>
+        b.webhookEndpoint.replay.mutate({ id: w.a.webhookEndpoint, eventIds: [w.a.event] }),
+      ),
+      ...onEndpoint(() =>
+        b.webhookEndpoint.replay.mutate({ id: w.a.webhookEndpoint, since: new Date(0) }),
+      ),
+      {
+        label: "A's event to B's endpoint",
+        code: 'event_not_found',
+        call: () =>
+          b.webhookEndpoint.replay.mutate({ id: w.b.webhookEndpoint, eventIds: [w.a.event] }),
+      },
+    ],
+  },
+  'webhookEndpoint.test': {
+    expect: 'not_found',
+    attempts: (b, w) =>
+      onEndpoint(() => b.webhookEndpoint.test.mutate({ id: w.a.webhookEndpoint })),
+  },
 };
 
 /** A REST call of tenant B: values for the route's `:params` and the JSON body. */
@@ -905,6 +997,94 @@ const REST_CASES: Record<string, RestCase> = {
       }
     },
   },
+  'POST /ledger/webhook-endpoints': {
+    expect: 'own_scope',
+    async check(t, w) {
+      const created = await t.rest<{ id: string }>('POST', '/ledger/webhook-endpoints', {
+        key: t.keyB,
+        body: { url: 'https://b.example/hooks', enabled_events: ['*'] },
+      });
+      expect(created.status).toBe(201);
+      expect(created.body.id).not.toBe(w.a.webhookEndpoint);
+      const theirs = await t.rest('GET', `/ledger/webhook-endpoints/${created.body.id}`);
+      expect(theirs.status).toBe(404);
+      const removed = await t.rest('DELETE', `/ledger/webhook-endpoints/${created.body.id}`, {
+        key: t.keyB,
+      });
+      expect(removed.status).toBe(204);
+    },
+  },
+  'GET /ledger/webhook-endpoints': {
+    expect: 'own_scope',
+    async check(t, w) {
+      const all = await t.rest<{ data: Array<{ id: string }> }>(
+        'GET',
+        '/ledger/webhook-endpoints?limit=100',
+        { key: t.keyB },
+      );
+      expect(all.status).toBe(200);
+      const ids = all.body.data.map((endpoint) => endpoint.id);
+      expect(ids).toContain(w.b.webhookEndpoint);
+      expect(ids).not.toContain(w.a.webhookEndpoint);
+      // B's own attempts log, filtered by A's event: nothing.
+      const deliveries = await t.rest<{ data: unknown[] }>(
+        'GET',
+        `/ledger/webhook-endpoints/${w.b.webhookEndpoint}/deliveries?event_id=${w.a.event}`,
+        { key: t.keyB },
+      );
+      expect(deliveries.status).toBe(200);
+      expect(deliveries.body.data).toEqual([]);
+    },
+  },
+  'GET /ledger/webhook-endpoints/:id': {
+    expect: 'not_found',
+    attempts: (_, w) => onEndpoint({ params: { id: w.a.webhookEndpoint } }),
+  },
+  'PUT /ledger/webhook-endpoints/:id': {
+    expect: 'not_found',
+    attempts: (_, w) =>
+      onEndpoint({
+        params: { id: w.a.webhookEndpoint },
+        body: {
+          url: 'https://b.example/stolen',
+          enabled_events: ['*'],
+          status: 'disabled',
+          description: null,
+          metadata: { owner: 'tenant-b' },
+        },
+      }),
+  },
+  'DELETE /ledger/webhook-endpoints/:id': {
+    expect: 'not_found',
+    attempts: (_, w) => onEndpoint({ params: { id: w.a.webhookEndpoint } }),
+  },
+  'POST /ledger/webhook-endpoints/:id/rotate-secret': {
+    expect: 'not_found',
+    attempts: (_, w) =>
+      onEndpoint({ params: { id: w.a.webhookEndpoint }, body: { expire_previous_in: 0 } }),
+  },
+  'GET /ledger/webhook-endpoints/:id/deliveries': {
+    expect: 'not_found',
+    attempts: (_, w) => onEndpoint({ params: { id: w.a.webhookEndpoint } }),
+  },
+  'POST /ledger/webhook-endpoints/:id/replay': {
+    expect: 'not_found',
+    attempts: (_, w) => [
+      ...onEndpoint({ params: { id: w.a.webhookEndpoint }, body: { event_ids: [w.a.event] } }),
+      ...onEndpoint({
+        params: { id: w.a.webhookEndpoint },
+        body: { since: '2000-01-01T00:00:00Z' },
+      }),
+      ...on('event_not_found', "A's event to B's endpoint", {
+        params: { id: w.b.webhookEndpoint },
+        body: { event_ids: [w.a.event] },
+      }),
+    ],
+  },
+  'POST /ledger/webhook-endpoints/:id/test': {
+    expect: 'not_found',
+    attempts: (_, w) => onEndpoint({ params: { id: w.a.webhookEndpoint } }),
+  },
 };
 
 /** The route with its parameters filled in; a parameter without a value fails loudly. */
@@ -969,6 +1149,7 @@ describe.each(testDatabaseKinds())('tenant isolation on %s', (kind) => {
   let b: LedgerClient;
   /** Each of A's ids and emails, and a stand-in of the same kind that exists nowhere. */
   let strangers: Array<[string, string]>;
+  let receiver: TestReceiver;
 
   async function post<T>(path: string, body: unknown, key?: string): Promise<T> {
     const res = await t.rest<T>('POST', path, key === undefined ? { body } : { body, key });
@@ -984,6 +1165,7 @@ describe.each(testDatabaseKinds())('tenant isolation on %s', (kind) => {
       return res.body;
     };
     const customer = `/ledger/customers/${w.a.live.id}`;
+    const endpoint = `/ledger/webhook-endpoints/${w.a.webhookEndpoint}`;
     return {
       live: CustomerObject.parse(await read(customer)),
       deleted: CustomerObject.parse(await read(`/ledger/customers/${w.a.deleted.id}`)),
@@ -1007,9 +1189,23 @@ describe.each(testDatabaseKinds())('tenant isolation on %s', (kind) => {
       events: (await t.server.ledger.deps.store.listEvents(scopeA, { limit: 1_000 })).map(
         (event) => `${event.id} ${event.type}`,
       ),
+      webhookEndpoint: await read(endpoint),
+      webhookEndpoints: await read('/ledger/webhook-endpoints?limit=100'),
+      webhookDeliveries: await read(`${endpoint}/deliveries?limit=100`),
+      // A rotation would change only what the API never shows: the sealed secrets.
+      webhookSecrets: await sealedSecretsOf(w.a.webhookEndpoint),
     };
   }
   let before: Awaited<ReturnType<typeof snapshotA>>;
+
+  /** A's endpoint's sealed secrets as stored. */
+  async function sealedSecretsOf(id: string) {
+    const stored = await t.server.ledger.deps.store.getWebhookEndpoint(
+      scopeA,
+      id as WebhookEndpointId,
+    );
+    return stored && [stored.sealedSecret, stored.sealedPreviousSecret];
+  }
 
   /** B's usage, which a refused batch must not have grown. */
   async function usageOfB() {
@@ -1097,6 +1293,23 @@ describe.each(testDatabaseKinds())('tenant isolation on %s', (kind) => {
       t.keyB,
     );
 
+    // Each scope has an endpoint; A's has one settled delivery (its test event) in its log.
+    receiver = await startReceiver(() => ({ status: 204 }));
+    const endpointA = await post<{ id: string }>('/ledger/webhook-endpoints', {
+      url: receiver.url,
+      enabled_events: ['customer.*'],
+      description: 'A hooks',
+      metadata: { owner: 'tenant-a' },
+    });
+    const endpointB = await post<{ id: string }>(
+      '/ledger/webhook-endpoints',
+      { url: receiver.url, enabled_events: ['invoice.paid'] },
+      t.keyB,
+    );
+    await post(`/ledger/webhook-endpoints/${endpointA.id}/test`, {});
+    await receiver.waitFor(1);
+    await t.server.ledger.webhooks.drain();
+
     const [firstEvent] = await t.server.ledger.deps.store.listEvents(scopeA, { limit: 1 });
     if (!firstEvent) throw new Error('tenant A has events');
     const target = (customer: WireCustomer): Target => ({
@@ -1116,8 +1329,14 @@ describe.each(testDatabaseKinds())('tenant isolation on %s', (kind) => {
         paymentMethod: method.id,
         event: firstEvent.id,
         portalSession: portalSession.id,
+        webhookEndpoint: endpointA.id,
       },
-      b: { customer: customerB.id, plan: planB.id, subscription: subscriptionB.id },
+      b: {
+        customer: customerB.id,
+        plan: planB.id,
+        subscription: subscriptionB.id,
+        webhookEndpoint: endpointB.id,
+      },
     };
     const ids = [
       live.id,
@@ -1129,6 +1348,7 @@ describe.each(testDatabaseKinds())('tenant isolation on %s', (kind) => {
       method.id,
       firstEvent.id,
       portalSession.id,
+      endpointA.id,
     ];
     strangers = [
       ...ids.map((id): [string, string] => {
@@ -1141,7 +1361,10 @@ describe.each(testDatabaseKinds())('tenant isolation on %s', (kind) => {
     ];
     before = await snapshotA();
   });
-  afterAll(() => t?.close());
+  afterAll(async () => {
+    await t?.close();
+    await receiver?.close();
+  });
 
   it('starts from tenant A data worth protecting', () => {
     expect(before.live).toMatchObject({
@@ -1164,6 +1387,11 @@ describe.each(testDatabaseKinds())('tenant isolation on %s', (kind) => {
       default_return_url: PORTAL_RETURN_A,
     });
     expect(before.portalSession).toMatchObject({ customerId: w.a.live.id, revokedAt: null });
+    expect(before.webhookEndpoint).toMatchObject({ id: w.a.webhookEndpoint, status: 'enabled' });
+    expect(before.webhookDeliveries).toMatchObject({
+      data: [{ event_type: 'webhook_endpoint.test', status: 'succeeded' }],
+    });
+    expect(before.webhookSecrets?.[0]).toEqual(expect.any(String));
   });
 
   it('covers exactly the tRPC procedures of the router', () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type ClaimedWebhookDelivery,
   type EventId,
+  endpointView,
   newId,
   type Scope,
   type StoredWebhookEndpoint,
@@ -226,7 +227,8 @@ export function webhookStore(db: Db): WebhookStore {
         db.select({ total: count() }).from(webhookEndpoints).where(where),
       ]);
       return {
-        rows: rows.slice(0, page.limit).map(toEndpoint),
+        // Public views: the sealed secrets and the failure clock never leave the store here.
+        rows: rows.slice(0, page.limit).map((row) => endpointView(toEndpoint(row))),
         total: totals[0]?.total ?? 0,
         hasMore: rows.length > page.limit,
       };

@@ -3,6 +3,7 @@ import { type Page, toPage } from '../schemas/pagination.js';
 import { parseInput } from '../validation.js';
 import type { WebhookEndpoint } from './model.js';
 import { ListWebhookEndpointsInput } from './schemas.js';
+import { endpointView } from './view.js';
 
 /** The scope's endpoints, newest first, without secrets. */
 export async function listWebhookEndpoints(
@@ -11,6 +12,9 @@ export async function listWebhookEndpoints(
 ): Promise<Page<WebhookEndpoint>> {
   const page = parseInput(ListWebhookEndpointsInput, input);
   const result = await ctx.store.listWebhookEndpoints(ctx.scope, page);
-  // The store returns public views only; paging is by cursor, so the offset is always 0.
-  return toPage(result, { limit: page.limit, offset: 0 });
+  // Only public fields go out, whatever the store's rows hold; paging is by cursor (offset 0).
+  return toPage(
+    { ...result, rows: result.rows.map(endpointView) },
+    { limit: page.limit, offset: 0 },
+  );
 }

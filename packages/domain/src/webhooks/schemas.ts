@@ -92,12 +92,8 @@ export const MAX_SECRET_OVERLAP_SECONDS = 604_800;
 /** Input of `rotateWebhookSecret`: how long the previous secret still signs (default 1 day). */
 export const RotateWebhookSecretInput = z.strictObject({
   id: endpointId,
-  expirePreviousIn: z.coerce
-    .number<number>()
-    .int()
-    .min(0)
-    .max(MAX_SECRET_OVERLAP_SECONDS)
-    .default(86_400),
+  // A JSON number only: coercion would read `null`, `""` or `[]` as 0 and retire the old secret.
+  expirePreviousIn: z.number().int().min(0).max(MAX_SECRET_OVERLAP_SECONDS).default(86_400),
 });
 /** `RotateWebhookSecretInput` as a caller writes it. */
 export type RotateWebhookSecretInput = z.input<typeof RotateWebhookSecretInput>;

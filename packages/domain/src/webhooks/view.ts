@@ -1,7 +1,10 @@
 import type { StoredWebhookEndpoint, WebhookEndpoint } from './model.js';
 
-/** The API's view of a stored endpoint: its secrets and failure clock stay inside. */
-export function endpointView(stored: StoredWebhookEndpoint): WebhookEndpoint {
+/**
+ * The API's view of an endpoint: its secrets and failure clock stay inside. It takes any
+ * endpoint-like record, since a stored one passes for a `WebhookEndpoint` by its type alone.
+ */
+export function endpointView(stored: WebhookEndpoint | StoredWebhookEndpoint): WebhookEndpoint {
   return {
     id: stored.id,
     url: stored.url,
