@@ -330,6 +330,12 @@ export function webhookStore(db: Db): WebhookStore {
       return picked.length;
     },
 
+    // Only the head of each (endpoint, customer) chain is claimable: the pending delivery with
+    // the least sequence, found by one probe of `webhook_deliveries_order_idx` per candidate
+    // while the due index is walked in order, so a claim costs about `limit` probes however
+    // long the backlog. (A NOT EXISTS anti-join here let the planner probe every pending row
+    // and sort them all: 0.4 s a claim at a 20,000 backlog with fresh statistics, minutes
+    // before the first ANALYZE.)
     async claimWebhookDeliveries(nowDate, leaseDate, limit) {
       // Raw SQL bypasses drizzle's column mapping, so timestamps go in as ISO strings.
       const now = nowDate.toISOString();
@@ -346,11 +352,13 @@ export function webhookStore(db: Db): WebhookStore {
           WHERE d.status = 'pending' AND w.status = 'enabled'
             AND d.next_attempt_at <= ${now}::timestamptz
             AND (d.locked_until IS NULL OR d.locked_until < ${now}::timestamptz)
-            AND NOT EXISTS (
-              SELECT 1 FROM ${webhookDeliveries} p
+            AND (d.customer_id IS NULL OR d.event_sequence = (
+              SELECT p.event_sequence FROM ${webhookDeliveries} p
               WHERE p.tenant_id = d.tenant_id AND p.app_id = d.app_id
                 AND p.endpoint_id = d.endpoint_id AND p.customer_id = d.customer_id
-                AND p.status = 'pending' AND p.event_sequence < d.event_sequence)
+                AND p.status = 'pending'
+              ORDER BY p.event_sequence
+              LIMIT 1))
           ORDER BY d.next_attempt_at
           LIMIT ${limit}
           FOR UPDATE OF d SKIP LOCKED)
