@@ -392,20 +392,29 @@ describe.each(testDatabaseKinds())('webhook endpoints on %s', (kind) => {
   let dumped: { id: string; readable: string[] } | undefined;
   async function dumpedSecrets() {
     if (dumped) return dumped;
-    const created = await createEndpoint(t, {
-      url: 'https://crm.example.com/dumped',
-      enabled_events: ['invoice.paid'],
-    });
-    const rotated = await t.rest<WireEndpoint>(
-      'POST',
-      `/ledger/webhook-endpoints/${created.id}/rotate-secret`,
-      { body: { expire_previous_in: 3600 } },
-    );
+    // Keyed, so the answers (which hold the secrets) are also kept for replay: sealed too.
+    const keyed = (key: string) => ({ headers: { 'Idempotency-Key': key } });
+    const create = () =>
+      t.rest<WireEndpoint>('POST', '/ledger/webhook-endpoints', {
+        body: { url: 'https://crm.example.com/dumped', enabled_events: ['invoice.paid'] },
+        ...keyed(`dump-create-${kind}`),
+      });
+    const created = await create();
+    expect(created.status, created.text).toBe(201);
+    const rotate = () =>
+      t.rest<WireEndpoint>('POST', `/ledger/webhook-endpoints/${created.body.id}/rotate-secret`, {
+        body: { expire_previous_in: 3600 },
+        ...keyed(`dump-rotate-${kind}`),
+      });
+    const rotated = await rotate();
     expect(rotated.status).toBe(200);
-    const secrets = [created.secret, rotated.body.secret ?? ''];
+    // The replays answer the same secrets, read back from the sealed records.
+    expect((await create()).body.secret).toBe(created.body.secret);
+    expect((await rotate()).body.secret).toBe(rotated.body.secret);
+    const secrets = [created.body.secret ?? '', rotated.body.secret ?? ''];
     for (const secret of secrets) expect(secret).toMatch(SECRET_PATTERN);
     dumped = {
-      id: created.id,
+      id: created.body.id,
       readable: secrets.flatMap((secret) => [secret, secret.slice('whsec_'.length)]),
     };
     return dumped;

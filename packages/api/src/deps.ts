@@ -34,7 +34,10 @@ export interface ApiDeps {
   taxIdVerifier: TaxIdVerifier;
   /** Where the domain's warnings and skipped failures are written. */
   logger: Logger;
-  /** Seals outbound webhook endpoints' signing secrets (see `WebhookSecrets`). */
+  /**
+   * Seals outbound webhook endpoints' signing secrets (see `WebhookSecrets`), and the answers
+   * idempotency keeps for replay.
+   */
   webhookSecrets: WebhookSecrets;
   /** Where outbound webhooks may go (see `WebhookUrlPolicy`). */
   webhookUrls: WebhookUrlPolicy;
@@ -58,6 +61,7 @@ export function idempotencyPorts(deps: ApiDeps): IdempotencyPorts {
     now: () => deps.clock.now(),
     afterCommit: deps.faults?.afterCommit,
     logger: deps.logger,
+    seal: deps.webhookSecrets,
   };
 }
 

@@ -124,6 +124,29 @@ export interface IdempotencyPorts {
   afterCommit?: (() => Promise<void> | void) | undefined;
   /** Where a record that could not be finished at once is reported. */
   logger: Logger;
+  /**
+   * Seals the answers kept for replay: an answer may hold what a database dump must not show
+   * (a webhook endpoint's new signing secret, a customer's details).
+   */
+  seal: ResponseSeal;
+}
+
+/** Encrypts kept answers (the server's secret box, keyed by `LEDGER_SECRET_KEY`). */
+export interface ResponseSeal {
+  seal(text: string): string;
+  open(sealed: string): string;
+}
+
+/** Marks a kept body as sealed; bodies kept before sealing existed replay as they are. */
+const SEALED = 'sealed:';
+
+function sealed(seal: ResponseSeal, response: StoredResponse): StoredResponse {
+  return { ...response, body: `${SEALED}${seal.seal(response.body)}` };
+}
+
+function unsealed(seal: ResponseSeal, response: StoredResponse): StoredResponse {
+  if (!response.body.startsWith(SEALED)) return response;
+  return { ...response, body: seal.open(response.body.slice(SEALED.length)) };
 }
 
 /**
@@ -232,7 +255,7 @@ export async function runIdempotently<T>(
         { param: ['Idempotency-Key'] },
       );
     }
-    return { replayed: existing.response };
+    return { replayed: unsealed(ports.seal, existing.response) };
   }
   const journal: StepJournal = {
     recorded: reservation.steps,
@@ -252,7 +275,8 @@ export async function runIdempotently<T>(
   }
   const { response } = answer;
   if (isRemembered(response.status, answer.code)) {
-    await finish(ports, key, () => store.completeIdempotencyKey(scope, key, response));
+    const kept = sealed(ports.seal, response);
+    await finish(ports, key, () => store.completeIdempotencyKey(scope, key, kept));
   } else {
     await forget();
   }

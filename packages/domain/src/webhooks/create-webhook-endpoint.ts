@@ -35,6 +35,11 @@ export async function createWebhookEndpoint(
     previousSecretExpiresAt: null,
     failingSince: null,
   };
-  await inTransaction(ctx, (tx) => tx.insertWebhookEndpoint(ctx.scope, endpoint));
-  return { ...endpointView(endpoint), secret };
+  // The transaction's result is the stored endpoint: a keyed retry that resumes after its commit
+  // gets that one back (its id, its sealed secret), never a second secret that was not stored.
+  const stored = await inTransaction(ctx, async (tx) => {
+    await tx.insertWebhookEndpoint(ctx.scope, endpoint);
+    return endpoint;
+  });
+  return { ...endpointView(stored), secret: ctx.webhookSecrets.open(stored.sealedSecret) };
 }

@@ -30,5 +30,6 @@ export async function rotateWebhookSecret(
     await tx.updateWebhookEndpoint(ctx.scope, next);
     return next;
   });
-  return { ...endpointView(endpoint), secret };
+  // The secret answered is the one stored, even when a keyed retry resumes after the commit.
+  return { ...endpointView(endpoint), secret: ctx.webhookSecrets.open(endpoint.sealedSecret) };
 }
