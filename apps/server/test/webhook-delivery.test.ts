@@ -222,6 +222,8 @@ describe.each(testDatabaseKinds())('a rotation overlap ending, on %s', (kind) =>
     expect(String(both.headers['webhook-signature']).split(' ')).toHaveLength(2);
     expect(() => new Webhook(endpoint.secret).verify(both.body, signedHeaders(both))).not.toThrow();
 
+    // Settled first: a jump past its lease would let the attempt in hand be claimed again.
+    await t.server.ledger.webhooks.drain();
     time.advance(60_000);
     const after = await createCustomer(t, { email: 'overlap-ends-2@hooks.example' });
     const one = onlyAbout(await hooks.waitFor(2), after.id);
@@ -254,10 +256,15 @@ describe.runIf(testDatabaseKinds().includes('postgres'))('delivery-time address 
     const endpoint = await createEndpoint(saving, hooks.url, ['customer.created']);
     await createCustomer(saving, { email: 'refused@hooks.example' });
     await delivering.server.ledger.webhooks.drain();
-    const [attempt, retry] = await attemptsOf(saving, endpoint.id);
-    expect(attempt).toMatchObject({ attempt: 1, status: 'failed', response_status: null });
-    expect(attempt?.error).toBe('refused: 127.0.0.1 is a private address');
-    expect(retry).toMatchObject({ attempt: 2, status: 'pending' });
+    // Retries (due 5 s later on the real clock) are refused the same way.
+    const attempts = await attemptsOf(saving, endpoint.id);
+    const made = attempts.filter((attempt) => attempt.status !== 'pending');
+    expect(made.length).toBeGreaterThanOrEqual(1);
+    for (const attempt of made) {
+      expect(attempt).toMatchObject({ status: 'failed', response_status: null });
+      expect(attempt.error).toBe('refused: 127.0.0.1 is a private address');
+    }
+    expect(attempts.at(-1)).toMatchObject({ attempt: made.length + 1, status: 'pending' });
     expect(hooks.received).toEqual([]);
   });
 });

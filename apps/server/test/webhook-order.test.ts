@@ -4,6 +4,8 @@ import {
   attemptsOf,
   createEndpoint,
   eventOf,
+  getEndpoint,
+  listEvents,
   receiverPool,
   renameCustomer,
   sequencesOf,
@@ -14,7 +16,8 @@ import { createCustomer, manualClock } from './support.js';
 /**
  * Delivery order (EVENTS.md "Order"), on a clock the test moves so retries come when it says:
  * one customer's events reach an endpoint in `sequence` order, a later one held while an earlier
- * one is being retried, and that hold never delays another customer.
+ * one is being retried (that hold never delays another customer) or while its endpoint is
+ * disabled (after a `410`), and sent in order once it is enabled again.
  */
 
 const receiver = receiverPool();
@@ -24,6 +27,7 @@ describe.each(testDatabaseKinds())('webhook delivery order on %s', (kind) => {
   let t: TestLedger;
   const drain = () => t.server.ledger.webhooks.drain();
   beforeAll(async () => {
+    // The default attempt timeout (15 s): a receiver here may hold a request while the test acts.
     t = await startTestLedger(kind, { clock: time.clock });
   });
   afterAll(() => t?.close());
@@ -104,5 +108,67 @@ describe.each(testDatabaseKinds())('webhook delivery order on %s', (kind) => {
     time.advance(5 * 60_000);
     await drain();
     expect(sequencesOf(hooks.received, customer.id)).toEqual([1, 1, 1, 2]);
+  });
+
+  it('disables an endpoint at a 410, records it, and sends its held deliveries in order once re-enabled', async () => {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let answered = 0;
+    const hooks = await receiver(async () => {
+      // The first request is held until the test has queued more, then told the endpoint is gone.
+      if (answered++ > 0) return { status: 200 };
+      await released;
+      return { status: 410, body: 'gone' };
+    });
+    const watcher = await receiver();
+    const endpoint = await createEndpoint(t, hooks.url, ['customer.*']);
+    const watching = await createEndpoint(t, watcher.url, ['webhook_endpoint.*']);
+    const customer = await createCustomer(t, { email: 'gone@hooks.example' });
+    await hooks.waitFor(1);
+    await renameCustomer(t, customer.id, 'Gone Twice');
+    await renameCustomer(t, customer.id, 'Gone Thrice');
+    release();
+    await drain();
+
+    expect(await getEndpoint(t, endpoint.id)).toMatchObject({
+      status: 'disabled',
+      disabled_reason: 'gone',
+    });
+    const created = await eventOf(t, customer.id, 'customer.created');
+    const [gone, ...noRetry] = await attemptsOf(t, endpoint.id, created.id);
+    expect(gone).toMatchObject({ status: 'failed', response_status: 410, next_attempt_at: null });
+    expect(noRetry).toEqual([]);
+    const held = (await attemptsOf(t, endpoint.id)).filter((a) => a.status === 'pending');
+    expect(held).toHaveLength(2);
+
+    const disabled = (await listEvents(t, 'type=webhook_endpoint.disabled')).filter(
+      (event) => event.data.object.id === endpoint.id,
+    );
+    expect(disabled).toHaveLength(1);
+    expect(disabled[0]?.data.object).toMatchObject({ status: 'disabled', disabled_reason: 'gone' });
+    const [notice] = await watcher.waitFor(1);
+    expect(notice?.event).toMatchObject({ id: disabled[0]?.id, type: 'webhook_endpoint.disabled' });
+    const byId = await t.rest('GET', `/ledger/events/${disabled[0]?.id}`);
+    expect(notice?.event).toEqual(byId.body);
+    await drain();
+    expect((await attemptsOf(t, watching.id)).map((a) => a.status)).toEqual(['succeeded']);
+
+    // Disabled, it is sent nothing, however much time passes.
+    time.advance(3_600_000);
+    await drain();
+    expect(sequencesOf(hooks.received, customer.id)).toEqual([1]);
+
+    const enabled = await t.rest('PUT', `/ledger/webhook-endpoints/${endpoint.id}`, {
+      body: { status: 'enabled' },
+    });
+    expect(enabled.status, enabled.text).toBe(200);
+    expect(enabled.body).toMatchObject({ status: 'enabled', disabled_reason: null });
+    await hooks.waitFor(3);
+    await drain();
+    expect(sequencesOf(hooks.received, customer.id)).toEqual([1, 2, 3]);
+    const statuses = (await attemptsOf(t, endpoint.id)).map((a) => a.status);
+    expect(statuses.sort()).toEqual(['failed', 'succeeded', 'succeeded']);
   });
 });
