@@ -219,7 +219,8 @@ export async function composeLedger(
     async close() {
       await billing.stop();
       retention.stop();
-      await Promise.all([events.stop(), webhooks.stop()]);
+      // A hung receiver must not hold the shutdown past its timeout: those attempts are re-sent.
+      await Promise.all([events.stop(), webhooks.stop(config.LEDGER_SHUTDOWN_TIMEOUT_MS)]);
       sender.close();
       await database.close();
     },

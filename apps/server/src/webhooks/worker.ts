@@ -36,8 +36,12 @@ export interface WebhookWorker {
   /** Called after a commit: due attempts are claimed at once instead of at the next poll. */
   notify(): void;
   start(): void;
-  /** Stops claiming; resolves once the attempts in flight are sent and settled. */
-  stop(): Promise<void>;
+  /**
+   * Stops claiming; resolves once the attempts in flight are sent and settled, or after
+   * `graceMs` at most: attempts still out then are abandoned (not settled), keep their lease, and
+   * are sent again by whichever process claims them once it ends (at least once).
+   */
+  stop(graceMs?: number): Promise<void>;
   /** Sends until nothing is due and nothing is in flight; tests and benchmarks use it. */
   drain(): Promise<void>;
 }
@@ -79,6 +83,8 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
   let claiming: Promise<void> | null = null;
   let wanted = false;
   let stopped = true;
+  /** Set when a stop's grace ran out: outcomes still arriving are left unsettled. */
+  let abandoned = false;
   let timer: ReturnType<typeof setInterval> | null = null;
 
   async function attempt(claimed: ClaimedWebhookDelivery): Promise<WebhookOutcome> {
@@ -144,7 +150,7 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
   function launch(claimed: ClaimedWebhookDelivery): void {
     const running: Promise<void> = attempt(claimed)
       .then((outcome) => {
-        outcomes.push(outcome);
+        if (!abandoned) outcomes.push(outcome);
       })
       .catch(options.onError)
       .finally(() => {
@@ -191,15 +197,21 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     notify: kick,
     start() {
       stopped = false;
+      abandoned = false;
       timer ??= setInterval(kick, pollIntervalMs);
       timer.unref?.();
       kick();
     },
-    async stop() {
+    async stop(graceMs = Number.POSITIVE_INFINITY) {
       stopped = true;
       if (timer) clearInterval(timer);
       timer = null;
-      await idle();
+      let expire: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        if (Number.isFinite(graceMs)) expire = setTimeout(() => resolve('late'), graceMs);
+      });
+      if ((await Promise.race([idle(), late])) === 'late') abandoned = true;
+      clearTimeout(expire);
     },
     async drain() {
       const wasStopped = stopped;
