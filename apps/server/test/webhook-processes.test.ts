@@ -20,8 +20,9 @@ import {
 /**
  * Two real `ledger serve` processes on one PostgreSQL deliver to one receiver: their claims
  * (`FOR UPDATE SKIP LOCKED`, leases, claim tokens) hand each attempt to one process, so in the
- * normal case every event arrives exactly once, and a customer's events arrive in `sequence`
- * order whichever process sends them. Which process sent a request is read off the connection
+ * normal case every event arrives exactly once (a failed attempt, which a loaded machine can
+ * cause, is retried and then its event alone may arrive twice), and a customer's events arrive in
+ * `sequence` order whichever process sends them. Which process sent a request is read off the connection
  * it came on (Linux /proc), so the test also sees that both of them delivered.
  */
 
@@ -92,44 +93,63 @@ describe.runIf(onPostgres && process.platform === 'linux')(
       const events = await everyPage<WireEvent>(first, '/ledger/events?type=customer.*');
       expect(events).toHaveLength(TOTAL);
       await receiver.waitFor(TOTAL, 60_000);
+      const owed = new Set(events.map((event) => event.id));
+      let attempts = await attemptsOf(first, endpoint.id);
       await until(
-        'every attempt has settled',
+        'every event has a succeeded attempt and none is pending',
         async () => {
-          const attempts = await attemptsOf(first, endpoint.id);
+          attempts = await attemptsOf(first, endpoint.id);
+          const succeeded = attempts.filter((attempt) => attempt.status === 'succeeded');
           return (
-            attempts.length === TOTAL && attempts.every((attempt) => attempt.status !== 'pending')
+            succeeded.length === TOTAL && attempts.every((attempt) => attempt.status !== 'pending')
           );
         },
         60_000,
       );
-      const attempts = await attemptsOf(first, endpoint.id);
-      expect(attempts.filter((attempt) => attempt.status !== 'succeeded')).toEqual([]);
+      // The normal case has no failed attempt. One can still happen on a loaded machine (a
+      // timeout, a keep-alive connection the receiver closed as it was reused); it is retried,
+      // and only its event may then arrive twice.
+      const failed = attempts.filter((attempt) => attempt.status === 'failed');
+      if (failed.length > 0) console.warn('failed attempts', JSON.stringify(failed));
+      const retried = new Set(failed.map((attempt) => attempt.event_id));
 
-      // Exactly once: settled attempts are never sent again, so the receiver has all it will get.
+      // Once each: settled attempts are never sent again, so the receiver has all it will get.
       const ids = receiver.received.map((request) => String(request.headers['webhook-id']));
-      expect(ids).toHaveLength(TOTAL);
-      expect(new Set(ids).size).toBe(TOTAL);
-      expect([...ids].sort()).toEqual(events.map((event) => event.id).sort());
+      expect(new Set(ids)).toEqual(owed);
+      const twice = ids.filter((id, index) => ids.indexOf(id) !== index);
+      expect(twice.filter((id) => !retried.has(id))).toEqual([]);
+      expect(ids.length).toBe(TOTAL + twice.length);
       for (const request of receiver.received) verifySigned(endpoint.secret, request);
 
-      // In order per customer: each one's sequences arrive strictly increasing, all of them.
+      // In order per customer: each one's sequences arrive increasing (strictly, but for a
+      // retried event's second copy, which still comes before the customer's next event).
       for (const customer of customers) {
-        const arrived = receiver.received
-          .filter((request) => request.event.customer_id === customer)
-          .map((request) => request.event.sequence);
+        const arrived = receiver.received.filter(
+          (request) => request.event.customer_id === customer,
+        );
         const stored = events
           .filter((event) => event.customer_id === customer)
           .map((event) => event.sequence)
           .sort((a, b) => a - b);
-        expect(arrived).toEqual(stored);
-        expect(new Set(arrived).size).toBe(EVENTS_EACH);
+        expect(stored).toHaveLength(EVENTS_EACH);
+        const firsts = arrived.filter(
+          (request, index) => arrived.findIndex((r) => r.event.id === request.event.id) === index,
+        );
+        expect(firsts.map((request) => request.event.sequence)).toEqual(stored);
+        for (const [index, request] of arrived.entries()) {
+          const previous = arrived[index - 1];
+          if (!previous) continue;
+          if (previous.event.id === request.event.id)
+            expect(retried.has(request.event.id)).toBe(true);
+          else expect(request.event.sequence).toBeGreaterThan(previous.event.sequence);
+        }
       }
 
       // Both processes delivered (and every request came from one of them).
       const counts = pids.map(
         (pid) => [...sentBy.values()].filter((owner) => owner === pid).length,
       );
-      expect(counts.reduce((a, b) => a + b, 0)).toBe(TOTAL);
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(receiver.received.length);
       for (const count of counts) expect(count).toBeGreaterThan(0);
       console.info(`webhooks over two processes: ${counts.join(' + ')} deliveries`);
     }, 120_000);
