@@ -18,6 +18,9 @@ export const NO_RATE_LIMITS = {
   LEDGER_RATE_LIMIT_INGEST: '0',
 };
 
+/** Test receivers listen on 127.0.0.1, which a spawned server delivers to only when told so. */
+const PRIVATE_WEBHOOKS = { LEDGER_WEBHOOK_ALLOW_PRIVATE: 'true' };
+
 /**
  * Where a spawned `ledger serve` runs: a PGlite data directory under `root` (with `devKey` as its
  * dev key), or a scratch PostgreSQL database with a key created by `ledger api-keys create`.
@@ -25,13 +28,24 @@ export const NO_RATE_LIMITS = {
 export async function deploy(kind: string, root: string, devKey: string): Promise<Deployment> {
   if (kind === 'pglite') {
     return {
-      env: { LEDGER_DATA_DIR: join(root, 'data'), LEDGER_DEV_API_KEY: devKey, ...NO_RATE_LIMITS },
+      // No LEDGER_SECRET_KEY: PGlite makes its own in the data directory and keeps it.
+      env: {
+        LEDGER_DATA_DIR: join(root, 'data'),
+        LEDGER_DEV_API_KEY: devKey,
+        ...NO_RATE_LIMITS,
+        ...PRIVATE_WEBHOOKS,
+      },
       key: devKey,
       drop: async () => {},
     };
   }
   const scratch = await createScratchPostgres();
-  const env = { DATABASE_URL: scratch.url, LEDGER_SECRET_KEY: TEST_SECRET_KEY, ...NO_RATE_LIMITS };
+  const env = {
+    DATABASE_URL: scratch.url,
+    LEDGER_SECRET_KEY: TEST_SECRET_KEY,
+    ...NO_RATE_LIMITS,
+    ...PRIVATE_WEBHOOKS,
+  };
   const created = await ledger(['api-keys', 'create', '--tenant', 'dev', '--app', 'default'], env);
   expect(created.code, created.stderr).toBe(0);
   return { env, key: keysIn(created.stdout)[0] as string, drop: () => scratch.drop() };

@@ -12,6 +12,8 @@ export interface Received {
     unknown
   >;
   at: number;
+  /** The sender's TCP port: which connection (and so which process) the request came on. */
+  remotePort: number;
 }
 
 /** How a receiver answers one request: a status (and body), or `'hang'` to never answer. */
@@ -45,6 +47,7 @@ export async function startReceiver(
       body,
       event: JSON.parse(body) as Received['event'],
       at: Date.now(),
+      remotePort: req.socket.remotePort ?? 0,
     };
     received.push(request);
     for (const wake of waiters) wake();
