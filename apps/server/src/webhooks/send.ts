@@ -46,6 +46,8 @@ const systemLookupAll: LookupAll = (hostname) =>
 /** Past the excerpt, how much of a body is read and thrown away to keep the connection; more and it is closed. */
 const DRAIN_BYTES = 64 * 1024;
 const MAX_ERROR_LENGTH = 200;
+/** How long a kept-alive socket may sit idle before the sender closes it itself. */
+const IDLE_SOCKET_MS = 4_000;
 
 /** Why a literal or local host is refused, or null when it is neither. */
 function hostRefusal(hostname: string): string | null {
@@ -133,10 +135,10 @@ export function createWebhookSender(options: {
   lookupAll?: LookupAll;
 }): WebhookSender {
   const maxSockets = options.maxSocketsPerHost ?? 16;
-  const agents = {
-    http: new http.Agent({ keepAlive: true, maxSockets }),
-    https: new https.Agent({ keepAlive: true, maxSockets }),
-  };
+  // Idle sockets are dropped after 4 s, before the 5 s keep-alive of Node's own servers (and
+  // most others): a request sent on a socket the receiver is closing fails with ECONNRESET.
+  const pool = { keepAlive: true, maxSockets, timeout: IDLE_SOCKET_MS };
+  const agents = { http: new http.Agent(pool), https: new https.Agent(pool) };
   const lookup = options.allowPrivate
     ? undefined
     : publicOnlyLookup(options.lookupAll ?? systemLookupAll);
