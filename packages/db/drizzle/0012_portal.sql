@@ -24,6 +24,6 @@ CREATE TABLE "portal_sessions" (
 );
 --> statement-breakpoint
 ALTER TABLE "portal_sessions" ADD CONSTRAINT "portal_sessions_customer_fk" FOREIGN KEY ("tenant_id","app_id","customer_id") REFERENCES "public"."customers"("tenant_id","app_id","id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-CREATE UNIQUE INDEX "portal_sessions_token_idx" ON "portal_sessions" USING btree ("token_hash");--> statement-breakpoint
-CREATE UNIQUE INDEX "portal_sessions_cookie_idx" ON "portal_sessions" USING btree ("cookie_hash");--> statement-breakpoint
+CREATE INDEX "portal_sessions_token_idx" ON "portal_sessions" USING btree ("token_hash");--> statement-breakpoint
+CREATE INDEX "portal_sessions_cookie_idx" ON "portal_sessions" USING btree ("cookie_hash");--> statement-breakpoint
 CREATE INDEX "portal_sessions_customer_idx" ON "portal_sessions" USING btree ("tenant_id","app_id","customer_id");

@@ -1,19 +1,11 @@
 import type { PortalConfiguration } from '@ledger/domain';
-import {
-  foreignKey,
-  index,
-  jsonb,
-  pgTable,
-  primaryKey,
-  text,
-  uniqueIndex,
-} from 'drizzle-orm/pg-core';
+import { foreignKey, index, jsonb, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
 import { at, scopeColumns } from './columns.js';
 import { customers } from './customers.js';
 
 /**
  * Billing portal sessions. Only SHA-256 hashes of the link token and of the browser cookie are
- * stored (a dump opens no portal); both are unique, so a lookup by either is one index probe.
+ * stored (a dump opens no portal); each is indexed, so a lookup by either is one index probe.
  */
 export const portalSessions = pgTable(
   'portal_sessions',
@@ -38,8 +30,10 @@ export const portalSessions = pgTable(
       columns: [t.tenantId, t.appId, t.customerId],
       foreignColumns: [customers.tenantId, customers.appId, customers.id],
     }),
-    uniqueIndex('portal_sessions_token_idx').on(t.tokenHash),
-    uniqueIndex('portal_sessions_cookie_idx').on(t.cookieHash),
+    // Looked up before the scope is known (the link or cookie is all a browser brings); 256-bit
+    // random tokens do not collide, so these need not be unique (keys lead with the scope).
+    index('portal_sessions_token_idx').on(t.tokenHash),
+    index('portal_sessions_cookie_idx').on(t.cookieHash),
     index('portal_sessions_customer_idx').on(t.tenantId, t.appId, t.customerId),
   ],
 );
