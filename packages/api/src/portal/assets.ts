@@ -23,6 +23,7 @@ table{width:100%;border-collapse:collapse;background:#fff}
 th,td{text-align:left;padding:8px;border-bottom:1px solid #e3e5e8;vertical-align:top}
 td.num,th.num{text-align:right;white-space:nowrap}
 .table-wrap{overflow-x:auto}
+.table-wrap:focus-visible{outline:3px solid #0b57d0;outline-offset:2px}
 button,.button{font:inherit;padding:8px 14px;border-radius:6px;border:1px solid #0b57d0;background:#0b57d0;color:#fff;cursor:pointer;text-decoration:none;display:inline-block}
 button.secondary{background:#fff;color:#0b57d0}
 label{display:block;font-weight:600;margin:.75rem 0 .25rem}

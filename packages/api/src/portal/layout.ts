@@ -107,6 +107,14 @@ ${content}
   );
 }
 
+/**
+ * A table that may be wider than a phone, in a box that scrolls sideways: a named region that
+ * takes keyboard focus, so it can be scrolled without a mouse (axe's scrollable-region-focusable).
+ */
+export function tableWrap(label: string, table: Html) {
+  return html`<div class="table-wrap" role="region" aria-label="${label}" tabindex="0">${table}</div>`;
+}
+
 /** A short message after an action ("Card added"), or an error in words, announced politely. */
 export function notice(kind: 'ok' | 'error', text: string | null | undefined) {
   if (!text) return '';

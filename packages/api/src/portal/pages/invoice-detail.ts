@@ -20,7 +20,7 @@ import {
   paymentStatusInWords,
   taxInWords,
 } from '../invoice-text.js';
-import { csrfField, notice, page } from '../layout.js';
+import { csrfField, notice, page, tableWrap } from '../layout.js';
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -64,7 +64,9 @@ function creditRow(invoice: Invoice): Html {
 
 function paymentRows(payments: readonly Payment[], cards: Map<string, CardDetails>): Html {
   if (payments.length === 0) return html`<p>No payments yet.</p>`;
-  return html`<div class="table-wrap"><table>
+  return tableWrap(
+    'Payments of this invoice',
+    html`<table>
   <caption class="muted">Payments of this invoice, newest first</caption>
   <thead><tr><th scope="col">Date</th><th scope="col" class="num">Amount</th><th scope="col">Card</th><th scope="col">Status</th><th scope="col">Failure reason</th></tr></thead>
   <tbody>${payments.map(
@@ -73,7 +75,8 @@ function paymentRows(payments: readonly Payment[], cards: Map<string, CardDetail
         p.paymentMethodId ? cards.get(p.paymentMethodId) : undefined,
       )}</td><td>${paymentStatusInWords(p.status)}</td><td>${failureInWords(p)}</td></tr>`,
   )}</tbody>
-</table></div>`;
+</table>`,
+  );
 }
 
 /**
@@ -117,7 +120,9 @@ export async function renderInvoice(
 </section>
 <section aria-labelledby="lines">
   <h2 id="lines">Lines</h2>
-  <div class="table-wrap"><table>
+  ${tableWrap(
+    'Invoice lines',
+    html`<table>
     <thead><tr><th scope="col">Description</th><th scope="col" class="num">Amount</th></tr></thead>
     <tbody>${invoice.lineItems.map(
       (line) =>
@@ -131,7 +136,8 @@ export async function renderInvoice(
       <tr><th scope="row">Amount due</th><td class="num">${money(invoice.amountDue)}</td></tr>
       <tr><th scope="row">Amount paid</th><td class="num">${money(invoice.amountPaid)}</td></tr>
     </tfoot>
-  </table></div>
+  </table>`,
+  )}
   ${tax.note ? html`<p class="tax-note">${tax.note}</p>` : ''}
   ${invoice.fx ? html`<p class="fx-note">${fxNote(invoice.fx, invoice.currency)}</p>` : ''}
 </section>

@@ -5,7 +5,7 @@ import type { PortalEnv, PortalState } from '../env.js';
 import { day, money } from '../format.js';
 import { invoiceHistoryOn, loadOwnInvoice, notFound } from '../invoice-access.js';
 import { invoiceStatusInWords } from '../invoice-text.js';
-import { page } from '../layout.js';
+import { page, tableWrap } from '../layout.js';
 import { renderInvoice } from './invoice-detail.js';
 
 /** Invoices per page of the list. */
@@ -55,7 +55,9 @@ export function invoicesPage(app: Hono<PortalEnv>): void {
         '/portal/invoices',
         invoices.length === 0
           ? html`<p>No invoices yet.</p>`
-          : html`<div class="table-wrap"><table>
+          : html`${tableWrap(
+              'Invoices',
+              html`<table>
   <thead><tr><th scope="col">Number</th><th scope="col">Date</th><th scope="col" class="num">Total</th><th scope="col">Status</th></tr></thead>
   <tbody>${invoices.map(
     (invoice) =>
@@ -63,7 +65,8 @@ export function invoicesPage(app: Hono<PortalEnv>): void {
         invoice.dueDate ?? invoice.createdAt,
       )}</td><td class="num">${money(invoice.total)}</td><td>${invoiceStatusInWords(invoice.status)}</td></tr>`,
   )}</tbody>
-</table></div>
+</table>`,
+            )}
 ${start ? html`<p><a href="/portal/invoices">Newest invoices</a></p>` : ''}
 ${next ? html`<p><a href="/portal/invoices?after=${next}">Older invoices</a></p>` : ''}`,
       ),

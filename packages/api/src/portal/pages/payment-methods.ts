@@ -12,7 +12,7 @@ import type { Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import type { PortalEnv, PortalState } from '../env.js';
 import { field, text } from '../fields.js';
-import { csrfField, notice, page } from '../layout.js';
+import { csrfField, notice, page, tableWrap } from '../layout.js';
 import { type CardForm, type CardFormErrors, readCardForm } from '../test-cards.js';
 import { errorPage } from './error-page.js';
 
@@ -85,10 +85,13 @@ async function listPage(c: Context<PortalEnv>, message?: string) {
   ${
     methods.length === 0
       ? html`<p>No cards yet.</p>`
-      : html`<div class="table-wrap"><table>
+      : tableWrap(
+          'Your cards',
+          html`<table>
   <thead><tr><th scope="col">Card</th><th scope="col">Expires</th><th scope="col">Default</th><th scope="col">Actions</th></tr></thead>
   <tbody>${rows}</tbody>
-</table></div>`
+</table>`,
+        )
   }
   <p><a class="button" href="${PATH}/add">Add a card</a></p>
 </section>`,

@@ -5,7 +5,7 @@ import type { PortalEnv } from '../env.js';
 import { day, money } from '../format.js';
 import { cardsOf, invoiceHistoryOn, notFound } from '../invoice-access.js';
 import { cardInWords, failureInWords, paymentStatusInWords } from '../invoice-text.js';
-import { page } from '../layout.js';
+import { page, tableWrap } from '../layout.js';
 
 /** Payments per page of the history. */
 const PAGE_SIZE = 50;
@@ -41,7 +41,9 @@ export function paymentsPage(app: Hono<PortalEnv>): void {
         '/portal/payments',
         payments.length === 0
           ? html`<p>No payments yet.</p>`
-          : html`<div class="table-wrap"><table>
+          : html`${tableWrap(
+              'Payment history',
+              html`<table>
   <thead><tr><th scope="col">Date</th><th scope="col" class="num">Amount</th><th scope="col">Card</th><th scope="col">Status</th><th scope="col">Failure reason</th><th scope="col">Invoice</th></tr></thead>
   <tbody>${payments.map(
     (p) =>
@@ -49,7 +51,8 @@ export function paymentsPage(app: Hono<PortalEnv>): void {
         p.paymentMethodId ? cards.get(p.paymentMethodId) : undefined,
       )}</td><td>${paymentStatusInWords(p.status)}</td><td>${failureInWords(p)}</td><td><a href="/portal/invoices/${p.invoiceId}">View invoice</a></td></tr>`,
   )}</tbody>
-</table></div>
+</table>`,
+            )}
 ${offset > 0 ? html`<p><a href="/portal/payments${offset > PAGE_SIZE ? `?offset=${offset - PAGE_SIZE}` : ''}">Newer payments</a></p>` : ''}
 ${pagination.hasMore ? html`<p><a href="/portal/payments?offset=${offset + PAGE_SIZE}">Older payments</a></p>` : ''}`,
       ),

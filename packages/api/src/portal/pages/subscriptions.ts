@@ -17,7 +17,7 @@ import { html } from 'hono/html';
 import type { PortalEnv, PortalState } from '../env.js';
 import { text } from '../fields.js';
 import { day, money } from '../format.js';
-import { csrfField, notice, page } from '../layout.js';
+import { csrfField, notice, page, tableWrap } from '../layout.js';
 import { errorPage } from './error-page.js';
 
 const PATH = '/portal/subscriptions';
@@ -184,11 +184,14 @@ ${live.length === 0 ? html`<p>No live subscriptions.</p>` : cards}`,
   <p>From <strong>${preview.from.name}</strong> (${price(preview.from)}) to <strong>${preview.to.name}</strong> (${price(preview.to)}).</p>
   ${
     preview.lines.length > 0
-      ? html`<div class="table-wrap"><table>
+      ? tableWrap(
+          'Prorated amounts',
+          html`<table>
   <caption class="muted">Prorated to today</caption>
   <thead><tr><th scope="col">Item</th><th scope="col" class="num">Amount</th></tr></thead>
   <tbody>${preview.lines.map((line) => html`<tr><th scope="row">${line.description}</th><td class="num">${money(line.amount)}</td></tr>`)}</tbody>
-</table></div>`
+</table>`,
+        )
       : ''
   }
   <p>${summary}</p>
