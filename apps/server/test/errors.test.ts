@@ -484,7 +484,7 @@ const CASES: ErrorCase[] = [
   {
     title: 'email of a deleted customer',
     method: 'GET',
-    path: (f) => `/ledger/customers/email/${encodeURIComponent(f.deleted.email)}`,
+    path: (f) => `/ledger/customers/email/${encodeURIComponent(f.deleted.email ?? '')}`,
     status: 404,
     code: 'customer_not_found',
     param: 'email',
@@ -521,7 +521,7 @@ const CASES: ErrorCase[] = [
     title: 'create with a taken email in another case',
     method: 'POST',
     path: () => '/ledger/customers',
-    body: (f) => ({ ...valid, email: f.taken.email.toUpperCase() }),
+    body: (f) => ({ ...valid, email: f.taken.email?.toUpperCase() }),
     status: 409,
     code: 'duplicate_customer_email',
     param: 'email',
@@ -857,7 +857,7 @@ describe.each(testDatabaseKinds())('REST errors on %s', (kind) => {
       },
       {
         title: 'duplicate_customer_email',
-        trpc: (c, fx) => c.customer.create.mutate({ ...valid, email: fx.taken.email }),
+        trpc: (c, fx) => c.customer.create.mutate({ ...valid, email: fx.taken.email ?? '' }),
         rest: (fx) => ({
           method: 'POST',
           path: '/ledger/customers',

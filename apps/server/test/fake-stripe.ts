@@ -511,6 +511,14 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       counters.customersCreated++;
       return { status: 200, body: customer };
     }
+    if (method === 'DELETE' && parts[0] === 'v1' && parts[1] === 'customers' && parts[2]) {
+      const id = parts[2];
+      if (!customers.delete(id))
+        return invalid(`No such customer: '${id}'`, 'id', 'resource_missing');
+      // Deleting a customer detaches its payment methods, as at Stripe.
+      for (const found of methods.values()) if (found.customer === id) found.customer = null;
+      return { status: 200, body: { id, object: 'customer', deleted: true } };
+    }
     if (method === 'POST' && path === '/v1/payment_methods') {
       const card = params.card;
       const token = typeof card === 'object' ? text(card, 'token') : undefined;

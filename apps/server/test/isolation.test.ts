@@ -139,6 +139,11 @@ const TRPC_CASES: Record<string, TrpcCase> = {
     attempts: (b, w) =>
       onCustomers(w, (target) => () => b.customer.delete.mutate({ id: target.id })),
   },
+  'customer.erase': {
+    expect: 'not_found',
+    attempts: (b, w) =>
+      onCustomers(w, (target) => () => b.customer.erase.mutate({ id: target.id })),
+  },
   'customer.list': {
     expect: 'own_scope',
     async check(b, w) {
@@ -701,6 +706,10 @@ const REST_CASES: Record<string, RestCase> = {
       })),
   },
   'DELETE /ledger/customers/:id': {
+    expect: 'not_found',
+    attempts: (_, w) => restOnCustomers(w),
+  },
+  'POST /ledger/customers/:id/erase': {
     expect: 'not_found',
     attempts: (_, w) => restOnCustomers(w),
   },
@@ -1314,7 +1323,7 @@ describe.each(testDatabaseKinds())('tenant isolation on %s', (kind) => {
     if (!firstEvent) throw new Error('tenant A has events');
     const target = (customer: WireCustomer): Target => ({
       id: customer.id,
-      email: customer.email,
+      email: customer.email ?? '',
       currency: customer.currency,
     });
     w = {
@@ -1356,8 +1365,8 @@ describe.each(testDatabaseKinds())('tenant isolation on %s', (kind) => {
         if (!idKind) throw new Error(`unknown id kind of ${id}`);
         return [id, newId(idKind)];
       }),
-      [live.email, 'nobody.live@nowhere.example'],
-      [deleted.email, 'nobody.deleted@nowhere.example'],
+      [live.email ?? '', 'nobody.live@nowhere.example'],
+      [deleted.email ?? '', 'nobody.deleted@nowhere.example'],
     ];
     before = await snapshotA();
   });

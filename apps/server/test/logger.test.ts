@@ -36,6 +36,7 @@ async function failedInsert(kind: 'pglite' | 'postgres', email: string, name: st
       createdAt: now,
       updatedAt: now,
       deletedAt: null,
+      erasedAt: null,
     };
     await store.createCustomer(scope, customer);
     // The same id again: a primary key violation no LedgerError translates, so it stays raw.

@@ -66,6 +66,7 @@ describe('Stripe charges against the fake Stripe', () => {
       createdAt: at,
       updatedAt: at,
       deletedAt: null,
+      erasedAt: null,
     };
   }
 

@@ -132,6 +132,12 @@ export { recordUsage } from './billing/usage/record-usage.js';
 export { recordUsageBatch } from './billing/usage/record-usage-batch.js';
 export { createCustomer } from './customer/create-customer.js';
 export { deleteCustomer } from './customer/delete-customer.js';
+export { eraseCustomer } from './customer/erase-customer.js';
+export type {
+  ErasureStore,
+  Rewrite,
+  StoredEventPayload,
+} from './customer/erasure-ports.js';
 export { getCustomer } from './customer/get-customer.js';
 export { getCustomerByEmail } from './customer/get-customer-by-email.js';
 export { listCustomers } from './customer/list-customers.js';
@@ -139,6 +145,7 @@ export {
   CUSTOMER_STATUSES,
   type Customer,
   type CustomerStatus,
+  ERASED_CUSTOMER_NAME,
   TAX_EXEMPT_VALUES,
   type TaxExempt,
 } from './customer/model.js';
@@ -147,6 +154,7 @@ export {
   AdjustBalanceInput,
   CreateCustomerInput,
   DeleteCustomerInput,
+  EraseCustomerInput,
   emailSchema,
   GetCustomerByEmailInput,
   GetCustomerInput,
@@ -261,6 +269,7 @@ export type {
   StepJournal,
   StoredResponse,
 } from './platform/ports.js';
+export { SEALED_ANSWER_PREFIX } from './platform/ports.js';
 export {
   CUSTOMER_UPDATE_FIELDS,
   type CustomerUpdateField,

@@ -154,7 +154,7 @@ export function createStripeProcessor(options: StripeOptions): StripeProcessor {
         stripe.customers.create(
           {
             name: customer.name,
-            email: customer.email,
+            ...(customer.email === null ? {} : { email: customer.email }),
             metadata: {
               ledger_customer_id: customer.id,
               ledger_tenant_id: scope.tenantId,
@@ -202,6 +202,20 @@ export function createStripeProcessor(options: StripeOptions): StripeProcessor {
           country: card.country ?? null,
         },
       };
+    },
+
+    async deleteCustomer({ processorCustomerId }) {
+      try {
+        await stripe.customers.del(processorCustomerId);
+      } catch (error) {
+        // A customer Stripe no longer has is the state we wanted.
+        if (
+          error instanceof Stripe.errors.StripeInvalidRequestError &&
+          error.code === 'resource_missing'
+        )
+          return;
+        throw toLedgerError(error);
+      }
     },
 
     async detachPaymentMethod({ processorId }) {

@@ -6,6 +6,7 @@ import {
   type Logger,
   MAX_INPUT_DEPTH,
   type Scope,
+  SEALED_ANSWER_PREFIX,
   type StepJournal,
   type Store,
   type StoredResponse,
@@ -137,8 +138,7 @@ export interface ResponseSeal {
   open(sealed: string): string;
 }
 
-/** Marks a kept body as sealed; bodies kept before sealing existed replay as they are. */
-const SEALED = 'sealed:';
+const SEALED = SEALED_ANSWER_PREFIX;
 
 function sealed(seal: ResponseSeal, response: StoredResponse): StoredResponse {
   return { ...response, body: `${SEALED}${seal.seal(response.body)}` };

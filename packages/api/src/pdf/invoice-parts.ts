@@ -11,7 +11,8 @@ import { addressLines, dateText, moneyText, type Sheet, taxIdText } from './shee
 export function customerLines(customer: DocumentCustomer): string[] {
   return [
     customer.name,
-    customer.email,
+    // An erased customer has no email left to print.
+    ...(customer.email === null ? [] : [customer.email]),
     ...addressLines(customer.billingAddress),
     ...customer.taxIds.map(taxIdText),
   ];

@@ -10,7 +10,8 @@ export const customers = pgTable(
     ...scopeColumns,
     id: text('id').notNull(),
     name: text('name').notNull(),
-    email: text('email').notNull(),
+    /** Null only once erased (`erased_at`): live customers always have one. */
+    email: text('email'),
     billingAddress: jsonb('billing_address').$type<Address>(),
     defaultPaymentMethod: text('default_payment_method'),
     balance: minor('balance').notNull().default(sql`0`),
@@ -23,6 +24,8 @@ export const customers = pgTable(
     createdAt: at('created_at').notNull(),
     updatedAt: at('updated_at').notNull(),
     deletedAt: at('deleted_at'),
+    /** When the personal data was erased; an erased customer is deleted too. */
+    erasedAt: at('erased_at'),
   },
   (t) => [
     primaryKey({ name: 'customers_pkey', columns: [t.tenantId, t.appId, t.id] }),
@@ -38,6 +41,10 @@ export const customers = pgTable(
     check('customers_tax_exempt_check', sql`${t.taxExempt} IN ('none', 'exempt', 'reverse')`),
     check('customers_currency_check', sql`${t.currency} ~ '^[A-Z]{3}$'`),
     check('customers_email_lower_check', sql`${t.email} = lower(${t.email})`),
+    check(
+      'customers_erased_check',
+      sql`(${t.erasedAt} IS NULL OR ${t.deletedAt} IS NOT NULL) AND (${t.email} IS NOT NULL OR ${t.erasedAt} IS NOT NULL)`,
+    ),
     check('customers_deleted_check', sql`(${t.status} = 'deleted') = (${t.deletedAt} IS NOT NULL)`),
   ],
 );

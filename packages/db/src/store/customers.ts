@@ -46,6 +46,7 @@ export function toCustomer(row: Row): Customer {
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
     deletedAt: row.deletedAt ?? null,
+    erasedAt: row.erasedAt ?? null,
   };
 }
 
@@ -62,6 +63,7 @@ function profileColumns(customer: Customer) {
     status: customer.status,
     updatedAt: customer.updatedAt,
     deletedAt: customer.deletedAt,
+    erasedAt: customer.erasedAt,
   };
 }
 

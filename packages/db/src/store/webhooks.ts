@@ -97,6 +97,18 @@ interface ClaimRow extends Record<string, unknown> {
 }
 
 /** The row of an attempt still held by `outcome`'s claim. */
+/**
+ * True when the delivery's customer is erased: what its receiver answered may echo the event, and
+ * an attempt settling after the erasure must not keep it.
+ */
+function erasedOwner(delivery: SQL) {
+  // The share lock waits out an erasure in progress (it holds the row FOR UPDATE) and then reads
+  // the row as it committed, so no attempt settles an excerpt past an erasure.
+  return sql`COALESCE((SELECT c.erased_at IS NOT NULL FROM customers c
+    WHERE c.tenant_id = ${delivery}.tenant_id AND c.app_id = ${delivery}.app_id
+      AND c.id = ${delivery}.customer_id FOR KEY SHARE), false)`;
+}
+
 function heldBy(outcome: WebhookOutcome) {
   return and(
     inScope(webhookDeliveries, outcome.scope),
@@ -122,7 +134,8 @@ async function settleSuccesses(db: Db, outcomes: readonly WebhookOutcome[]) {
   const result = await db.execute<ClaimRow & { endpoint_id: string }>(sql`
     UPDATE ${webhookDeliveries} d
     SET status = 'succeeded', response_status = v.response_status,
-        response_excerpt = v.response_excerpt, duration_ms = v.duration_ms, error = NULL,
+        response_excerpt = CASE WHEN ${erasedOwner(sql`d`)} THEN NULL ELSE v.response_excerpt END,
+        duration_ms = v.duration_ms, error = NULL,
         next_attempt_at = NULL, locked_until = NULL, claim_token = NULL
     FROM (VALUES ${values})
       AS v(tenant_id, app_id, id, claim_token, response_status, response_excerpt, duration_ms)
@@ -154,7 +167,7 @@ async function settleFailure(db: Db, outcome: WebhookOutcome): Promise<boolean> 
     .set({
       status: 'failed',
       responseStatus: outcome.responseStatus,
-      responseExcerpt: outcome.responseExcerpt,
+      responseExcerpt: sql`CASE WHEN ${erasedOwner(sql`${webhookDeliveries}`)} THEN NULL ELSE ${outcome.responseExcerpt} END`,
       durationMs: outcome.durationMs,
       error: outcome.error,
       nextAttemptAt: outcome.retryAt,

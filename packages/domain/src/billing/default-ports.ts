@@ -23,6 +23,7 @@ export const noPayments: PaymentsPort = {
     throw new LedgerError('invalid_state', 'No payment processor is configured');
   },
   detachPaymentMethod: async () => {},
+  deleteCustomer: async () => {},
   charge: async () => {
     throw new LedgerError('invalid_state', 'No payment processor is configured');
   },

@@ -209,6 +209,11 @@ export interface PaymentsPort {
     token: string;
   }): Promise<{ processorId: string; card: CardDetails }>;
   detachPaymentMethod(request: { scope: Scope; processorId: string }): Promise<void>;
+  /**
+   * Deletes the processor's customer (and with it the cards and details it holds there), for an
+   * erased customer; one the processor no longer knows counts as deleted.
+   */
+  deleteCustomer(request: { scope: Scope; processorCustomerId: string }): Promise<void>;
   charge(request: {
     scope: Scope;
     customer: Customer;

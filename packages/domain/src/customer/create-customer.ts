@@ -35,6 +35,7 @@ export async function createCustomer(
     createdAt: now,
     updatedAt: now,
     deletedAt: null,
+    erasedAt: null,
   };
   return inTransaction(ctx, async (tx) => {
     await tx.createCustomer(ctx.scope, customer);

@@ -23,7 +23,8 @@ export interface Customer {
   tenantId: string;
   appId: string;
   name: string;
-  email: string;
+  /** Null only once the customer is erased (see `eraseCustomer`). */
+  email: string | null;
   billingAddress: Address | null;
   defaultPaymentMethod: PaymentMethodId | null;
   balance: Money;
@@ -35,7 +36,12 @@ export interface Customer {
   createdAt: Date;
   updatedAt: Date;
   deletedAt: Date | null;
+  /** When its personal data was erased (GDPR Art. 17); erased customers are also deleted. */
+  erasedAt: Date | null;
 }
+
+/** The name an erased customer keeps, so every record that shows a name stays valid. */
+export const ERASED_CUSTOMER_NAME = 'Erased customer';
 
 /** The profile fields an update may change (balance changes only through the journal). */
 export const PROFILE_FIELDS = [

@@ -17,7 +17,8 @@ export const CustomerSchema = z.object({
   tenantId: z.string(),
   appId: z.string(),
   name: z.string(),
-  email: z.string().meta({ format: 'email' }),
+  /** Null once the customer is erased. */
+  email: z.string().meta({ format: 'email' }).nullable(),
   billingAddress: AddressOutputSchema.nullable(),
   defaultPaymentMethod: outputId('paymentMethod').nullable(),
   balance: MoneySchema,
@@ -29,6 +30,7 @@ export const CustomerSchema = z.object({
   createdAt: TimestampSchema,
   updatedAt: TimestampSchema,
   deletedAt: TimestampSchema.nullable(),
+  erasedAt: TimestampSchema.nullable(),
 });
 
 /** One immutable journal row (the `BalanceTransaction` model). */

@@ -71,6 +71,11 @@ export const DeleteCustomerInput = z.strictObject({ id: customerId });
 /** `DeleteCustomerInput` as a caller writes it: parsing fills in defaults and normalises. */
 export type DeleteCustomerInput = z.input<typeof DeleteCustomerInput>;
 
+/** Input of `eraseCustomer`. */
+export const EraseCustomerInput = z.strictObject({ id: customerId });
+/** `EraseCustomerInput` as a caller writes it. */
+export type EraseCustomerInput = z.input<typeof EraseCustomerInput>;
+
 /** Input of `listCustomers`: every filter of REST.md, offset or cursor paging. */
 export const ListCustomersInput = z
   .strictObject({

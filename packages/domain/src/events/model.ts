@@ -8,6 +8,7 @@ export const EVENT_TYPES = [
   'customer.created',
   'customer.updated',
   'customer.deleted',
+  'customer.erased',
   'customer.payment_method.added',
   'customer.payment_method.removed',
   'customer.balance.updated',

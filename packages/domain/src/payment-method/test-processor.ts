@@ -97,6 +97,7 @@ export function createTestProcessor(): PaymentsPort {
       };
     },
     async detachPaymentMethod() {},
+    async deleteCustomer() {},
     async charge({ paymentMethodProcessorId, idempotencyKey }) {
       const token = paymentMethodProcessorId.replace(/^test_pm_/, '').replace(/_[0-9a-f]{8}$/, '');
       const test = lookup(token);

@@ -20,6 +20,13 @@ export interface ApiKeyStore {
   revokeApiKey(scope: Scope, id: string, at: Date): Promise<boolean>;
 }
 
+/**
+ * Marks a kept response body as sealed (the secret box, see `ResponseSeal` in the api); bodies
+ * kept before sealing existed replay as they are. Shared with erasure, which reseals what it
+ * rewrites.
+ */
+export const SEALED_ANSWER_PREFIX = 'sealed:';
+
 /** The response an idempotent request produced, kept to replay it byte for byte. */
 export interface StoredResponse {
   status: number;

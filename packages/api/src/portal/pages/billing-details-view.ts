@@ -48,7 +48,7 @@ export function storedValues(customer: Customer): DetailsForm['values'] {
   const address = customer.billingAddress;
   return {
     name: customer.name,
-    email: customer.email,
+    email: customer.email ?? '',
     line1: address?.line1 ?? '',
     line2: address?.line2 ?? '',
     city: address?.city ?? '',

@@ -8,6 +8,8 @@ import {
   createCustomer,
   type DeleteCustomerInput,
   deleteCustomer,
+  type EraseCustomerInput,
+  eraseCustomer,
   type GetCustomerByEmailInput,
   type GetCustomerInput,
   getCustomer,
@@ -47,6 +49,9 @@ export const customerRouter = router({
   delete: procedure
     .input(typed<DeleteCustomerInput>())
     .mutation(({ ctx, input }) => deleteCustomer(ctx.services, input)),
+  erase: procedure
+    .input(typed<EraseCustomerInput>())
+    .mutation(({ ctx, input }) => eraseCustomer(ctx.services, input)),
   list: procedure
     .input(typed<ListCustomersInput | undefined>())
     .query(({ ctx, input }) => listCustomers(ctx.services, input)),

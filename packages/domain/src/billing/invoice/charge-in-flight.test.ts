@@ -46,6 +46,7 @@ function world() {
     createdAt: start,
     updatedAt: start,
     deletedAt: null,
+    erasedAt: null,
   };
   const method: PaymentMethod = {
     id: newId('paymentMethod'),

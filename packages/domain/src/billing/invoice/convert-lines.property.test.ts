@@ -45,6 +45,7 @@ const customer = (country: string, taxExempt: Customer['taxExempt']): Customer =
   createdAt: when,
   updatedAt: when,
   deletedAt: null,
+  erasedAt: null,
 });
 
 describe('invoice sums (property)', () => {

@@ -1,0 +1,3 @@
+ALTER TABLE "customers" ALTER COLUMN "email" DROP NOT NULL;--> statement-breakpoint
+ALTER TABLE "customers" ADD COLUMN "erased_at" timestamp (3) with time zone;--> statement-breakpoint
+ALTER TABLE "customers" ADD CONSTRAINT "customers_erased_check" CHECK (("customers"."erased_at" IS NULL OR "customers"."deleted_at" IS NOT NULL) AND ("customers"."email" IS NOT NULL OR "customers"."erased_at" IS NOT NULL));
