@@ -132,6 +132,13 @@ export { recordUsage } from './billing/usage/record-usage.js';
 export { recordUsageBatch } from './billing/usage/record-usage-batch.js';
 export { createCustomer } from './customer/create-customer.js';
 export { deleteCustomer } from './customer/delete-customer.js';
+export {
+  type CustomerExport,
+  EXPORT_PAGE_SIZE,
+  type ExportReadOptions,
+  exportCustomer,
+} from './customer/export-customer.js';
+export type { ExportKind, ExportPage, ExportRows, ExportStore } from './customer/export-store.js';
 export { getCustomer } from './customer/get-customer.js';
 export { getCustomerByEmail } from './customer/get-customer-by-email.js';
 export { listCustomers } from './customer/list-customers.js';

@@ -9,6 +9,7 @@ import {
 } from '../errors.js';
 import { balanceStore } from './balance.js';
 import { customerStore } from './customers.js';
+import { exportStore } from './export.js';
 import { fxStore } from './fx.js';
 import { invoiceStore } from './invoices.js';
 import { outboxStore } from './outbox.js';
@@ -32,6 +33,7 @@ function storeTx(db: Db): StoreTx {
     ...fxStore(db),
     ...webhookStore(db),
     ...portalStore(db),
+    ...exportStore(db),
   });
 }
 

@@ -8,6 +8,7 @@ import {
   createCustomer,
   type DeleteCustomerInput,
   deleteCustomer,
+  exportCustomer,
   type GetCustomerByEmailInput,
   type GetCustomerInput,
   getCustomer,
@@ -47,6 +48,17 @@ export const customerRouter = router({
   delete: procedure
     .input(typed<DeleteCustomerInput>())
     .mutation(({ ctx, input }) => deleteCustomer(ctx.services, input)),
+  /**
+   * The customer's data export as an async iterable of `{kind, data}` records (the customer
+   * first, then each section in creation order), read page by page as the client iterates
+   * (`httpBatchStreamLink`); a client that stops reading aborts `signal`, which stops the reads.
+   * The customer is looked up before the first record, so another scope's is a plain 404.
+   */
+  export: procedure
+    .input(typed<GetCustomerInput>())
+    .query(async ({ ctx, input, signal }) =>
+      (await exportCustomer(ctx.services, input)).records({ signal }),
+    ),
   list: procedure
     .input(typed<ListCustomersInput | undefined>())
     .query(({ ctx, input }) => listCustomers(ctx.services, input)),
