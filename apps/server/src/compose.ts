@@ -17,6 +17,7 @@ import {
   portalLinksAt,
   referenceFx,
   runDue,
+  type Store,
   systemClock,
   type TaxIdVerifier,
   type TaxPort,
@@ -75,6 +76,11 @@ export interface LedgerOverrides {
   database?: Database;
   /** Test ports for fault tests (see `ApiDeps.faults`). */
   faults?: ApiDeps['faults'];
+  /**
+   * A test port around the store every request uses: tests count or observe the store's calls
+   * (the export test counts the pages read after a client went away). It must delegate.
+   */
+  wrapStore?: (store: Store) => Store;
 }
 
 /** A composed Ledger: the HTTP app, the event bus to `subscribe` on, and what it runs on. */
@@ -112,7 +118,7 @@ export async function composeLedger(
   const secrets = webhookSecrets(webhookSecretKey(config));
   const database = overrides.database ?? (await openConfiguredDatabase(config, 'ledger serve'));
   const clock = overrides.clock ?? systemClock;
-  const store = createStore(database.db);
+  const store = (overrides.wrapStore ?? ((real: Store) => real))(createStore(database.db));
   const events = createEventDispatcher({
     outbox: store,
     clock,

@@ -144,6 +144,15 @@ const TRPC_CASES: Record<string, TrpcCase> = {
     attempts: (b, w) =>
       onCustomers(w, (target) => () => b.customer.erase.mutate({ id: target.id })),
   },
+  'customer.export': {
+    expect: 'not_found',
+    attempts: (b, w) =>
+      onCustomers(w, (target) => async () => {
+        for await (const _ of await b.customer.export.query({ id: target.id })) {
+          throw new Error(`B read a record of ${target.id}`);
+        }
+      }),
+  },
   'customer.list': {
     expect: 'own_scope',
     async check(b, w) {
@@ -873,6 +882,10 @@ const REST_CASES: Record<string, RestCase> = {
   'GET /ledger/invoices/:id': {
     expect: 'not_found',
     attempts: (_, w) => on('invoice_not_found', 'invoice', { params: { id: w.a.invoice } }),
+  },
+  'GET /ledger/customers/:id/export': {
+    expect: 'not_found',
+    attempts: (_, w) => restOnCustomers(w),
   },
   'GET /ledger/invoices/:id/pdf': {
     expect: 'not_found',

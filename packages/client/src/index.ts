@@ -3,6 +3,7 @@ import {
   createTRPCClient,
   type HTTPHeaders,
   httpBatchLink,
+  httpBatchStreamLink,
   httpLink,
   splitLink,
   TRPCClientError,
@@ -42,10 +43,14 @@ export interface LedgerCallContext {
   idempotencyKey?: string;
 }
 
+/** The queries that yield their answer record by record (`for await`): `customer.export`. */
+const STREAMED_PROCEDURES: ReadonlySet<string> = new Set(['customer.export']);
+
 /**
  * The typed Ledger client: `client.customer.create.mutate({...})`, `client.customer.list.query()`.
  * superjson is configured (Dates arrive as Dates); queries are batched, mutations are sent one per
- * request so each can carry its own `Idempotency-Key`.
+ * request so each can carry its own `Idempotency-Key`. `customer.export` streams: iterate it with
+ * `for await (const record of await client.customer.export.query({ id }))`.
  */
 export function createLedgerClient(options: LedgerClientOptions) {
   const url = `${options.url.replace(/\/+$/, '')}/trpc`;
@@ -66,7 +71,13 @@ export function createLedgerClient(options: LedgerClientOptions) {
             return key ? { ...auth, 'Idempotency-Key': key } : auth;
           },
         }),
-        false: httpBatchLink({ ...common, headers: () => auth }),
+        false: splitLink({
+          // Procedures that answer an async iterable need the streaming link; every other
+          // query stays on the plain batch link, unchanged.
+          condition: (op) => STREAMED_PROCEDURES.has(op.path),
+          true: httpBatchStreamLink({ ...common, headers: () => auth }),
+          false: httpBatchLink({ ...common, headers: () => auth }),
+        }),
       }),
     ],
   });

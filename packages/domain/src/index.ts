@@ -138,6 +138,13 @@ export type {
   Rewrite,
   StoredEventPayload,
 } from './customer/erasure-ports.js';
+export {
+  type CustomerExport,
+  EXPORT_PAGE_SIZE,
+  type ExportReadOptions,
+  exportCustomer,
+} from './customer/export-customer.js';
+export type { ExportKind, ExportPage, ExportRows, ExportStore } from './customer/export-store.js';
 export { getCustomer } from './customer/get-customer.js';
 export { getCustomerByEmail } from './customer/get-customer-by-email.js';
 export { listCustomers } from './customer/list-customers.js';

@@ -4,6 +4,7 @@
  * one transformation, so the two doors cannot disagree about a shape.
  */
 export * from './billing/output-schemas.js';
+export * from './customer/export-schema.js';
 export * from './customer/output-schemas.js';
 export * from './events/output-schemas.js';
 export * from './payment-method/output-schemas.js';

@@ -1,6 +1,7 @@
 import type { BalanceTransaction, BalanceTransactionType } from './balance/model.js';
 import type { BillingStore, FxPort, FxStore, PaymentsPort, TaxPort } from './billing/ports.js';
 import type { ErasureStore } from './customer/erasure-ports.js';
+import type { ExportStore } from './customer/export-store.js';
 import type { Customer } from './customer/model.js';
 import type { ListCustomersFilter } from './customer/schemas.js';
 import type { LedgerEvent } from './events/model.js';
@@ -157,7 +158,8 @@ export interface StoreTx
     FxStore,
     WebhookStore,
     PortalStore,
-    ErasureStore {}
+    ErasureStore,
+    ExportStore {}
 
 /**
  * The store port. `transaction` runs `fn` in one database transaction (reusing an outer one when

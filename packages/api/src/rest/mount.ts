@@ -4,8 +4,9 @@ import { type ApiDeps, serviceContext } from '../deps.js';
 import type { AppEnv } from '../http/env.js';
 import { snakeParam, toWire } from './casing.js';
 import { errorsOf, isWrite } from './errors-of.js';
-import type { FileAnswer, Operation } from './operation.js';
+import type { FileAnswer, Operation, StreamAnswer } from './operation.js';
 import { readBody, readQuery } from './request.js';
+import { sendStream } from './stream.js';
 import { restSchema } from './wire.js';
 
 /** `/customers/{id}` → `/customers/:id`, as Hono writes a path. */
@@ -141,6 +142,10 @@ export function mountOperations(
       } catch (error) {
         if (options.checkResponses) checkError(op, error);
         throw namedByPath(error, op);
+      }
+      if (op.streamed) {
+        const check = options.checkResponses ?? false;
+        return sendStream(c, op, result as StreamAnswer, { check, logger: deps.logger });
       }
       if (op.produces) return sendFile(c, op, result);
       if (op.status === 204) return c.body(null, 204);

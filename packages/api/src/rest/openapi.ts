@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { ERROR_TABLE, type ErrorType } from '../errors/status-table.js';
 import { toSnake } from './casing.js';
 import { errorsOf, isWrite } from './errors-of.js';
-import { type Operation, TAGS } from './operation.js';
+import { type Operation, type StreamDeclaration, TAGS } from './operation.js';
 import { OPERATIONS } from './operations/index.js';
+import { NDJSON } from './stream.js';
 import { componentName, namedComponents, restSchema } from './wire.js';
 
 /** A JSON Schema or OpenAPI fragment. */
@@ -45,6 +46,25 @@ const STATUS_TEXT: Record<number, string> = {
 };
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/**
+ * One line of a streamed answer's NDJSON alternative: `{kind, data}`, `data` the section's
+ * component (each section's element schema is a named REST object).
+ */
+function streamLineSchema(streamed: StreamDeclaration): JsonObject {
+  return {
+    description: 'One record a line, the customer first, then each section in creation order.',
+    oneOf: streamed.sections.map((section) => ({
+      type: 'object',
+      required: ['kind', 'data'],
+      additionalProperties: false,
+      properties: {
+        kind: { const: section.kind },
+        data: ref(componentName(restSchema(section.schema)) ?? section.kind),
+      },
+    })),
+  };
+}
 
 /** Names each schema the document needs, so one generation pass makes all components. */
 function registryOf(operations: readonly Operation[]) {
@@ -304,6 +324,16 @@ function operationEntry(op: Operation, components: Record<string, JsonObject>): 
     const schema = restSchema(op.output);
     const name = componentName(schema) ?? `${base}Response`;
     success.content = { 'application/json': { schema: ref(name) } };
+    if (op.streamed) {
+      success.headers = {
+        ...(success.headers as JsonObject),
+        'Content-Disposition': header('ContentDisposition'),
+      };
+      success.content = {
+        ...(success.content as JsonObject),
+        [NDJSON]: { schema: streamLineSchema(op.streamed) },
+      };
+    }
   }
   entry.responses = { [String(op.status)]: success, ...errorResponses(op) };
   return entry;
@@ -358,7 +388,7 @@ export function buildOpenApiDocument(operations: readonly Operation[] = OPERATIO
         },
         ContentDisposition: {
           description:
-            'How a file answer is shown: `inline`, with the name to save it under (`inline; filename="invoice-INV-000001.pdf"`).',
+            'How a file answer is shown, with the name to save it under: `inline` for a PDF (`inline; filename="invoice-INV-000001.pdf"`), `attachment` for an export (`attachment; filename="cus_…-export.json"`).',
           schema: { type: 'string' },
         },
         RetryAfter: {

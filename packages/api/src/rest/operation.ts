@@ -36,6 +36,38 @@ export interface FileAnswer {
   filename: string;
 }
 
+/** One section of a streamed document: its record kind, its key, one object or a list of them. */
+export interface StreamSection {
+  kind: string;
+  /** The document's key, camelCase like the domain's (REST writes it snake_case). */
+  key: string;
+  many: boolean;
+  /** The domain's output schema of one element. */
+  schema: z.ZodType;
+}
+
+/** How an operation `streamed` answers: the sections of its document, in their order. */
+export interface StreamDeclaration {
+  sections: readonly StreamSection[];
+}
+
+/** What a record source gives: `{kind, data}`, `data` a domain value that REST renders with `toWire`. */
+export interface StreamRecord {
+  kind: string;
+  data: unknown;
+}
+
+/**
+ * What `run` returns for a `streamed` operation: the document's leading fields, the file name it
+ * is saved under, and the records, read only as the answer is written (`signal` aborts when the
+ * client goes away).
+ */
+export interface StreamAnswer {
+  filename: string;
+  head: Record<string, unknown>;
+  records: (signal: AbortSignal) => AsyncIterable<StreamRecord>;
+}
+
 /**
  * One REST operation, declared once. The Hono route (`mountOperations`), its OpenAPI entry
  * (`openApiDocument`) and the route list that the isolation test walks all come from here.
@@ -48,6 +80,9 @@ export interface FileAnswer {
  * - `produces: 'application/pdf'` marks an operation that answers a file instead of JSON: `run`
  *   returns a {@link FileAnswer} (the bytes and the file name), `output` is `undefined`, and the
  *   answer is sent as is, `inline`, never cached.
+ * - `streamed` marks an operation whose answer is written as it is read (`streamOperation`): `run`
+ *   returns a {@link StreamAnswer}, `output` is the whole document's schema (for OpenAPI), and
+ *   with `Accept: application/x-ndjson` the same records come one `{kind, data}` a line.
  * - `errors` are the codes the operation can answer beyond those every operation of its kind can
  *   (auth, malformed input, idempotency, …: see `commonErrors`). In tests every error answered
  *   is checked against this list, so it stays true.
@@ -71,6 +106,8 @@ export interface Operation<
   errors: readonly ErrorCode[];
   /** The media type of a file answer (see {@link FileAnswer}); absent for JSON. */
   produces?: FileMediaType;
+  /** The sections of a streamed answer (see {@link StreamAnswer}); absent otherwise. */
+  streamed?: StreamDeclaration;
   /**
    * The per-key rate limit budget it spends, when not the one of its method (reads for `GET`,
    * writes otherwise): usage reports spend `ingest`.
@@ -109,4 +146,23 @@ export type FileOperationSpec<I extends z.ZodType> = Omit<
  */
 export function fileOperation<I extends z.ZodType>(spec: FileOperationSpec<I>): Operation {
   return { ...spec, status: 200, output: undefined } as unknown as Operation;
+}
+
+/** A streamed operation as declared: what {@link Operation} needs, minus what streaming fixes. */
+export type StreamOperationSpec<I extends z.ZodType> = Omit<
+  Operation<I, z.ZodType>,
+  'status' | 'produces' | 'run' | 'streamed'
+> & {
+  streamed: StreamDeclaration;
+  run: (ctx: ServiceContext, input: z.input<I>) => Promise<StreamAnswer>;
+};
+
+/**
+ * Declares an operation that streams one JSON document (`200`, `application/json`, saved as an
+ * attachment), or NDJSON records when asked for: the document is never built in memory, so its
+ * size is not bounded by the server's. Errors found before the first byte (not found, invalid
+ * input) are answered like any other operation's.
+ */
+export function streamOperation<I extends z.ZodType>(spec: StreamOperationSpec<I>): Operation {
+  return { ...spec, status: 200 } as unknown as Operation;
 }

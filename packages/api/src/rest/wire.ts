@@ -2,6 +2,7 @@ import {
   BalanceTransactionSchema,
   CreatedPortalSessionSchema,
   CreditResultSchema,
+  CustomerExportSchema,
   CustomerSchema,
   CustomerUsageSchema,
   EntitlementCheckSchema,
@@ -10,15 +11,16 @@ import {
   InvoiceSchema,
   MoneySchema,
   PaginationSchema,
-  PaymentMethodSchema,
   PaymentSchema,
   PlanSchema,
   PortalConfigurationSchema,
   PortalSessionSchema,
+  PublicPaymentMethodSchema,
   RecordedUsageBatchSchema,
   RecordedUsageSchema,
   SubscriptionSchema,
   TaxRateSchema,
+  UsageEventSchema,
   WebhookDeliverySchema,
   WebhookEndpointSchema,
   WebhookEndpointWithSecretSchema,
@@ -101,8 +103,8 @@ function named<S extends z.ZodType>(name: string, schema: S): z.ZodType<Wire<z.o
   return result;
 }
 
-/** A payment method as REST shows it: no processor id. */
-export const PublicPaymentMethodSchema = PaymentMethodSchema.omit({ processorId: true });
+/** A payment method as REST shows it: no processor id (the domain's schema, so both doors agree). */
+export { PublicPaymentMethodSchema };
 
 /** The REST objects, each named once; tests parse real responses with them. */
 export const CustomerObject = named('Customer', CustomerSchema);
@@ -139,6 +141,12 @@ export const EntitlementAnswerSchema = EntitlementCheckSchema.pick({
   softLimit: true,
 }).extend({ reason: z.string().optional() });
 export const EntitlementObject = named('EntitlementAnswer', EntitlementAnswerSchema);
+/** A recorded entitlement check with its ids, as a customer's export lists it. */
+export const EntitlementCheckObject = named('EntitlementCheck', EntitlementCheckSchema);
+/** A stored usage event, as a customer's export lists it. */
+export const UsageEventObject = named('UsageEvent', UsageEventSchema);
+/** The whole export document of `GET /customers/{id}/export`. */
+export const CustomerExportObject = named('CustomerExport', CustomerExportSchema);
 
 names.set(restSchema(PaginationSchema), 'Pagination');
 

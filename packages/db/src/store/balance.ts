@@ -13,7 +13,8 @@ import { inScope } from './scope.js';
 
 type Row = typeof balanceTransactions.$inferSelect;
 
-function toTransaction(row: Row): BalanceTransaction {
+/** A journal row as the domain model; shared with the export. */
+export function toTransaction(row: Row): BalanceTransaction {
   return {
     id: row.id as BalanceTransactionId,
     customerId: row.customerId as CustomerId,

@@ -10,6 +10,7 @@ import {
 import { balanceStore } from './balance.js';
 import { customerStore } from './customers.js';
 import { erasureStore } from './erasure.js';
+import { exportStore } from './export.js';
 import { fxStore } from './fx.js';
 import { invoiceStore } from './invoices.js';
 import { outboxStore } from './outbox.js';
@@ -34,6 +35,7 @@ function storeTx(db: Db): StoreTx {
     ...webhookStore(db),
     ...portalStore(db),
     ...erasureStore(db),
+    ...exportStore(db),
   });
 }
 

@@ -21,7 +21,8 @@ import { inScope } from './scope.js';
 type Row = typeof invoices.$inferSelect;
 type PaymentRow = typeof payments.$inferSelect;
 
-function toInvoice(row: Row): Invoice {
+/** An invoice row (its lines inside) as the domain model; shared with the export. */
+export function toInvoice(row: Row): Invoice {
   const money = (amount: number) => ({ amount, currency: row.currency });
   return {
     id: row.id as InvoiceId,
@@ -82,7 +83,8 @@ function columnsOf(invoice: Invoice) {
   };
 }
 
-function toPayment(row: PaymentRow): Payment {
+/** A payment row as the domain model; shared with the export. */
+export function toPayment(row: PaymentRow): Payment {
   return {
     id: row.id as PaymentId,
     invoiceId: row.invoiceId as InvoiceId,

@@ -11,7 +11,8 @@ import { inScope } from './scope.js';
 
 type Row = typeof paymentMethods.$inferSelect;
 
-function toMethod(row: Row): PaymentMethod {
+/** A payment method row as the domain model; shared with the export. */
+export function toMethod(row: Row): PaymentMethod {
   return {
     id: row.id as PaymentMethodId,
     customerId: row.customerId as CustomerId,

@@ -12,7 +12,8 @@ import { inScope } from './scope.js';
 
 type Row = typeof portalSessions.$inferSelect;
 
-function toSession(row: Row): StoredPortalSession {
+/** A portal session row as stored (hashes included); the export shows its view. */
+export function toSession(row: Row): StoredPortalSession {
   return {
     id: row.id as PortalSessionId,
     customerId: row.customerId as CustomerId,

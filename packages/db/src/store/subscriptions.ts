@@ -12,7 +12,8 @@ import { inScope } from './scope.js';
 
 type Row = typeof subscriptions.$inferSelect;
 
-function toSubscription(row: Row): Subscription {
+/** A subscription row as the domain model; shared with the export. */
+export function toSubscription(row: Row): Subscription {
   const { tenantId: _t, appId: _a, ...rest } = row;
   return {
     ...rest,

@@ -155,6 +155,20 @@ export const CustomerUsageSchema = z.object({
 /** What `recordUsage` returns: the event's id, and whether its idempotency key was seen before. */
 export const RecordedUsageSchema = z.object({ id: z.string(), duplicate: z.boolean() });
 
+/**
+ * One stored usage event (the `UsageEvent` model), as a customer's export lists it: the API's
+ * write answers name only the id (`RecordedUsage`), the export carries the whole record.
+ */
+export const UsageEventSchema = z.object({
+  id: outputId('usageEvent'),
+  customerId: outputId('customer'),
+  featureKey: z.string(),
+  quantity: z.number().int(),
+  timestamp: TimestampSchema,
+  idempotencyKey: z.string().nullable(),
+  createdAt: TimestampSchema,
+});
+
 /** What `recordUsageBatch` returns: how many events were stored and how many were repeats. */
 export const RecordedUsageBatchSchema = z.object({
   accepted: z.number().int(),

@@ -19,3 +19,9 @@ export const PaymentMethodSchema = z.object({
   createdAt: TimestampSchema,
   removedAt: TimestampSchema.nullable(),
 });
+
+/**
+ * A payment method as the API shows it over REST and in a customer's export: without the
+ * processor's own id, which only Ledger uses.
+ */
+export const PublicPaymentMethodSchema = PaymentMethodSchema.omit({ processorId: true });

@@ -1,5 +1,6 @@
 import type { Operation } from '../operation.js';
 import { billingOperations } from './billing.js';
+import { customerExportOperations } from './customer-export.js';
 import { customerOperations } from './customers.js';
 import { documentOperations } from './documents.js';
 import { eventOperations } from './events.js';
@@ -14,6 +15,7 @@ import { webhookEndpointOperations } from './webhook-endpoints.js';
  */
 export const OPERATIONS: readonly Operation[] = [
   ...customerOperations,
+  ...customerExportOperations,
   ...paymentMethodOperations,
   ...billingOperations,
   ...documentOperations,

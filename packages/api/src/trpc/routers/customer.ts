@@ -10,6 +10,7 @@ import {
   deleteCustomer,
   type EraseCustomerInput,
   eraseCustomer,
+  exportCustomer,
   type GetCustomerByEmailInput,
   type GetCustomerInput,
   getCustomer,
@@ -52,6 +53,17 @@ export const customerRouter = router({
   erase: procedure
     .input(typed<EraseCustomerInput>())
     .mutation(({ ctx, input }) => eraseCustomer(ctx.services, input)),
+  /**
+   * The customer's data export as an async iterable of `{kind, data}` records (the customer
+   * first, then each section in creation order), read page by page as the client iterates
+   * (`httpBatchStreamLink`); a client that stops reading aborts `signal`, which stops the reads.
+   * The customer is looked up before the first record, so another scope's is a plain 404.
+   */
+  export: procedure
+    .input(typed<GetCustomerInput>())
+    .query(async ({ ctx, input, signal }) =>
+      (await exportCustomer(ctx.services, input)).records({ signal }),
+    ),
   list: procedure
     .input(typed<ListCustomersInput | undefined>())
     .query(({ ctx, input }) => listCustomers(ctx.services, input)),
