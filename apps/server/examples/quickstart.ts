@@ -36,3 +36,10 @@ const portal = await ledger.customer.portal.create.mutate({
   returnUrl: 'https://app.example.com/account',
 });
 console.log(`portal link ${portal.url}`);
+
+// The customer's data export (GDPR), streamed record by record.
+const kinds: string[] = [];
+for await (const record of await ledger.customer.export.query({ id: customer.id })) {
+  kinds.push(record.kind);
+}
+console.log(`export ${kinds[0]} then ${kinds.length - 1} records`);

@@ -62,6 +62,7 @@ describe('the README', () => {
     });
     expect(stdout).toMatch(/^cus_\w+ balance -10000 USD$/m);
     expect(stdout).toContain('second create refused: duplicate_customer_email');
+    expect(stdout).toMatch(/^export customer then [1-9]\d* records$/m);
     const link = stdout.match(/^portal link (\S+)$/m)?.[1] ?? '';
     expect(link.startsWith(`${t.url}/portal/session/`)).toBe(true);
     const opened = await fetch(link, { redirect: 'manual' });

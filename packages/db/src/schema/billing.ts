@@ -91,6 +91,8 @@ export const usageEvents = pgTable(
       t.featureKey,
       t.timestamp,
     ),
+    // The export reads a customer's events in id order, a page at a time.
+    index('usage_events_customer_idx').on(t.tenantId, t.appId, t.customerId, t.id),
     check('usage_events_quantity_check', sql`${t.quantity} >= 0`),
   ],
 );
@@ -114,7 +116,7 @@ export const entitlementChecks = pgTable(
   },
   (t) => [
     primaryKey({ name: 'entitlement_checks_pkey', columns: [t.tenantId, t.appId, t.id] }),
-    index('entitlement_checks_customer_idx').on(t.tenantId, t.appId, t.customerId),
+    index('entitlement_checks_customer_idx').on(t.tenantId, t.appId, t.customerId, t.id),
   ],
 );
 
