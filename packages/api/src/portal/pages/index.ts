@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import type { PortalEnv } from '../env.js';
 import { billingDetailsPage } from './billing-details.js';
+import { dataExportPage } from './data-export.js';
 import { invoicePdfPages } from './invoice-pdfs.js';
 import { invoicesPage } from './invoices.js';
 import { overviewPage } from './overview.js';
@@ -22,4 +23,5 @@ export const PORTAL_PAGES: ReadonlyArray<(app: Hono<PortalEnv>) => void> = [
   billingDetailsPage,
   paymentMethodsPage,
   subscriptionsPage,
+  dataExportPage,
 ];

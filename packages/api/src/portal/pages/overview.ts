@@ -49,7 +49,15 @@ export function overviewPage(app: Hono<PortalEnv>): void {
           return html`<li><strong>${plan?.name ?? s.planId}</strong> (${s.status}): ${next}</li>`;
         })}</ul>`
   }
-</section>`,
+</section>
+${
+  state.configuration.features.dataExport.enabled
+    ? html`<section aria-labelledby="your-data">
+  <h2 id="your-data">Your data</h2>
+  <p><a href="/portal/export" download>Download my data</a> (everything we keep about you, as JSON)</p>
+</section>`
+    : ''
+}`,
       ),
     );
   });
