@@ -4,40 +4,24 @@ import { createTestDatabase, type DatabaseKind } from '@ledger/db/testing';
 import { issueApiKey, systemClock } from '@ledger/domain';
 import { loadConfig } from '../src/env.js';
 import { startServer } from '../src/server.js';
+import { type Figures as Measured, measure as measureCalls } from './measure.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 
-interface Figures {
+/** One path's figures, named for the table. */
+interface Figures extends Measured {
   name: string;
-  rps: number;
-  p50: number;
-  p99: number;
 }
 
+/** {@link measureCalls} with the path's name. */
 async function measure(
   name: string,
   count: number,
   concurrency: number,
   op: (i: number) => Promise<void>,
 ): Promise<Figures> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let i = next++; i < count; i = next++) {
-        const t0 = performance.now();
-        await op(i);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { name, rps: count / seconds, p50: at(0.5), p99: at(0.99) };
+  return { name, ...(await measureCalls(count, concurrency, op)) };
 }
 
 async function bench(kind: DatabaseKind): Promise<Figures[]> {

@@ -5,42 +5,13 @@ import { createTestDatabase, type DatabaseKind } from '@ledger/db/testing';
 import { issueApiKey, systemClock } from '@ledger/domain';
 import { loadConfig } from '../src/env.js';
 import { startServer } from '../src/server.js';
+import { type Figures, measure } from './measure.js';
 
 const REQUESTS = Number(process.env.BENCH_PORTAL_REQUESTS ?? 2000);
 const CUSTOMERS = Number(process.env.BENCH_PORTAL_CUSTOMERS ?? 50);
 const CONCURRENCIES = [1, 16];
 /** A fixed key, so the embedded default writes no `secret.key` into the repository. */
 const BENCH_SECRET_KEY = 'portal-bench-secret-key-not-for-production-use';
-
-interface Figures {
-  rps: number;
-  p50: number;
-  p99: number;
-}
-
-async function measure(
-  count: number,
-  concurrency: number,
-  op: (i: number) => Promise<void>,
-): Promise<Figures> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let i = next++; i < count; i = next++) {
-        const t0 = performance.now();
-        await op(i);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { rps: count / seconds, p50: at(0.5), p99: at(0.99) };
-}
 
 /** Fails the run on an unexpected status: a figure of error pages would be no figure. */
 async function expectStatus(res: Response, status: number, what: string): Promise<Response> {

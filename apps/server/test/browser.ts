@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 /** Debian's chromium, with the flags this machine needs (no sandbox, no network side-traffic). */
-export function launchChromium(): Promise<Browser> {
+export function launchChromium(timeout?: number): Promise<Browser> {
   return chromium.launch({
+    ...(timeout === undefined ? {} : { timeout }),
     executablePath: '/usr/bin/chromium',
     args: [
       '--headless',

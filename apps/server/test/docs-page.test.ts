@@ -1,5 +1,6 @@
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from './browser.js';
 import { startTestLedger, type TestLedger } from './harness.js';
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
@@ -48,20 +49,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   ledger = await startTestLedger('pglite');
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-    timeout: BROWSER_TIMEOUT_MS,
-  });
+  browser = await launchChromium(BROWSER_TIMEOUT_MS);
 }, BROWSER_TIMEOUT_MS);
 
 afterAll(async () => {
