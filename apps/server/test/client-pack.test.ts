@@ -90,7 +90,7 @@ const amount: number = customer.balance.amount;
 const currency: string = customer.balance.currency;
 const createdAt: Date = customer.createdAt;
 const page: RouterOutputs['customer']['list'] = await client.customer.list.query({
-  email: customer.email,
+  email: customer.email ?? undefined, // null only once a customer is erased
 });
 const starter: CreatePlanInput = {
   name: 'Starter',

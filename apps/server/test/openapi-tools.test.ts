@@ -150,7 +150,7 @@ const postalCode: string | undefined = created.data.billing_address?.postal_code
 const got = await client.GET('/ledger/customers/{id}', { params: { path: { id } } });
 statuses.push(got.response.status);
 if (got.data === undefined) throw failed('get', got.response.status, got.error);
-const gotEmail: string = got.data.email;
+const gotEmail: string | null = got.data.email; // null only once the customer is erased
 
 const byEmail = await client.GET('/ledger/customers/email/{email}', {
   params: { path: { email } },
