@@ -12,7 +12,7 @@ import {
   UsageEventObject,
 } from '@ledger/api';
 import { testDatabaseKinds } from '@ledger/db/testing';
-import type { Store } from '@ledger/domain';
+import { EXPORT_PAGE_SIZE, type Store } from '@ledger/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { startTestLedger, type TestLedger } from './harness.js';
@@ -319,7 +319,7 @@ describe.each(testDatabaseKinds())('customer export on %s', (kind) => {
       seen = pagesRead;
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
-    const pagesOfAll = Math.ceil(events / 1000) + 8;
+    const pagesOfAll = Math.ceil(events / EXPORT_PAGE_SIZE) + 8;
     expect(pagesRead - before).toBeLessThan(pagesOfAll / 2);
     // The server is fine afterwards: the next export of the same customer runs to the end.
     const whole = await ndjson(t, heavy.id);

@@ -9,8 +9,12 @@ import { loadCustomer } from './load-customer.js';
 import type { Customer } from './model.js';
 import { GetCustomerInput } from './schemas.js';
 
-/** Rows read per store call: small enough that a page's memory is negligible, big enough to be fast. */
-export const EXPORT_PAGE_SIZE = 1000;
+/**
+ * Rows read per store call. Measured on PostgreSQL with 500,000 usage events: 1,000 a page read
+ * 76,000 rows/s but let the server's heap grow by 139 MB (rows live across the writes of a page,
+ * so they outlive young-generation collections); 100 a page reads 59,000 rows/s in 40 MB.
+ */
+export const EXPORT_PAGE_SIZE = 100;
 
 /** The data of a record of `kind`. */
 type DataOf<K extends ExportRecord['kind']> = Extract<ExportRecord, { kind: K }>['data'];
