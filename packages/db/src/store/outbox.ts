@@ -5,9 +5,10 @@ import {
   newId,
   type OutboxStore,
 } from '@ledger/domain';
-import { and, asc, count, desc, eq, gte, like, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, like, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { events, webhookDeliveries, webhookEndpoints } from '../schema/index.js';
+import { newestFirstPage } from './newest-first.js';
 import { inScope, rowsOf } from './scope.js';
 
 /**
@@ -149,23 +150,7 @@ export function outboxStore(db: Db): OutboxStore {
         filter.createdGte ? gte(events.createdAt, filter.createdGte) : undefined,
         filter.createdLte ? lte(events.createdAt, filter.createdLte) : undefined,
       );
-      const pageWhere = filter.startingAfter
-        ? and(where, lt(events.id, filter.startingAfter))
-        : where;
-      const [rows, totals] = await Promise.all([
-        db
-          .select()
-          .from(events)
-          .where(pageWhere)
-          .orderBy(desc(events.id))
-          .limit(filter.limit + 1),
-        db.select({ total: count() }).from(events).where(where),
-      ]);
-      return {
-        rows: rows.slice(0, filter.limit).map(eventFromRow),
-        total: totals[0]?.total ?? 0,
-        hasMore: rows.length > filter.limit,
-      };
+      return newestFirstPage(db, events, events.id, where, filter, eventFromRow);
     },
 
     async getEvent(scope, id) {

@@ -14,9 +14,10 @@ import {
   type WebhookReplaySelection,
   type WebhookStore,
 } from '@ledger/domain';
-import { and, count, desc, eq, gte, inArray, lt, lte, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, gte, inArray, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { events, webhookDeliveries, webhookEndpoints } from '../schema/index.js';
+import { newestFirstPage } from './newest-first.js';
 import { eventFromRow, typeMatches } from './outbox.js';
 import { inScope, rowsOf } from './scope.js';
 
@@ -227,24 +228,10 @@ export function webhookStore(db: Db): WebhookStore {
 
     async listWebhookEndpoints(scope, page) {
       const where = inScope(webhookEndpoints, scope);
-      const pageWhere = page.startingAfter
-        ? and(where, lt(webhookEndpoints.id, page.startingAfter))
-        : where;
-      const [rows, totals] = await Promise.all([
-        db
-          .select()
-          .from(webhookEndpoints)
-          .where(pageWhere)
-          .orderBy(desc(webhookEndpoints.id))
-          .limit(page.limit + 1),
-        db.select({ total: count() }).from(webhookEndpoints).where(where),
-      ]);
-      return {
-        // Public views: the sealed secrets and the failure clock never leave the store here.
-        rows: rows.slice(0, page.limit).map((row) => endpointView(toEndpoint(row))),
-        total: totals[0]?.total ?? 0,
-        hasMore: rows.length > page.limit,
-      };
+      // Public views: the sealed secrets and the failure clock never leave the store here.
+      return newestFirstPage(db, webhookEndpoints, webhookEndpoints.id, where, page, (row) =>
+        endpointView(toEndpoint(row)),
+      );
     },
 
     async updateWebhookEndpoint(scope, endpoint) {
@@ -269,23 +256,14 @@ export function webhookStore(db: Db): WebhookStore {
         filter.eventId ? eq(webhookDeliveries.eventId, filter.eventId) : undefined,
         filter.status ? eq(webhookDeliveries.status, filter.status) : undefined,
       );
-      const pageWhere = filter.startingAfter
-        ? and(where, lt(webhookDeliveries.id, filter.startingAfter))
-        : where;
-      const [rows, totals] = await Promise.all([
-        db
-          .select()
-          .from(webhookDeliveries)
-          .where(pageWhere)
-          .orderBy(desc(webhookDeliveries.id))
-          .limit(filter.limit + 1),
-        db.select({ total: count() }).from(webhookDeliveries).where(where),
-      ]);
-      return {
-        rows: rows.slice(0, filter.limit).map(toDelivery),
-        total: totals[0]?.total ?? 0,
-        hasMore: rows.length > filter.limit,
-      };
+      return newestFirstPage(
+        db,
+        webhookDeliveries,
+        webhookDeliveries.id,
+        where,
+        filter,
+        toDelivery,
+      );
     },
 
     async countReplayEvents(scope, selection, cap) {
