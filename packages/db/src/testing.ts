@@ -77,10 +77,15 @@ export async function createScratchPostgres(): Promise<ScratchPostgres> {
   await admin.unsafe(`CREATE DATABASE ${name}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
+  const others = `datname = '${name}' AND pid <> pg_backend_pid()`;
+  // Statements waiting on a lock go first, and each is waited for until it is gone: ended in
+  // one sweep, a lock holder could end first and let a waiter run to an answer before its own
+  // connection is cut, which no real cut would allow after the test saw it waiting.
   const terminate = async () => {
     await admin.unsafe(
-      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`,
+      `SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE ${others} AND wait_event_type = 'Lock'`,
     );
+    await admin.unsafe(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE ${others}`);
   };
   return {
     url: url.toString(),
