@@ -273,15 +273,19 @@ describe.each(testDatabaseKinds())('erasure on %s', (kind: DatabaseKind) => {
       currency: 'EUR',
       metadata: { crm: p.metaValue },
     });
-    const changes = Array.from({ length: 20 }, (_, i) =>
+    // Keyed, so each answer is kept: a kept answer is sealed, so the sweep cannot see into it
+    // and the replays below must show it holds none of the data either.
+    const change = (i: number) =>
       i % 2 === 0
         ? t.rest('PUT', `/ledger/customers/${c.id}`, {
             body: { name: `${p.name} v${i}`, metadata: { crm: `${p.metaValue}-${i}` } },
+            headers: { 'Idempotency-Key': `race-${i}` },
           })
         : t.rest('POST', `/ledger/customers/${c.id}/credit`, {
             body: { amount: { amount: 100, currency: 'EUR' }, reason: 'race' },
-          }),
-    );
+            headers: { 'Idempotency-Key': `race-${i}` },
+          });
+    const changes = Array.from({ length: 20 }, (_, i) => change(i));
     const erase = t.rest('POST', `/ledger/customers/${c.id}/erase`);
     const settled = await Promise.all([...changes, erase]);
     for (const res of settled.slice(0, -1)) {
@@ -290,5 +294,53 @@ describe.each(testDatabaseKinds())('erasure on %s', (kind: DatabaseKind) => {
     }
     expect(settled.at(-1)?.status).toBe(200);
     expect(await sweep(t, [p.name, p.email, p.metaValue])).toEqual([]);
+    for (let i = 0; i < 20; i++) {
+      const replay = await change(i);
+      if (replay.status !== 200) continue;
+      expect(replay.headers.get('idempotent-replayed'), replay.text).toBe('true');
+      for (const value of [p.name, p.email, p.metaValue]) expect(replay.text).not.toContain(value);
+    }
+  });
+});
+
+describe.each(testDatabaseKinds())('an answer kept after an erasure on %s', (kind) => {
+  let t: TestLedger;
+  /** The customer to erase right after the next keyed request commits, before its answer is kept. */
+  let eraseNext: string | null = null;
+
+  beforeAll(async () => {
+    t = await startTestLedger(kind, {
+      faults: {
+        afterCommit: async () => {
+          const id = eraseNext;
+          if (id === null) return;
+          eraseNext = null;
+          const erased = await t.rest('POST', `/ledger/customers/${id}/erase`);
+          expect(erased.status, erased.text).toBe(200);
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('holds no personal data when the erasure committed between the request and its record', async () => {
+    const p = personal('late');
+    const c = await createCustomer<WireCustomer>(t, { name: p.name, email: p.email });
+    const update = () =>
+      t.rest<WireCustomer>('PUT', `/ledger/customers/${c.id}`, {
+        body: { name: `${p.name} II`, metadata: { crm: p.metaValue } },
+        headers: { 'Idempotency-Key': 'erased-meanwhile' },
+      });
+    eraseNext = c.id;
+    const first = await update();
+    expect(first.status, first.text).toBe(200);
+    expect(eraseNext).toBeNull();
+    const replay = await update();
+    expect(replay.headers.get('idempotent-replayed'), replay.text).toBe('true');
+    expect(replay.body.id).toBe(c.id);
+    expect(replay.body.name).toBe('Erased customer');
+    for (const value of [p.name, p.email, p.metaValue]) expect(replay.text).not.toContain(value);
   });
 });

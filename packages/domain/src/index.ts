@@ -132,6 +132,7 @@ export { recordUsage } from './billing/usage/record-usage.js';
 export { recordUsageBatch } from './billing/usage/record-usage-batch.js';
 export { createCustomer } from './customer/create-customer.js';
 export { deleteCustomer } from './customer/delete-customer.js';
+export { keptAnswerGuard } from './customer/erase-copies.js';
 export { eraseCustomer } from './customer/erase-customer.js';
 export type {
   ErasureStore,
@@ -273,6 +274,7 @@ export type {
   ApiKeyStore,
   IdempotencyRecord,
   IdempotencyStore,
+  KeptAnswerGuard,
   StepJournal,
   StoredResponse,
 } from './platform/ports.js';

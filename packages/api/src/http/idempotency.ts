@@ -2,6 +2,7 @@ import {
   type ErrorCode,
   type IdempotencyStore,
   isLedgerError,
+  keptAnswerGuard,
   LedgerError,
   type Logger,
   MAX_INPUT_DEPTH,
@@ -276,7 +277,8 @@ export async function runIdempotently<T>(
   const { response } = answer;
   if (isRemembered(response.status, answer.code)) {
     const kept = sealed(ports.seal, response);
-    await finish(ports, key, () => store.completeIdempotencyKey(scope, key, kept));
+    const guard = keptAnswerGuard(response.body, ports.seal);
+    await finish(ports, key, () => store.completeIdempotencyKey(scope, key, kept, guard));
   } else {
     await forget();
   }

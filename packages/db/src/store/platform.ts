@@ -1,7 +1,13 @@
-import type { ApiKeyStore, IdempotencyRecord, IdempotencyStore, Scope } from '@ledger/domain';
-import { and, count, eq, isNull, ne, sql } from 'drizzle-orm';
+import type {
+  ApiKeyStore,
+  CustomerId,
+  IdempotencyRecord,
+  IdempotencyStore,
+  Scope,
+} from '@ledger/domain';
+import { and, asc, count, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
-import { apiKeys, idempotencyKeys, idempotencySteps } from '../schema/index.js';
+import { apiKeys, customers, idempotencyKeys, idempotencySteps } from '../schema/index.js';
 import { journaledStore } from './bind.js';
 import { inScope } from './scope.js';
 
@@ -123,16 +129,36 @@ export function idempotencyStore(db: Db): IdempotencyStore {
       return { reserved: false, record };
     },
 
-    async completeIdempotencyKey(scope, key, response) {
-      await db
-        .update(idempotencyKeys)
-        .set({
-          status: 'completed',
-          responseStatus: response.status,
-          responseHeaders: response.headers,
-          responseBody: response.body,
-        })
-        .where(and(inScope(idempotencyKeys, scope), eq(idempotencyKeys.key, key)));
+    async completeIdempotencyKey(scope, key, response, guard) {
+      const keep = (tx: Db, body: string) =>
+        tx
+          .update(idempotencyKeys)
+          .set({
+            status: 'completed',
+            responseStatus: response.status,
+            responseHeaders: response.headers,
+            responseBody: body,
+          })
+          .where(and(inScope(idempotencyKeys, scope), eq(idempotencyKeys.key, key)));
+      if (!guard) {
+        await keep(db, response.body);
+        return;
+      }
+      await db.transaction(async (tx) => {
+        // Shared row locks wait for an erasure of any of them in flight (it holds the row for
+        // update from its start), so the answer is kept either before the erasure looks for it
+        // or after, scrubbed here.
+        const mentioned = await tx
+          .select({ id: customers.id, erasedAt: customers.erasedAt })
+          .from(customers)
+          .where(and(inScope(customers, scope), inArray(customers.id, [...guard.customerIds])))
+          .orderBy(asc(customers.id))
+          .for('share');
+        const erased = mentioned
+          .filter((row) => row.erasedAt !== null)
+          .map((row) => row.id as CustomerId);
+        await keep(tx, erased.length > 0 ? guard.scrub(response.body, erased) : response.body);
+      });
     },
 
     async releaseIdempotencyKey(scope, key, owner) {

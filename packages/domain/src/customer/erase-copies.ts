@@ -1,4 +1,5 @@
-import { SEALED_ANSWER_PREFIX } from '../platform/ports.js';
+import type { CustomerId } from '../ids.js';
+import { type KeptAnswerGuard, SEALED_ANSWER_PREFIX } from '../platform/ports.js';
 import type { WebhookSecrets } from '../webhooks/ports.js';
 import type { StoredEventPayload } from './erasure-ports.js';
 import { ERASED_CUSTOMER_NAME } from './model.js';
@@ -106,4 +107,25 @@ export function erasedKeptResponse(
   const scrubbed = scrubCustomerData(json, customerId);
   if (same(scrubbed, json)) return null;
   return `${SEALED_ANSWER_PREFIX}${seal.seal(JSON.stringify(scrubbed))}`;
+}
+
+/** A customer id as it appears in any text: `cus_` and a TypeID's 26 base32 characters. */
+const CUSTOMER_ID = /\bcus_[0-9a-z]{26}\b/g;
+
+/**
+ * The guard a kept answer is written under (see `IdempotencyStore.completeIdempotencyKey`):
+ * the customers `text` (the answer, unsealed) mentions, and the scrub for those erased while
+ * the request ran; none when it mentions no customer.
+ */
+export function keptAnswerGuard(
+  text: string,
+  seal: Pick<WebhookSecrets, 'seal' | 'open'>,
+): KeptAnswerGuard | undefined {
+  const customerIds = [...new Set(text.match(CUSTOMER_ID) ?? [])] as CustomerId[];
+  if (customerIds.length === 0) return undefined;
+  return {
+    customerIds,
+    scrub: (body, erased) =>
+      erased.reduce((kept, id) => erasedKeptResponse(kept, id, seal) ?? kept, body),
+  };
 }

@@ -1,3 +1,4 @@
+import type { CustomerId } from '../ids.js';
 import type { Store } from '../ports.js';
 import type { Scope } from '../scope.js';
 
@@ -60,6 +61,16 @@ export interface StepJournal {
 }
 
 /**
+ * What a kept answer is checked against when it is written: the customers it mentions, and how
+ * to take out the personal data of those that turn out erased (see `completeIdempotencyKey`).
+ */
+export interface KeptAnswerGuard {
+  customerIds: readonly CustomerId[];
+  /** The (sealed) body without the personal data of the `erased` customers. */
+  scrub(body: string, erased: readonly CustomerId[]): string;
+}
+
+/**
  * Idempotency keys live in the database so every server process sees them. `reserve` is one
  * atomic statement: it inserts the key, takes over one that expired (a new generation), resumes
  * one whose request was abandoned under the same parameters (its lease passed), gives an
@@ -81,7 +92,18 @@ export interface IdempotencyStore {
     | { reserved: true; steps: ReadonlyMap<number, string> }
     | { reserved: false; record: IdempotencyRecord }
   >;
-  completeIdempotencyKey(scope: Scope, key: string, response: StoredResponse): Promise<void>;
+  /**
+   * Keeps the answer of a finished request for replay. With `guard`, the customers the answer
+   * mentions are locked (shared) first and the answer is scrubbed of those erased meanwhile:
+   * an erasure that committed after the request's own commit, but before this write, would
+   * otherwise find no answer to rewrite and leave this one holding the personal data.
+   */
+  completeIdempotencyKey(
+    scope: Scope,
+    key: string,
+    response: StoredResponse,
+    guard?: KeptAnswerGuard,
+  ): Promise<void>;
   /**
    * Lets go of a reservation `owner` still holds, for a request that must not be remembered: a
    * key none of whose transactions committed is forgotten; one with committed steps (even a
