@@ -120,7 +120,10 @@ export interface FakeRequest {
 export interface FakeStripe {
   /** `http://127.0.0.1:PORT`, for `STRIPE_API_BASE`. */
   url: string;
-  /** The next `count` requests answer `status` before doing anything (an outage at Stripe). */
+  /**
+   * The next `count` requests answer `status` before doing anything (an outage at Stripe);
+   * `fail(0)` ends an outage early, dropping the failures not yet answered.
+   */
   fail(count: number, status?: number): void;
   /** The next `count` answers are held back `ms` (each request is still executed at once). */
   delay(ms: number, count?: number): void;
@@ -691,6 +694,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   return {
     url: `http://127.0.0.1:${port}`,
     fail(count, status = 500) {
+      if (count === 0) faults.length = 0;
       for (let i = 0; i < count; i++) faults.push(status);
     },
     delay(ms, count = 1) {
