@@ -441,22 +441,23 @@ describe.each(testDatabaseKinds())('webhook endpoints on %s', (kind) => {
     }
   });
 
-  it.runIf(kind === 'postgres')('leaves no secret in a pg_dump of the database', async (ctx) => {
-    if (!(await hasPgDump())) {
-      console.warn('pg_dump is not installed: the dump assertion is skipped');
-      ctx.skip();
-    }
-    const { id, readable } = await dumpedSecrets();
-    const { url } = t.database;
-    if (!url) throw new Error('a PostgreSQL test database has a url');
-    const { stdout } = await run('pg_dump', ['--no-owner', url], { maxBuffer: 256 << 20 });
-    expect(stdout.includes(id)).toBe(true);
-    for (const value of readable) {
-      const holders = stdout.split('\n').filter((line) => line.includes(value));
-      expect(
-        holders.map((line) => line.slice(0, 80)),
-        'dump lines holding a secret',
-      ).toEqual([]);
-    }
-  });
+  // Registered on PostgreSQL only (pg_dump reads a server), so no run reports it skipped.
+  if (kind === 'postgres') {
+    it('leaves no secret in a pg_dump of the database', async () => {
+      // PostgreSQL's client tools come with the server: without them this is a broken machine.
+      expect(await hasPgDump(), 'pg_dump is installed').toBe(true);
+      const { id, readable } = await dumpedSecrets();
+      const { url } = t.database;
+      if (!url) throw new Error('a PostgreSQL test database has a url');
+      const { stdout } = await run('pg_dump', ['--no-owner', url], { maxBuffer: 256 << 20 });
+      expect(stdout.includes(id)).toBe(true);
+      for (const value of readable) {
+        const holders = stdout.split('\n').filter((line) => line.includes(value));
+        expect(
+          holders.map((line) => line.slice(0, 80)),
+          'dump lines holding a secret',
+        ).toEqual([]);
+      }
+    });
+  }
 });
