@@ -184,6 +184,7 @@ export {
   createEventDispatcher,
   type DispatcherOptions,
   type EventDispatcher,
+  noEventHandlers,
   retryDelayMs,
 } from './events/dispatcher.js';
 export { getEvent } from './events/get-event.js';
@@ -320,15 +321,18 @@ export type {
   ClaimedEvent,
   Clock,
   CustomerStore,
+  EventKey,
   EventNotifier,
   IdGenerator,
   LogFields,
   Logger,
   OutboxStore,
   PaymentMethodStore,
+  PostedBalance,
   ServiceContext,
   Store,
   StoreTx,
+  TransactionOptions,
 } from './ports.js';
 export {
   type Address,
