@@ -10,6 +10,7 @@ import {
   createEventDispatcher,
   createTestProcessor,
   type EventDispatcher,
+  type EventType,
   type FxPort,
   type Logger,
   offlineTaxIdVerifier,
@@ -135,6 +136,7 @@ export async function composeLedger(
       events.notify();
       webhooks.notify();
     },
+    handles: (type: EventType) => events.handles(type),
   };
   const sender = createWebhookSender({ allowPrivate: config.LEDGER_WEBHOOK_ALLOW_PRIVATE });
   const webhooks = createWebhookWorker({

@@ -153,7 +153,8 @@ function memoryStore(): { store: Store; events: LedgerEvent[] } {
         null
       );
     },
-    async markEventDelivered() {},
+    async markEventsDelivered() {},
+    async releaseEvents() {},
     async markEventFailed() {},
     async pruneEvents() {
       return 0;
@@ -187,7 +188,7 @@ const ctx: ServiceContext = {
   store: memory.store,
   clock: systemClock,
   ids: typeIdGenerator,
-  events: { notify: () => {} },
+  events: { notify: () => {}, handles: () => false },
   guards: noBillingGuards,
   payments: noPayments,
   tax: builtInTax('DE'),

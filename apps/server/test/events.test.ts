@@ -432,8 +432,10 @@ describe.runIf(testDatabaseKinds().includes('postgres'))('two event workers on p
   let t: TestLedger;
   beforeAll(async () => {
     t = await startTestLedger('postgres');
-    // Only the two workers below deliver in this file's database.
+    // Only the two workers below deliver in this file's database; the stopped server's own
+    // handler makes the events it writes owed to in-process handlers.
     await t.server.ledger.events.stop();
+    t.server.ledger.events.subscribe('*', () => {});
   });
   afterAll(() => t.close());
 
@@ -494,5 +496,103 @@ describe.runIf(testDatabaseKinds().includes('postgres'))('two event workers on p
     });
     await leftover.drain();
     expect(extra).toBe(0);
+  });
+});
+
+describe.each(testDatabaseKinds())('the dispatcher’s claims on %s', (kind) => {
+  let claims = 0;
+  let t: TestLedger;
+  beforeAll(async () => {
+    t = await startTestLedger(kind, {
+      wrapStore: (store) => ({
+        ...store,
+        claimEvents: (...args) => {
+          claims++;
+          return store.claimEvents(...args);
+        },
+      }),
+    });
+  });
+  afterAll(() => t.close());
+
+  /** Whether each of `customerId`'s events is still owed to a handler, in sequence order. */
+  async function owed(customerId: string): Promise<boolean[]> {
+    const result = await t.server.ledger.database.db.execute(
+      `select delivered_at is null as owed from events where customer_id = '${customerId}' order by sequence`,
+    );
+    const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<{
+      owed: boolean;
+    }>;
+    return rows.map((row) => row.owed);
+  }
+
+  it('claims nothing while no handler subscribes: those events are written delivered', async () => {
+    await settle(t);
+    claims = 0;
+    const quiet = await createViaRest(t, 'quiet@claims.example');
+    await t.rest('POST', `/ledger/customers/${quiet.id}/credit`, {
+      body: { amount: { amount: 5, currency: 'USD' }, reason: 'quiet' },
+    });
+    await settle(t);
+    expect(claims).toBe(0);
+    expect(await owed(quiet.id)).toEqual([false, false]);
+
+    const seen: string[] = [];
+    const off = t.server.ledger.events.subscribe('customer.balance.updated', (event) => {
+      if (event.customerId === quiet.id) seen.push(event.type);
+    });
+    try {
+      await t.rest('PUT', `/ledger/customers/${quiet.id}`, { body: { name: 'Still quiet' } });
+      await t.rest('POST', `/ledger/customers/${quiet.id}/credit`, {
+        body: { amount: { amount: 6, currency: 'USD' }, reason: 'heard' },
+      });
+      await settle(t);
+      // Only the type a handler takes was owed; the earlier events were not replayed to it.
+      expect(seen).toEqual(['customer.balance.updated']);
+      expect(claims).toBeGreaterThan(0);
+      expect(await owed(quiet.id)).toEqual([false, false, false, false]);
+    } finally {
+      off();
+    }
+  });
+
+  it('delivers 250 events of one customer in order with a claim per 100', async () => {
+    const { store } = t.server.ledger.deps;
+    const customerId = 'cus_one_long_run';
+    const at = new Date();
+    for (let sequence = 1; sequence <= 250; sequence++) {
+      await store.appendEvent({
+        id: `evt_run_${String(sequence).padStart(4, '0')}` as LedgerEvent['id'],
+        type: 'customer.updated',
+        tenantId: scopeA.tenantId,
+        appId: scopeA.appId,
+        customerId,
+        sequence,
+        createdAt: at,
+        data: { object: { sequence } },
+      });
+    }
+    let ownClaims = 0;
+    const worker = createEventDispatcher({
+      outbox: {
+        ...store,
+        claimEvents: (...args) => {
+          ownClaims++;
+          return store.claimEvents(...args);
+        },
+      },
+      clock: systemClock,
+    });
+    const order: number[] = [];
+    worker.subscribe('*', (event) => {
+      if (event.customerId === customerId) order.push(event.sequence);
+    });
+    await t.server.ledger.events.stop(); // this worker alone delivers them
+    await worker.drain();
+    expect(order).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+    // Three claims of 100, 100 and 50, and the empty one that ends the drain; one claim an
+    // event (the oldest of each customer only) would have taken 251.
+    expect(ownClaims).toBe(4);
+    expect(await owed(customerId)).toEqual(order.map(() => false));
   });
 });

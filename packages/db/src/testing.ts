@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   builtInTax,
   noBillingGuards,
+  noEventHandlers,
   noPayments,
   noWebhookSecrets,
   offlineTaxIdVerifier,
@@ -142,7 +143,7 @@ export function testServiceContext(database: Database, scope: Scope): ServiceCon
     store: createStore(database.db),
     clock: systemClock,
     ids: typeIdGenerator,
-    events: { notify: () => {} },
+    events: noEventHandlers,
     guards: noBillingGuards,
     payments: noPayments,
     tax: builtInTax('US'),

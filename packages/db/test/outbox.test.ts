@@ -94,7 +94,7 @@ describe.each(testDatabaseKinds())('outbox on %s', (kind) => {
   });
 
   it('marks delivered and failed by the full key, leaving the other scope alone', async () => {
-    await outbox.markEventDelivered(scopeA, SHARED);
+    await outbox.markEventsDelivered([{ ...scopeA, id: SHARED }]);
     const a = await stateOf(scopeA, SHARED);
     expect(a?.deliveredAt).toBeInstanceOf(Date);
     expect(a?.lockedUntil).toBeNull();
@@ -155,7 +155,7 @@ describe.each(testDatabaseKinds())('outbox on %s', (kind) => {
           schema,
           logger: { logQuery: (query, params) => queries.push({ query, params }) },
         }) as unknown as Db;
-        await outboxStore(logged).markEventDelivered(scopeB, 'evt_batch_1');
+        await outboxStore(logged).markEventsDelivered([{ ...scopeB, id: 'evt_batch_1' }]);
         const update = queries.find((q) => /^update "events"/i.test(q.query));
         expect(update, JSON.stringify(queries)).toBeDefined();
         if (!update) return;
@@ -170,6 +170,63 @@ describe.each(testDatabaseKinds())('outbox on %s', (kind) => {
         expect(cond).toMatch(/tenant_id/);
         expect(cond).toMatch(/app_id/);
         expect(cond).toMatch(/\bid\b/);
+      } finally {
+        await client.end();
+      }
+    });
+
+    it('claims through the pending indexes: a few buffers after 100,000 delivered events', async () => {
+      // One customer's long delivered history, and a few events of it still owed.
+      await database.db.execute(sql`
+        INSERT INTO events (tenant_id, app_id, id, type, customer_id, sequence, payload,
+                            created_at, next_attempt_at, delivered_at)
+        SELECT 'plan', 'app', 'evt_done_' || n, 'customer.updated', 'cus_long', n,
+               '{"data":{}}'::jsonb, now(), now(), now()
+        FROM generate_series(1, 100000) AS n`);
+      const due = new Date('2020-01-01T00:00:00.000Z');
+      for (const n of [1, 2, 3]) {
+        await outbox.appendEvent({
+          ...eventOf({ tenantId: 'plan', appId: 'app' }, `evt_owed_${n}`, due, 'cus_long'),
+          sequence: 100_000 + n,
+        });
+      }
+      await database.db.execute(sql`ANALYZE events`);
+      const [current] = rowsOf<{ name: string }>(
+        await database.db.execute(sql`SELECT current_database() AS name`),
+      );
+      const url = new URL(postgresUrl());
+      url.pathname = `/${current?.name}`;
+      const client = postgres(url.toString(), { max: 1, onnotice: () => {} });
+      try {
+        const queries: Array<{ query: string; params: unknown[] }> = [];
+        const logged = drizzle(client, {
+          schema,
+          logger: { logQuery: (query, params) => queries.push({ query, params }) },
+        }) as unknown as Db;
+        const claimed = await outboxStore(logged).claimEvents(due, lease, 100);
+        expect(claimed.map(({ event }) => event.id)).toEqual([
+          'evt_owed_1',
+          'evt_owed_2',
+          'evt_owed_3',
+        ]);
+        await outboxStore(logged).releaseEvents(claimed.map(({ event }) => event));
+        const claim = queries[0];
+        if (!claim) throw new Error('no claim statement');
+        const plan = await client
+          .begin(async (tx) => {
+            const [explained] = await tx.unsafe(
+              `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${claim.query}`,
+              claim.params as never[],
+            );
+            throw Object.assign(new Error('rollback'), { explained });
+          })
+          .catch((error: { explained?: unknown }) => JSON.stringify(error.explained));
+        expect(plan).toContain('events_customer_pending_idx');
+        expect(plan).not.toContain('Seq Scan');
+        expect(plan).not.toContain('"Index Name":"events_customer_idx"');
+        const top = JSON.parse(plan)['QUERY PLAN'][0].Plan;
+        // Hundreds of buffers at most (the old probe walked the 100,000 delivered rows).
+        expect(top['Shared Hit Blocks'] + top['Shared Read Blocks']).toBeLessThan(500);
       } finally {
         await client.end();
       }

@@ -185,6 +185,7 @@ export {
   createEventDispatcher,
   type DispatcherOptions,
   type EventDispatcher,
+  noEventHandlers,
   retryDelayMs,
 } from './events/dispatcher.js';
 export { getEvent } from './events/get-event.js';
@@ -322,15 +323,18 @@ export type {
   ClaimedEvent,
   Clock,
   CustomerStore,
+  EventKey,
   EventNotifier,
   IdGenerator,
   LogFields,
   Logger,
   OutboxStore,
   PaymentMethodStore,
+  PostedBalance,
   ServiceContext,
   Store,
   StoreTx,
+  TransactionOptions,
 } from './ports.js';
 export {
   type Address,

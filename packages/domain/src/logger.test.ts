@@ -5,6 +5,7 @@ import type { Subscription } from './billing/model.js';
 import { runDue, type SystemContext } from './billing/run-due.js';
 import { noBillingGuards, silentLogger, systemClock, typeIdGenerator } from './defaults.js';
 import { LedgerError } from './errors.js';
+import { noEventHandlers } from './events/dispatcher.js';
 import { newId } from './ids.js';
 import { detachQuietly } from './payment-method/detach.js';
 import type { PaymentMethod } from './payment-method/model.js';
@@ -59,7 +60,7 @@ function systemContext(store: Store, logger: Logger): SystemContext {
     store,
     clock: systemClock,
     ids: typeIdGenerator,
-    events: { notify: () => {} },
+    events: noEventHandlers,
     webhookSecrets: noWebhookSecrets,
     webhookUrls: { refusal: async () => null },
     portalLinks: portalLinksAt('http://127.0.0.1:3000'),

@@ -4,7 +4,7 @@ import type { ErasureStore } from './customer/erasure-ports.js';
 import type { ExportStore } from './customer/export-store.js';
 import type { Customer } from './customer/model.js';
 import type { ListCustomersFilter } from './customer/schemas.js';
-import type { LedgerEvent } from './events/model.js';
+import type { EventType, LedgerEvent } from './events/model.js';
 import type { ListEventsFilter } from './events/schemas.js';
 import type {
   BalanceTransactionId,
@@ -51,7 +51,7 @@ export interface CustomerStore {
   nextEventSequence(scope: Scope, id: CustomerId): Promise<number>;
 }
 
-/** A journal posting before the store fills in the resulting balance. */
+/** A journal posting before the store fills in the resulting balance, and its event. */
 export interface BalancePosting {
   id: BalanceTransactionId;
   customerId: CustomerId;
@@ -61,16 +61,27 @@ export interface BalancePosting {
   description: string;
   invoiceId: string | null;
   createdAt: Date;
+  /** The `customer.balance.updated` event that announces it, at `createdAt`. */
+  event: { id: EventId; owedInProcess: boolean };
+}
+
+/** What a posting wrote: the customer after it, and its journal row. */
+export interface PostedBalance {
+  customer: Customer;
+  transaction: BalanceTransaction;
 }
 
 /** The balance journal. Rows are immutable; the database refuses updates and deletes. */
 export interface BalanceStore {
   /**
-   * Atomically adds `posting.amount` to the customer's balance (UPDATE … RETURNING) and inserts
-   * the journal row with the resulting `endingBalance`, in the caller's transaction. A result
-   * outside ±(2^53 − 1) is `balance_out_of_range` and nothing is written.
+   * In one statement, so a contended customer's row is locked for that statement alone: when the
+   * customer is live, billed in `posting.currency`, and its balance plus `posting.amount` stays
+   * within ±(2^53 − 1), adds the amount, takes the customer's next event sequence, inserts the
+   * journal row with the resulting `endingBalance`, appends the `customer.balance.updated` event
+   * (`data.object` the customer after, `previousAttributes.balance` the balance before) and queues
+   * its webhook deliveries. Null when a condition does not hold: then nothing was written.
    */
-  postBalance(scope: Scope, posting: BalancePosting): Promise<BalanceTransaction>;
+  postBalance(scope: Scope, posting: BalancePosting): Promise<PostedBalance | null>;
   listBalanceTransactions(
     scope: Scope,
     customerId: CustomerId,
@@ -108,6 +119,13 @@ export interface PaymentMethodStore {
   ): Promise<string>;
 }
 
+/** An event's whole key: an id is unique within its scope only. */
+export interface EventKey {
+  tenantId: string;
+  appId: string;
+  id: string;
+}
+
 /** An outbox row claimed for delivery. */
 export interface ClaimedEvent {
   event: LedgerEvent;
@@ -127,17 +145,23 @@ export interface OutboxStore {
     filter: { customerId?: CustomerId; limit: number },
   ): Promise<LedgerEvent[]>;
   /**
-   * Claims up to `limit` undelivered events that are due, each the oldest undelivered event of
-   * its customer, leasing them until `leaseUntil` (`FOR UPDATE SKIP LOCKED`, so any number of
-   * workers can claim at once without taking the same event).
+   * Claims up to `limit` undelivered events that are due, in one statement, oldest first: each
+   * customer's oldest undelivered event, and with it the due events that follow it, leased until
+   * `leaseUntil` (`FOR UPDATE SKIP LOCKED` on the oldest, so any number of workers can claim at
+   * once and a customer's events are only ever held by one of them).
    */
   claimEvents(now: Date, leaseUntil: Date, limit: number): Promise<ClaimedEvent[]>;
   /** One page of a scope's events for the events API, newest first (by id). */
   listEventsPage(scope: Scope, filter: ListEventsFilter): Promise<PageResult<LedgerEvent>>;
   /** One event of a scope. */
   getEvent(scope: Scope, id: EventId): Promise<LedgerEvent | null>;
-  /** Events are keyed by scope and id (an id is unique within its scope only). */
-  markEventDelivered(scope: Scope, id: string): Promise<void>;
+  /** Marks a batch of handled events delivered (and unleased), in one statement. */
+  markEventsDelivered(keys: readonly EventKey[]): Promise<void>;
+  /**
+   * Gives back claimed events this worker will not deliver now (those behind a failure of the
+   * same customer, or left when it stopped), so they need not wait out their lease.
+   */
+  releaseEvents(keys: readonly EventKey[]): Promise<void>;
   /** Records a failed attempt; `retryAt: null` gives the event up (dead letter). */
   markEventFailed(scope: Scope, id: string, error: string, retryAt: Date | null): Promise<void>;
   /**
@@ -166,7 +190,17 @@ export interface StoreTx
  * nested), so a change and its event commit or roll back together.
  */
 export interface Store extends StoreTx {
-  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
+}
+
+/** How a unit of work may run. */
+export interface TransactionOptions {
+  /**
+   * `fn` writes with one statement at most (atomic by itself; any other are reads), so the store
+   * may run it without BEGIN/COMMIT: the row locks it takes then last for that statement only,
+   * not for the round trips to COMMIT, which is what bounds writes contended on one row.
+   */
+  oneStatement?: boolean;
 }
 
 /** Time, injected so tests can move it deterministically. */
@@ -190,9 +224,17 @@ export interface BillingGuards {
   hasBillingHistory(tx: StoreTx, scope: Scope, customerId: CustomerId): Promise<boolean>;
 }
 
-/** Told after a commit that new events are waiting, so delivery starts at once. */
+/**
+ * Told after a commit that new events are waiting, so delivery starts at once; asked, before an
+ * event is written, whether an in-process handler is owed it.
+ */
 export interface EventNotifier {
   notify(): void;
+  /**
+   * True when this process has an in-process handler for `type` (or for every type). An event
+   * no handler takes is written as delivered, so nothing is left to claim for it.
+   */
+  handles(type: EventType): boolean;
 }
 
 /** Structured facts of a log line (ids, codes, the error), so a log pipeline can index them. */

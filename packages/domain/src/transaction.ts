@@ -1,4 +1,4 @@
-import type { ServiceContext, StoreTx } from './ports.js';
+import type { ServiceContext, StoreTx, TransactionOptions } from './ports.js';
 
 /**
  * Runs a service's writes in one store transaction, then tells the event notifier, so events
@@ -7,8 +7,9 @@ import type { ServiceContext, StoreTx } from './ports.js';
 export async function inTransaction<T>(
   ctx: ServiceContext,
   fn: (tx: StoreTx) => Promise<T>,
+  options?: TransactionOptions,
 ): Promise<T> {
-  const result = await ctx.store.transaction(fn);
+  const result = await ctx.store.transaction(fn, options);
   ctx.events.notify();
   return result;
 }

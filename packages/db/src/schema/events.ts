@@ -37,5 +37,10 @@ export const events = pgTable(
     index('events_pending_idx')
       .on(t.position)
       .where(sql`${t.deliveredAt} IS NULL AND ${t.deadAt} IS NULL`),
+    // A customer's undelivered events, for the claim's "is it the oldest?" probe and its run:
+    // without it the probe walked every delivered event of the customer (60k buffers a claim).
+    index('events_customer_pending_idx')
+      .on(t.tenantId, t.appId, t.customerId, t.position)
+      .where(sql`${t.deliveredAt} IS NULL AND ${t.deadAt} IS NULL`),
   ],
 );

@@ -81,9 +81,17 @@ function inside(tx: Db): Store {
   return { ...storeTx(tx), transaction: (fn) => fn(inside(tx)) };
 }
 
-/** The domain's store port over a drizzle handle (PGlite or postgres.js alike). */
+/**
+ * The domain's store port over a drizzle handle (PGlite or postgres.js alike). A `oneStatement`
+ * unit runs without BEGIN/COMMIT: its one write commits alone, and is never run twice (a lost
+ * connection leaves its outcome unknown, like a lost COMMIT).
+ */
 export function createStore(db: Db): Store {
-  return { ...storeTx(db), transaction: (fn) => withRetries(db, (tx) => fn(inside(tx))) };
+  return {
+    ...storeTx(db),
+    transaction: (fn, options) =>
+      options?.oneStatement ? fn(inside(db)) : withRetries(db, (tx) => fn(inside(tx))),
+  };
 }
 
 /**
@@ -99,6 +107,7 @@ export function journaledStore(
   let next = 0;
   return {
     ...storeTx(db),
+    // Always a transaction (`oneStatement` or not): the step is written in it.
     async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
       const seq = next++;
       const recorded = journal.recorded.get(seq);

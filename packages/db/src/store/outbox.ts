@@ -1,5 +1,6 @@
 import {
   type EventId,
+  type EventKey,
   type EventType,
   type LedgerEvent,
   newId,
@@ -7,9 +8,16 @@ import {
 } from '@ledger/domain';
 import { and, asc, eq, gte, like, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
-import { events, webhookDeliveries, webhookEndpoints } from '../schema/index.js';
+import { events, webhookDeliveries } from '../schema/index.js';
+import {
+  deliveryStart,
+  EVENT_COLUMNS,
+  EVENT_RETURNING,
+  payloadOf,
+  queueDeliveriesOf,
+} from './event-insert.js';
 import { newestFirstPage } from './newest-first.js';
-import { inScope, rowsOf } from './scope.js';
+import { inScope } from './scope.js';
 
 /**
  * An error's text as the outbox keeps it: a failed query's text from drizzle ends with its
@@ -45,85 +53,37 @@ export function eventFromRow(row: Row): LedgerEvent {
   };
 }
 
-/** Raw rows from `db.execute` come back snake_case: the key of each claimed event. */
-interface ClaimRow extends Record<string, unknown> {
-  tenant_id: string;
-  app_id: string;
-  id: string;
-}
-
 /** An event's row by its whole primary key (tenant_id, app_id, id), so `events_pkey` finds it. */
 function byKey(scope: { tenantId: string; appId: string }, id: string) {
   return and(inScope(events, scope), eq(events.id, id));
 }
 
-/**
- * The enabled endpoints of the event's scope subscribed to its type (`*`, the type, or a
- * `prefix.*` wildcard), in one indexed read of the scope's endpoints.
- */
-async function subscribedEndpoints(db: Db, event: LedgerEvent): Promise<string[]> {
-  const rows = await db
-    .select({ id: webhookEndpoints.id })
-    .from(webhookEndpoints)
-    .where(
-      and(
-        inScope(webhookEndpoints, event),
-        eq(webhookEndpoints.status, 'enabled'),
-        sql`(${event.type} = ANY(${webhookEndpoints.enabledEvents}) OR '*' = ANY(${webhookEndpoints.enabledEvents})
-          OR EXISTS (SELECT 1 FROM unnest(${webhookEndpoints.enabledEvents}) AS p(pattern)
-            WHERE p.pattern LIKE '%.*' AND starts_with(${event.type}, left(p.pattern, -1))))`,
-      ),
-    );
-  return rows.map((row) => row.id);
+/** Rows named by their whole keys, for the set-based marks (one statement for a batch). */
+function byKeys(keys: readonly EventKey[]) {
+  return sql`(${events.tenantId}, ${events.appId}, ${events.id}) IN (${sql.join(
+    keys.map((key) => sql`(${key.tenantId}, ${key.appId}, ${key.id})`),
+    sql`, `,
+  )})`;
 }
 
-/** Queues one delivery of `event` to each of `endpointIds`, due at the event's creation. */
-async function queueDeliveries(
-  db: Db,
-  event: LedgerEvent,
-  endpointIds: readonly string[],
-): Promise<void> {
-  if (endpointIds.length === 0) return;
-  await db.insert(webhookDeliveries).values(
-    endpointIds.map((endpointId) => ({
-      tenantId: event.tenantId,
-      appId: event.appId,
-      id: newId('webhookDelivery'),
-      endpointId,
-      eventId: event.id,
-      eventType: event.type,
-      customerId: event.customerId,
-      eventSequence: event.sequence,
-      attempt: 1,
-      status: 'pending',
-      createdAt: event.createdAt,
-      nextAttemptAt: event.createdAt,
-    })),
-  );
+/** Due and not leased at `now` (raw SQL, over the row alias `alias`). */
+function ready(alias: string, now: string) {
+  const a = sql.raw(alias);
+  return sql`${a}.next_attempt_at <= ${now}::timestamptz
+    AND (${a}.locked_until IS NULL OR ${a}.locked_until < ${now}::timestamptz)`;
 }
 
 /** The event outbox over either driver. */
 export function outboxStore(db: Db): OutboxStore {
   return {
     async appendEvent(event, options) {
-      await db.insert(events).values({
-        tenantId: event.tenantId,
-        appId: event.appId,
-        id: event.id,
-        type: event.type,
-        customerId: event.customerId,
-        sequence: event.sequence,
-        payload: {
-          data: event.data,
-          ...(event.previousAttributes ? { previousAttributes: event.previousAttributes } : {}),
-        },
-        createdAt: event.createdAt,
-        nextAttemptAt: event.createdAt,
-      });
-      const endpointIds = options?.onlyEndpoint
-        ? [options.onlyEndpoint]
-        : await subscribedEndpoints(db, event);
-      await queueDeliveries(db, event, endpointIds);
+      // One statement: the event and its webhook deliveries, whatever the number of endpoints.
+      await db.execute(sql`WITH e AS (INSERT INTO ${events} ${EVENT_COLUMNS}
+        VALUES (${event.tenantId}, ${event.appId}, ${event.id}, ${event.type}, ${event.customerId},
+          ${event.sequence}, ${JSON.stringify(payloadOf(event))}::jsonb,
+          ${deliveryStart(event.createdAt, options?.owedInProcess ?? true)})
+        ${EVENT_RETURNING})
+        ${queueDeliveriesOf(newId('webhookDelivery'), options?.onlyEndpoint)}`);
     },
 
     async listEvents(scope, filter) {
@@ -165,42 +125,57 @@ export function outboxStore(db: Db): OutboxStore {
     async claimEvents(nowDate, leaseDate, limit) {
       // Raw SQL bypasses drizzle's column mapping, so timestamps go in as ISO strings.
       const now = nowDate.toISOString();
-      const leaseUntil = leaseDate.toISOString();
-      // Only the oldest undelivered event of each customer is claimable, which keeps delivery in
-      // sequence order per customer; SKIP LOCKED lets concurrent workers take disjoint batches.
-      const claimed = await db.execute<ClaimRow>(sql`
-        UPDATE ${events} SET locked_until = ${leaseUntil}::timestamptz
-        WHERE (tenant_id, app_id, id) IN (
-          SELECT e.tenant_id, e.app_id, e.id FROM ${events} e
-          WHERE e.delivered_at IS NULL AND e.dead_at IS NULL
-            AND e.next_attempt_at <= ${now}::timestamptz
-            AND (e.locked_until IS NULL OR e.locked_until < ${now}::timestamptz)
-            AND NOT EXISTS (
-              SELECT 1 FROM ${events} p
-              WHERE p.tenant_id = e.tenant_id AND p.app_id = e.app_id
-                AND p.customer_id = e.customer_id AND p.position < e.position
-                AND p.delivered_at IS NULL AND p.dead_at IS NULL)
-          ORDER BY e.position
-          LIMIT ${limit}
-          FOR UPDATE SKIP LOCKED)
-        RETURNING tenant_id, app_id, id`);
-      const keys = rowsOf<ClaimRow>(claimed);
-      if (keys.length === 0) return [];
+      // A customer's head (its oldest undelivered event) is claimable when due and not leased;
+      // locking it (SKIP LOCKED) gives this claim the customer, so the due events behind it in
+      // the same run are claimed with it and one worker delivers them in order. Events of no
+      // customer are heads of their own. Both probes read `events_customer_pending_idx`, which
+      // holds undelivered rows only, so a claim costs the same after 100,000 delivered events.
       const rows = await db
-        .select()
-        .from(events)
+        .update(events)
+        .set({ lockedUntil: leaseDate })
         .where(
-          or(...keys.map((key) => byKey({ tenantId: key.tenant_id, appId: key.app_id }, key.id))),
+          sql`(${events.tenantId}, ${events.appId}, ${events.id}) IN (
+          WITH heads AS (
+            SELECT e.tenant_id, e.app_id, e.id, e.customer_id, e.position FROM ${events} e
+            WHERE e.delivered_at IS NULL AND e.dead_at IS NULL AND ${ready('e', now)}
+              AND NOT EXISTS (
+                SELECT 1 FROM ${events} p
+                WHERE p.tenant_id = e.tenant_id AND p.app_id = e.app_id
+                  AND p.customer_id = e.customer_id AND p.position < e.position
+                  AND p.delivered_at IS NULL AND p.dead_at IS NULL)
+            ORDER BY e.position
+            LIMIT ${limit}
+            FOR UPDATE SKIP LOCKED),
+          runs AS (
+            SELECT r.tenant_id, r.app_id, r.id, r.position,
+              bool_and(${ready('r', now)}) OVER (PARTITION BY r.tenant_id, r.app_id, r.customer_id
+                ORDER BY r.position) AS unbroken
+            FROM heads h JOIN ${events} r ON r.tenant_id = h.tenant_id AND r.app_id = h.app_id
+              AND r.customer_id = h.customer_id AND r.position > h.position
+              AND r.delivered_at IS NULL AND r.dead_at IS NULL)
+          SELECT picked.tenant_id, picked.app_id, picked.id FROM (
+            SELECT tenant_id, app_id, id, position FROM heads
+            UNION ALL SELECT tenant_id, app_id, id, position FROM runs WHERE unbroken) picked
+          ORDER BY picked.position
+          LIMIT ${limit})`,
         )
-        .orderBy(asc(events.position));
-      return rows.map((row) => ({ event: eventFromRow(row), attempts: row.attempts }));
+        .returning();
+      return rows
+        .sort((a, b) => a.position - b.position)
+        .map((row) => ({ event: eventFromRow(row), attempts: row.attempts }));
     },
 
-    async markEventDelivered(scope, id) {
+    async markEventsDelivered(keys) {
+      if (keys.length === 0) return;
       await db
         .update(events)
         .set({ deliveredAt: sql`now()`, lockedUntil: null })
-        .where(byKey(scope, id));
+        .where(byKeys(keys));
+    },
+
+    async releaseEvents(keys) {
+      if (keys.length === 0) return;
+      await db.update(events).set({ lockedUntil: null }).where(byKeys(keys));
     },
 
     async pruneEvents(before) {

@@ -3,7 +3,7 @@ import type { ServiceContext } from '../ports.js';
 import { inTransaction } from '../transaction.js';
 import { parseInput } from '../validation.js';
 import type { CreditResult } from './model.js';
-import { postBalance } from './post-balance.js';
+import { ONE_STATEMENT, postBalance } from './post-balance.js';
 
 /**
  * Gives a customer account credit: posts `-amount` as a `credit` journal row (negative balance =
@@ -12,18 +12,22 @@ import { postBalance } from './post-balance.js';
  */
 export async function addCredit(ctx: ServiceContext, input: AddCreditInput): Promise<CreditResult> {
   const data = parseInput(AddCreditInput, input);
-  return inTransaction(ctx, async (tx) => {
-    const { customer, transaction } = await postBalance(tx, ctx, {
-      customerId: data.customerId,
-      type: 'credit',
-      amount: { amount: -data.amount.amount, currency: data.amount.currency },
-      description: data.reason,
-    });
-    return {
-      customerId: customer.id,
-      balance: customer.balance,
-      creditApplied: data.amount,
-      transaction,
-    };
-  });
+  return inTransaction(
+    ctx,
+    async (tx) => {
+      const { customer, transaction } = await postBalance(tx, ctx, {
+        customerId: data.customerId,
+        type: 'credit',
+        amount: { amount: -data.amount.amount, currency: data.amount.currency },
+        description: data.reason,
+      });
+      return {
+        customerId: customer.id,
+        balance: customer.balance,
+        creditApplied: data.amount,
+        transaction,
+      };
+    },
+    ONE_STATEMENT,
+  );
 }

@@ -4,7 +4,7 @@ import type { ServiceContext } from '../ports.js';
 import { inTransaction } from '../transaction.js';
 import { parseInput } from '../validation.js';
 import type { BalanceTransaction } from './model.js';
-import { postBalance } from './post-balance.js';
+import { ONE_STATEMENT, postBalance } from './post-balance.js';
 
 /**
  * Corrects a balance by a signed amount (positive adds debt, negative adds credit) with an
@@ -15,13 +15,17 @@ export async function adjustBalance(
   input: AdjustBalanceInput,
 ): Promise<{ balance: Money; transaction: BalanceTransaction }> {
   const data = parseInput(AdjustBalanceInput, input);
-  return inTransaction(ctx, async (tx) => {
-    const { customer, transaction } = await postBalance(tx, ctx, {
-      customerId: data.customerId,
-      type: 'adjustment',
-      amount: data.amount,
-      description: data.description,
-    });
-    return { balance: customer.balance, transaction };
-  });
+  return inTransaction(
+    ctx,
+    async (tx) => {
+      const { customer, transaction } = await postBalance(tx, ctx, {
+        customerId: data.customerId,
+        type: 'adjustment',
+        amount: data.amount,
+        description: data.description,
+      });
+      return { balance: customer.balance, transaction };
+    },
+    ONE_STATEMENT,
+  );
 }

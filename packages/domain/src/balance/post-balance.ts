@@ -1,11 +1,9 @@
 import { loadLiveCustomer } from '../customer/load-customer.js';
-import type { Customer } from '../customer/model.js';
 import { LedgerError } from '../errors.js';
-import { recordCustomerEvent } from '../events/record-event.js';
 import type { CustomerId } from '../ids.js';
 import { addMoney, type Money } from '../money.js';
-import type { ServiceContext, StoreTx } from '../ports.js';
-import type { BalanceTransaction, BalanceTransactionType } from './model.js';
+import type { PostedBalance, ServiceContext, StoreTx } from '../ports.js';
+import type { BalanceTransactionType } from './model.js';
 
 /** One change to a customer's balance, as a service asks for it. */
 export interface BalanceChange {
@@ -20,15 +18,19 @@ export interface BalanceChange {
 }
 
 /**
- * Posts one journal row and moves the balance in the caller's transaction, then emits
- * `customer.balance.updated` with the old balance. The currency must be the customer's
- * (`currency_mismatch`); a result outside the storable range is refused before any write.
+ * How a lone posting runs: its write is the store's one statement, so no transaction holds the
+ * customer's row between round trips (see `TransactionOptions.oneStatement`).
  */
-export async function postBalance(
-  tx: StoreTx,
-  ctx: ServiceContext,
-  change: BalanceChange,
-): Promise<{ customer: Customer; transaction: BalanceTransaction }> {
+export const ONE_STATEMENT = { oneStatement: true } as const;
+
+/** Postings refused by the store although a fresh read finds nothing wrong (the row moved). */
+const ATTEMPTS = 3;
+
+/**
+ * Why the store refused `change`: `customer_not_found`, `customer_deleted`, `currency_mismatch`
+ * or `balance_out_of_range`, thrown; returns when none holds any more.
+ */
+async function explainRefusal(tx: StoreTx, ctx: ServiceContext, change: BalanceChange) {
   const customer = await loadLiveCustomer(tx, ctx, change.customerId, {
     param: change.param ?? 'customerId',
   });
@@ -42,20 +44,39 @@ export async function postBalance(
       },
     );
   }
-  addMoney(customer.balance, change.amount); // refuses an out-of-range result before writing
-  const transaction = await tx.postBalance(ctx.scope, {
-    id: ctx.ids.newId('balanceTransaction'),
-    customerId: customer.id,
-    type: change.type,
-    amount: change.amount.amount,
-    currency: change.amount.currency,
-    description: change.description,
-    invoiceId: change.invoiceId ?? null,
-    createdAt: ctx.clock.now(),
-  });
-  const updated: Customer = { ...customer, balance: transaction.endingBalance };
-  await recordCustomerEvent(tx, ctx, 'customer.balance.updated', updated, updated, {
-    balance: customer.balance,
-  });
-  return { customer: updated, transaction };
+  addMoney(customer.balance, change.amount);
+}
+
+/**
+ * Posts one journal row, moves the balance and emits `customer.balance.updated` (with the old
+ * balance) in one conditional statement of the store, in the caller's transaction if any: the
+ * customer must be live and billed in the amount's currency, and the result storable. When the
+ * store refuses, a read of the customer names the reason; nothing was written.
+ */
+export async function postBalance(
+  tx: StoreTx,
+  ctx: ServiceContext,
+  change: BalanceChange,
+): Promise<PostedBalance> {
+  for (let attempt = 1; ; attempt++) {
+    const posted = await tx.postBalance(ctx.scope, {
+      id: ctx.ids.newId('balanceTransaction'),
+      customerId: change.customerId,
+      type: change.type,
+      amount: change.amount.amount,
+      currency: change.amount.currency,
+      description: change.description,
+      invoiceId: change.invoiceId ?? null,
+      createdAt: ctx.clock.now(),
+      event: {
+        id: ctx.ids.newId('event'),
+        owedInProcess: ctx.events.handles('customer.balance.updated'),
+      },
+    });
+    if (posted) return posted;
+    await explainRefusal(tx, ctx, change);
+    if (attempt >= ATTEMPTS) {
+      throw new Error(`The balance posting to ${change.customerId} was refused ${ATTEMPTS} times`);
+    }
+  }
 }

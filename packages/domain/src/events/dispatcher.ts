@@ -1,4 +1,4 @@
-import type { Clock, OutboxStore } from '../ports.js';
+import type { Clock, EventNotifier, OutboxStore } from '../ports.js';
 import type { EventHandler, EventType, LedgerEvent } from './model.js';
 
 /** Tuning of the dispatcher; the defaults suit one server process. */
@@ -21,8 +21,13 @@ export interface DispatcherOptions {
 
 /** The in-process face of the outbox: `subscribe`, and the worker that delivers. */
 export interface EventDispatcher {
-  /** Runs `handler` for events of `type` (or every event for `"*"`) after they commit. */
+  /**
+   * Runs `handler` for events of `type` (or every event for `"*"`) written after it subscribed,
+   * once they commit.
+   */
   subscribe(type: EventType | '*', handler: EventHandler): () => void;
+  /** True when a handler subscribes to `type` or to every type (see `EventNotifier.handles`). */
+  handles(type: EventType): boolean;
   /** Called after a commit: delivery starts at once instead of at the next poll. */
   notify(): void;
   start(): void;
@@ -39,8 +44,9 @@ export function retryDelayMs(attempts: number): number {
 
 /**
  * Delivers outbox events to in-process handlers, at least once and in sequence order per
- * customer: only the oldest undelivered event of a customer is ever claimed, and claims use
- * `FOR UPDATE SKIP LOCKED` leases, so several processes can run dispatchers on one database.
+ * customer: a claim takes a customer's events from its oldest undelivered one, under a
+ * `FOR UPDATE SKIP LOCKED` lease, so several processes can run dispatchers on one database and
+ * a customer's events are in one worker's hands at a time.
  * A failing handler marks the event for retry with backoff; the request that caused it is done.
  */
 export function createEventDispatcher(options: DispatcherOptions): EventDispatcher {
@@ -55,33 +61,52 @@ export function createEventDispatcher(options: DispatcherOptions): EventDispatch
   let timer: ReturnType<typeof setInterval> | null = null;
   let stopped = false;
 
-  async function deliver(event: LedgerEvent, attempts: number): Promise<void> {
+  const handlersOf = (type: string) => handlers.get(type)?.size ?? 0;
+  const anyHandler = () => [...handlers.values()].some((set) => set.size > 0);
+
+  /** Runs the event's handlers; on a failure, records it for a retry (or gives it up). */
+  async function deliver(event: LedgerEvent, attempts: number): Promise<boolean> {
     const targets = [...(handlers.get(event.type) ?? []), ...(handlers.get('*') ?? [])];
-    const scope = { tenantId: event.tenantId, appId: event.appId };
     try {
       for (const handler of targets) await handler(event);
-      await outbox.markEventDelivered(scope, event.id);
+      return true;
     } catch (error) {
       options.onError?.(error, event);
       const tries = attempts + 1;
       const retryAt =
         tries >= maxAttempts ? null : new Date(clock.now().getTime() + retryDelayMs(tries));
+      const scope = { tenantId: event.tenantId, appId: event.appId };
       await outbox.markEventFailed(scope, event.id, String(error), retryAt);
+      return false;
     }
   }
 
   /**
-   * Claims a batch and delivers it. With `untilStopped`, `stop()` ends it after the event in
-   * hand: the rest of the batch stays claimed until its lease runs out, then any process takes
-   * it (delivery is at least once, and only a customer's oldest event is ever claimed).
+   * Claims a batch (one statement) and delivers it, then marks what was handled (one statement).
+   * A failure holds back the rest of its customer's events in the batch, and with
+   * `untilStopped`, `stop()` ends it after the event in hand: both are released at once for any
+   * process to take. Delivery is at least once: a crash before the mark delivers them again.
+   * With no handler subscribed, nothing is claimed: events were written delivered.
    */
   async function runOnce(untilStopped: boolean): Promise<number> {
+    if (!anyHandler()) return 0;
     const now = clock.now();
     const claimed = await outbox.claimEvents(now, new Date(now.getTime() + leaseMs), batchSize);
+    const delivered: LedgerEvent[] = [];
+    const released: LedgerEvent[] = [];
+    const held = new Set<string>();
     for (const { event, attempts } of claimed) {
-      if (untilStopped && stopped) break;
-      await deliver(event, attempts);
+      const customer = event.customerId && `${event.tenantId}/${event.appId}/${event.customerId}`;
+      if ((untilStopped && stopped) || (customer && held.has(customer))) {
+        released.push(event);
+      } else if (await deliver(event, attempts)) {
+        delivered.push(event);
+      } else if (customer) {
+        held.add(customer);
+      }
     }
+    await outbox.markEventsDelivered(delivered);
+    await outbox.releaseEvents(released);
     return claimed.length;
   }
 
@@ -112,6 +137,9 @@ export function createEventDispatcher(options: DispatcherOptions): EventDispatch
       handlers.set(type, set);
       return () => set.delete(handler);
     },
+    handles(type) {
+      return handlersOf(type) + handlersOf('*') > 0;
+    },
     notify() {
       if (!stopped) void kick();
     },
@@ -133,3 +161,9 @@ export function createEventDispatcher(options: DispatcherOptions): EventDispatch
     },
   };
 }
+
+/**
+ * The notifier of a context without a dispatcher (store tests, scripts): nothing to tell, and no
+ * in-process handler is owed any event, so events are written delivered.
+ */
+export const noEventHandlers: EventNotifier = { notify() {}, handles: () => false };

@@ -10,6 +10,7 @@ export function toJsonObject<T>(value: T): unknown {
 /**
  * Appends a customer event to the outbox inside the change's transaction, taking the customer's
  * next sequence number, so a committed change leaves exactly one event and a rolled-back one none.
+ * It is owed to in-process handlers only if this process has one for its type.
  */
 export async function recordCustomerEvent(
   tx: StoreTx,
@@ -33,6 +34,6 @@ export async function recordCustomerEvent(
       ? { previousAttributes: toJsonObject(previousAttributes) as Record<string, unknown> }
       : {}),
   };
-  await tx.appendEvent(event);
+  await tx.appendEvent(event, { owedInProcess: ctx.events.handles(type) });
   return event;
 }

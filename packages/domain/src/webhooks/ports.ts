@@ -128,4 +128,9 @@ export interface AppendEventOptions {
    * delivery is queued to each enabled endpoint of the scope subscribed to the event's type.
    */
   onlyEndpoint?: WebhookEndpointId;
+  /**
+   * Whether an in-process handler is owed the event (default true). False writes it as
+   * delivered: the dispatcher has nothing to claim for an event no handler subscribes to.
+   */
+  owedInProcess?: boolean;
 }

@@ -12,7 +12,7 @@ import { endpointView } from './view.js';
  */
 export async function recordEndpointEvent(
   tx: StoreTx,
-  ctx: Pick<ServiceContext, 'ids' | 'clock'>,
+  ctx: Pick<ServiceContext, 'ids' | 'clock' | 'events'>,
   scope: Scope,
   type: Extract<EventType, `webhook_endpoint.${string}`>,
   endpoint: StoredWebhookEndpoint,
@@ -28,6 +28,6 @@ export async function recordEndpointEvent(
     createdAt: ctx.clock.now(),
     data: { object: toJsonObject(endpointView(endpoint)) },
   };
-  await tx.appendEvent(event, options);
+  await tx.appendEvent(event, { ...options, owedInProcess: ctx.events.handles(type) });
   return event;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Customer } from '../../customer/model.js';
 import { noBillingGuards, typeIdGenerator } from '../../defaults.js';
 import { isLedgerError, LedgerError } from '../../errors.js';
+import { noEventHandlers } from '../../events/dispatcher.js';
 import type { LedgerEvent } from '../../events/model.js';
 import { newId } from '../../ids.js';
 import type { PaymentMethod } from '../../payment-method/model.js';
@@ -137,7 +138,7 @@ function world() {
     store,
     clock: { now: () => now },
     ids: typeIdGenerator,
-    events: { notify: () => {} },
+    events: noEventHandlers,
     webhookSecrets: noWebhookSecrets,
     webhookUrls: { refusal: async () => null },
     portalLinks: portalLinksAt('http://127.0.0.1:3000'),

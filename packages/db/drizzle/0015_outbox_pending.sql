@@ -1,0 +1,1 @@
+CREATE INDEX "events_customer_pending_idx" ON "events" USING btree ("tenant_id","app_id","customer_id","position") WHERE "events"."delivered_at" IS NULL AND "events"."dead_at" IS NULL;
