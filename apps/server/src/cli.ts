@@ -152,7 +152,7 @@ async function createKey(config: Config, args: string[]): Promise<void> {
   }
   try {
     const { secret, key } = await issueApiKey(
-      createPlatformStore(database.db),
+      await createPlatformStore(database.db),
       systemClock,
       scope,
       values.name ? { name: values.name } : {},
