@@ -211,4 +211,24 @@ describe('formatting', () => {
       { numRuns: 1000 },
     );
   });
+
+  it('formats by locale and currency, interleaved and past the formatters it keeps', () => {
+    const locales = ['en-US', 'de-DE', 'fr-FR', 'ja-JP'];
+    const currencies = ['USD', 'EUR', 'JPY', 'KWD', 'GBP', 'CHF'];
+    const expected = (money: Money, locale: string) =>
+      new Intl.NumberFormat(locale, {
+        style: 'currency',
+        currency: money.currency,
+        minimumFractionDigits: exponentOf(money.currency),
+        maximumFractionDigits: exponentOf(money.currency),
+      }).format(toDecimalString(money) as unknown as number);
+    // Enough rounds of distinct locales to pass the kept formatters' bound several times.
+    const variants = Array.from({ length: 80 }, (_, i) => `en-US-u-nu-latn-x-v${i}`);
+    for (const locale of [...locales, ...variants, ...locales]) {
+      for (const currency of currencies) {
+        const money = { amount: 123_456_789, currency };
+        expect(formatMoney(money, locale)).toBe(expected(money, locale));
+      }
+    }
+  });
 });
