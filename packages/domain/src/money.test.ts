@@ -1,3 +1,4 @@
+import { dinero, toDecimal } from 'dinero.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ErrorCode, LedgerError } from './errors.js';
@@ -185,6 +186,22 @@ describe('formatting', () => {
     [usd(MAX_STORED_AMOUNT), '90071992547409.91'],
   ])('renders %j as the exact decimal %s', (money, decimal) => {
     expect(toDecimalString(money)).toBe(decimal);
+  });
+
+  it('renders every amount of every exponent exactly as dinero does', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -MAX_STORED_AMOUNT, max: MAX_STORED_AMOUNT }),
+        fc.constantFrom('USD', 'JPY', 'KWD', 'EUR', 'CLF'),
+        (amount, currency) => {
+          const money = { amount, currency };
+          expect(toDecimalString(money)).toBe(
+            toDecimal(dinero({ amount, currency: currencyOf(currency) })),
+          );
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 
   it.each<[Money, string]>([
