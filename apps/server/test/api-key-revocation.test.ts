@@ -3,7 +3,8 @@ import { testDatabaseKinds } from '@ledger/db/testing';
 import { hashApiKey, issueApiKey, systemClock } from '@ledger/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { joinTestLedger, startTestLedger, type TestLedger } from './harness.js';
-import { scopeA } from './support.js';
+import { killChildren, ledger } from './processes.js';
+import { scopeA, TEST_SECRET_KEY } from './support.js';
 
 /**
  * Servers remember the keys they have verified (no statement for the key on a request), and a
@@ -68,8 +69,27 @@ describe.runIf(testDatabaseKinds().includes('postgres'))(
       second = await joinTestLedger(first);
     });
     afterAll(async () => {
+      killChildren();
       await second?.close();
       await first?.close();
+    });
+
+    it('a key revoked by `ledger api-keys revoke` is refused by both within the bound', async () => {
+      const { secret, id } = await issueKey(first);
+      for (const server of [first, second, first, second]) {
+        expect((await server.rest('GET', listPath, { key: secret })).status).toBe(200);
+      }
+      const revoked = await ledger(
+        ['api-keys', 'revoke', '--tenant', 'tenant-a', '--app', 'app', id],
+        {
+          DATABASE_URL: first.database.url as string,
+          LEDGER_SECRET_KEY: TEST_SECRET_KEY,
+        },
+      );
+      expect(revoked.code, revoked.stderr).toBe(0);
+      expect(revoked.stdout).toContain(`Revoked ${id}`);
+      expect(await refusedWithinBound(first, secret)).toBe(401);
+      expect(await refusedWithinBound(second, secret)).toBe(401);
     });
 
     it('a key revoked through one server is refused by the other within the bound', async () => {
