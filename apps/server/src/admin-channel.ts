@@ -6,28 +6,53 @@ import { z } from 'zod';
 
 /**
  * A server's local admin channel, for what the CLI cannot do while the server holds the embedded
- * data directory: `ledger api-keys create`, refused the directory, asks the server to create the
- * key. It is a Unix socket inside `<data dir>/admin/`, a directory only its owner may enter
+ * data directory: `ledger api-keys create` (or `revoke`), refused the directory, asks the server
+ * to create (or revoke) the key. It is a Unix socket inside `<data dir>/admin/`, a directory only its owner may enter
  * (mode 0700), so the operating system is what authenticates: only that user (and root) can
  * connect, the same ones who could read or change the database files anyway. Nothing listens on
  * the network for it. There is none on Windows (the CLI then says to stop the server).
  */
 
-/** The one request there is: create an API key, as `ledger api-keys create` would. */
-const AdminRequest = z.strictObject({
-  op: z.literal('api-keys.create'),
-  tenantId: z.string(),
-  appId: z.string(),
-  name: z.string().max(200).optional(),
-});
+const scoped = { tenantId: z.string(), appId: z.string() };
+
+/** The requests there are: create or revoke an API key, as `ledger api-keys …` would. */
+const AdminRequest = z.discriminatedUnion('op', [
+  z.strictObject({
+    op: z.literal('api-keys.create'),
+    ...scoped,
+    name: z.string().max(200).optional(),
+  }),
+  z.strictObject({ op: z.literal('api-keys.revoke'), ...scoped, id: z.string().max(200) }),
+]);
 
 /** A request to a server's admin channel. */
 export type AdminRequest = z.infer<typeof AdminRequest>;
 
-/** The server's answer: the new key (its secret, shown once), or why not. */
+/** The server's answer: the new key (its secret, shown once), whether a key was revoked, or why not. */
 export type AdminAnswer =
   | { ok: true; id: string; tenantId: string; appId: string; secret: string }
+  | { ok: true; id: string; tenantId: string; appId: string; revoked: boolean }
   | { ok: false; error: string };
+
+/** Carries out one admin request on this server's key store. */
+async function carryOut(
+  request: AdminRequest,
+  keys: ApiKeyStore,
+  clock: Clock,
+): Promise<AdminAnswer> {
+  const { tenantId, appId } = request;
+  if (request.op === 'api-keys.revoke') {
+    const revoked = await keys.revokeApiKey({ tenantId, appId }, request.id, clock.now());
+    return { ok: true, id: request.id, tenantId, appId, revoked };
+  }
+  const { secret, key } = await issueApiKey(
+    keys,
+    clock,
+    { tenantId, appId },
+    { name: request.name },
+  );
+  return { ok: true, id: key.id, tenantId: key.tenantId, appId: key.appId, secret };
+}
 
 /** A request is one short line; anything longer is not from the CLI. */
 const MAX_LINE_BYTES = 4096;
@@ -57,9 +82,7 @@ async function answer(socket: Socket, keys: ApiKeyStore, clock: Clock): Promise<
   try {
     const parsed = AdminRequest.safeParse(JSON.parse(await readLine(socket)));
     if (!parsed.success) throw new Error('the admin request is not one this server knows');
-    const { tenantId, appId, name } = parsed.data;
-    const { secret, key } = await issueApiKey(keys, clock, { tenantId, appId }, { name });
-    reply = { ok: true, id: key.id, tenantId: key.tenantId, appId: key.appId, secret };
+    reply = await carryOut(parsed.data, keys, clock);
   } catch (error) {
     reply = { ok: false, error: error instanceof Error ? error.message : String(error) };
   }

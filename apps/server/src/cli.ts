@@ -5,7 +5,7 @@ import { issueApiKey, systemClock } from '@ledger/domain';
 import { type AdminAnswer, type AdminRequest, askServer } from './admin-channel.js';
 import { ensureDevKey } from './dev-key.js';
 import { type Config, loadConfig } from './env.js';
-import { withAdvice } from './in-use.js';
+import { type Command, withAdvice } from './in-use.js';
 import { type RunningServer, startServer } from './server.js';
 import { openConfiguredDatabase } from './start-checks.js';
 
@@ -13,6 +13,7 @@ const USAGE = `Usage:
   ledger serve                                   start the HTTP server
   ledger migrate                                 apply database migrations and exit
   ledger api-keys create --tenant T --app A [--name N]   print a new API key once
+  ledger api-keys revoke --tenant T --app A KEY_ID       revoke a key (every server refuses it)
   ledger help | --help                           this text (also: ledger <command> --help)
 
 Configuration comes from the environment (PORT, HOST, DATABASE_URL, LEDGER_*, STRIPE_*);
@@ -113,57 +114,121 @@ function printKey(key: { id: string; tenantId: string; appId: string }, secret: 
 }
 
 /**
- * Issues the key through the server that holds the data directory, over its admin channel: the
- * key is stored in that server's database, and works at once.
+ * Asks the server that holds the data directory, over its admin channel, to do what the CLI was
+ * refused: the key is created (or revoked) in that server's database, and works (or is refused)
+ * at once.
  */
-async function createKeyThroughServer(refusal: DataDirInUseError, request: AdminRequest) {
+async function throughServer(
+  refusal: DataDirInUseError,
+  command: Command,
+  request: AdminRequest,
+): Promise<Exclude<AdminAnswer, { ok: false }>> {
   const { admin, pid } = refusal.holder;
   let answer: AdminAnswer;
   try {
     answer = await askServer(admin as string, request);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw withAdvice(refusal, 'api-keys create', `Its admin socket did not answer (${reason}).`);
+    throw withAdvice(refusal, command, `Its admin socket did not answer (${reason}).`);
   }
   if (!answer.ok) throw new Error(answer.error);
   console.log(`(through the server running on this data directory, pid ${pid})`);
-  printKey(answer, answer.secret);
+  return answer;
 }
 
-async function createKey(config: Config, args: string[]): Promise<void> {
-  let values: { tenant?: string; app?: string; name?: string };
+/** The scope (`--tenant`, `--app`) and the other options of an `api-keys` command. */
+function keyArgs(args: string[], positionals: boolean) {
   try {
-    ({ values } = parseArgs({
+    const parsed = parseArgs({
       args,
+      allowPositionals: positionals,
       options: { tenant: { type: 'string' }, app: { type: 'string' }, name: { type: 'string' } },
-    }));
+    });
+    const { tenant, app } = parsed.values;
+    if (!tenant || !app) throw new UsageError('--tenant and --app are required');
+    return { scope: { tenantId: tenant, appId: app }, ...parsed };
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
-  if (!values.tenant || !values.app) throw new UsageError('--tenant and --app are required');
-  const scope = { tenantId: values.tenant, appId: values.app };
+}
+
+/**
+ * Runs `work` on the configured database, or, when a server holds the embedded data directory,
+ * sends `request` to that server instead (`remote` prints its answer).
+ */
+async function onDatabase(
+  config: Config,
+  command: 'api-keys create' | 'api-keys revoke',
+  request: AdminRequest,
+  work: (database: Database) => Promise<void>,
+  remote: (answer: Exclude<AdminAnswer, { ok: false }>) => void,
+): Promise<void> {
   let database: Database;
   try {
-    database = await openConfiguredDatabase(config, 'ledger api-keys create');
+    database = await openConfiguredDatabase(config, `ledger ${command}`);
   } catch (error) {
     if (error instanceof DataDirInUseError && error.holder.admin)
-      return createKeyThroughServer(error, { op: 'api-keys.create', ...scope, name: values.name });
-    throw withAdvice(error, 'api-keys create');
+      return remote(await throughServer(error, command, request));
+    throw withAdvice(error, command);
   }
   try {
-    const { secret, key } = await issueApiKey(
-      createPlatformStore(database.db),
-      systemClock,
-      scope,
-      values.name ? { name: values.name } : {},
-    );
-    printKey(key, secret);
+    await work(database);
   } finally {
     await database.close();
   }
 }
 
-/** `ledger <command>`: the same binary serves, migrates and issues keys. */
+async function createKey(config: Config, args: string[]): Promise<void> {
+  const { scope, values } = keyArgs(args, false);
+  const request: AdminRequest = { op: 'api-keys.create', ...scope, name: values.name };
+  await onDatabase(
+    config,
+    'api-keys create',
+    request,
+    async (database) => {
+      const { secret, key } = await issueApiKey(
+        await createPlatformStore(database.db),
+        systemClock,
+        scope,
+        values.name ? { name: values.name } : {},
+      );
+      printKey(key, secret);
+    },
+    (answer) => {
+      if (!('secret' in answer)) throw new Error('The server answered without a key');
+      printKey(answer, answer.secret);
+    },
+  );
+}
+
+/**
+ * Revokes a key: the server that revoked it (through the admin channel) refuses it at once, and
+ * on PostgreSQL every server hears of it from the database (docs/rest.md, "Authentication").
+ */
+async function revokeKey(config: Config, args: string[]): Promise<void> {
+  const { scope, values, positionals } = keyArgs(args, true);
+  const [id, ...extra] = positionals;
+  if (!id || extra.length > 0 || values.name !== undefined)
+    throw new UsageError('api-keys revoke takes --tenant, --app and one KEY_ID');
+  const report = (revoked: boolean) => {
+    if (!revoked)
+      throw new Error(`No live key ${id} for tenant "${scope.tenantId}", app "${scope.appId}".`);
+    console.log(`Revoked ${id} of tenant "${scope.tenantId}", app "${scope.appId}".`);
+  };
+  await onDatabase(
+    config,
+    'api-keys revoke',
+    { op: 'api-keys.revoke', ...scope, id },
+    async (database) => {
+      const keys = await createPlatformStore(database.db);
+      report(await keys.revokeApiKey(scope, id, systemClock.now()));
+    },
+    (answer) => report('revoked' in answer && answer.revoked),
+  );
+}
+
+/** `ledger <command>`: the same binary serves, migrates, issues and revokes keys. */
 export async function main(argv: string[]): Promise<void> {
   const [command, sub, ...rest] = argv;
   if (command === 'help' || wantsHelp(argv)) {
@@ -179,6 +244,7 @@ export async function main(argv: string[]): Promise<void> {
     return migrate(loadConfig());
   }
   if (command === 'api-keys' && sub === 'create') return createKey(loadConfig(), rest);
+  if (command === 'api-keys' && sub === 'revoke') return revokeKey(loadConfig(), rest);
   throw new UsageError(`Unknown command "${argv.join(' ')}"`);
 }
 

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { type ApiDeps, createApp } from '@ledger/api';
-import { createPlatformStore, createStore, type Database, databaseRateLimiter } from '@ledger/db';
+import {
+  API_KEY_CHANNEL,
+  createPlatformStore,
+  createStore,
+  type Database,
+  databaseRateLimiter,
+} from '@ledger/db';
 import {
   type BillingGuards,
   billingGuards,
@@ -156,9 +162,14 @@ export async function composeLedger(
         timeoutMs: config.STRIPE_TIMEOUT_MS,
       })
     : null;
+  // Every key change the database announces (a revocation by any process, or by hand in SQL)
+  // reaches this process's key cache; see docs/rest.md (Authentication) for the bound.
+  const platform = await createPlatformStore(database.db, (onChange, onListen) =>
+    database.listen(API_KEY_CHANNEL, onChange, onListen),
+  );
   const deps: ApiDeps = {
     store,
-    platform: createPlatformStore(database.db),
+    platform,
     clock,
     ids: typeIdGenerator,
     events: notifier,

@@ -1,7 +1,7 @@
 import { DataDirInUseError, type LockHolder } from '@ledger/db';
 
 /** The CLI's commands that open the database themselves. */
-export type Command = 'serve' | 'migrate' | 'api-keys create';
+export type Command = 'serve' | 'migrate' | 'api-keys create' | 'api-keys revoke';
 
 /** What to do instead of `command` while `holder` holds the data directory. */
 function advice(holder: LockHolder, command: Command): string {
@@ -17,7 +17,8 @@ function advice(holder: LockHolder, command: Command): string {
     );
   if (command === 'migrate')
     return `It applied the migrations when it started; to run migrate on its own, ${stop}.`;
-  return `To create the key, ${stop}, run this command again, then start the server again.`;
+  const what = command === 'api-keys create' ? 'create' : 'revoke';
+  return `To ${what} the key, ${stop}, run this command again, then start the server again.`;
 }
 
 /**

@@ -241,6 +241,9 @@ describe('ledger with bad input', () => {
       ['serve', '--prot', '3000'],
       ['migrate', 'now'],
       ['api-keys', 'create', '--tenant', 't', '--app', 'a', '--nmae', 'x'],
+      ['api-keys', 'revoke', '--tenant', 't', '--app', 'a'],
+      ['api-keys', 'revoke', '--tenant', 't', '--app', 'a', 'key_1', 'key_2'],
+      ['api-keys', 'revoke', '--tenant', 't', 'key_1'],
     ]) {
       const exit = await ledger(args, { LEDGER_DATA_DIR: join(root, 'bad') });
       expect({ args, code: exit.code }).toEqual({ args, code: 2 });

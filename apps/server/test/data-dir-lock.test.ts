@@ -10,7 +10,8 @@ import { type Exit, keysIn, killChildren, ledger, type Served, serve } from './p
 /**
  * One process per embedded data directory: a second `ledger` process on a directory a server
  * holds is refused at once, naming the server; `ledger api-keys create` goes through the running
- * server instead (its admin socket), and works directly once the server has stopped.
+ * server instead (its admin socket), and works directly once the server has stopped; so does
+ * `ledger api-keys revoke`.
  */
 
 const DEV_KEY = 'ldg_sk_lock-test-dev-key-0123456789';
@@ -111,6 +112,31 @@ describe('one process per embedded data directory', () => {
       expect(await status(again, key)).toBe(200);
     } finally {
       expect((await again.stop()).code).toBe(0);
+    }
+  });
+
+  it('revokes a key through the running server, which refuses it on the very next request', async () => {
+    const served = await serve(env);
+    try {
+      const created = await ledger(createKey, env);
+      const key = printedKey(created);
+      const id = /Created (\S+) for/.exec(created.stdout)?.[1] as string;
+      // Twice: the second answer comes from the server's key cache.
+      expect(await status(served, key)).toBe(200);
+      expect(await status(served, key)).toBe(200);
+      const revoke = ['api-keys', 'revoke', '--tenant', 't1', '--app', 'a1', id];
+      const revoked = await ledger(revoke, env);
+      expect(revoked.code, revoked.stderr).toBe(0);
+      expect(revoked.stdout).toContain(`(through the server running on this data directory`);
+      expect(revoked.stdout).toContain(`Revoked ${id} of tenant "t1", app "a1".`);
+      expect(await status(served, key)).toBe(401);
+      expect(await status(served, DEV_KEY)).toBe(200);
+      // Revoked already (or never there): said so, exit 1.
+      const again = await ledger(revoke, env);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain(`No live key ${id} for tenant "t1", app "a1".`);
+    } finally {
+      expect((await served.stop()).code).toBe(0);
     }
   });
 

@@ -61,6 +61,7 @@ const UNKNOWN_ID = 'cus_01h455vb4pex5vsknk084sn02q';
  */
 const OK_SOURCE = `import {
   builtInTax,
+  CREATED_EVENT_SEQUENCE,
   CreateCustomerInput,
   type Customer,
   type CustomerStore,
@@ -104,6 +105,7 @@ function memoryStore(): { store: Store; events: LedgerEvent[] } {
         });
       }
       customers.set(key(scope, customer.id), structuredClone(customer));
+      sequences.set(key(scope, customer.id), CREATED_EVENT_SEQUENCE);
     },
     async getCustomer(scope, id) {
       const found = customers.get(key(scope, id));

@@ -27,6 +27,13 @@ export interface Database {
    * lock file, so that a second process, refused, can tell its user. A no-op without one.
    */
   advertise(details: HolderDetails): void;
+  /**
+   * LISTEN on `channel`: `onNotify` gets each payload NOTIFY sends there once its transaction
+   * commits, from any process (PostgreSQL) or this one (PGlite, whose data directory only this
+   * process opens). `onListen` runs each time listening starts, again after a lost connection
+   * (notifications sent meanwhile are lost). Lets caches hear of changes made elsewhere.
+   */
+  listen(channel: string, onNotify: (payload: string) => void, onListen: () => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -84,6 +91,9 @@ async function openPostgres(
     },
     dataDir: null,
     advertise: () => {},
+    listen: async (channel, onNotify, onListen) => {
+      await client.listen(channel, onNotify, onListen);
+    },
     close: () => client.end({ timeout: 5 }),
   };
 }
@@ -107,6 +117,10 @@ async function openPglite(dataDir: string | undefined, holder: string): Promise<
       },
       dataDir: dataDir ? resolve(dataDir) : null,
       advertise: (details) => lock?.advertise(details),
+      listen: async (channel, onNotify, onListen) => {
+        await client.listen(channel, onNotify);
+        onListen();
+      },
       close: async () => {
         try {
           await client.close();

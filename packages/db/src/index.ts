@@ -5,6 +5,11 @@ export {
   type LockHolder,
 } from './data-dir-lock.js';
 export { type Database, type DatabaseConfig, type Db, openDatabase } from './database.js';
+export {
+  API_KEY_CACHE_MAX_ENTRIES,
+  API_KEY_CACHE_TTL_MS,
+  API_KEY_CHANNEL,
+} from './store/api-key-cache.js';
 export { createPlatformStore, createStore } from './store/index.js';
 export {
   type DatabaseLimiterOptions,

@@ -35,7 +35,7 @@ describe.each(testDatabaseKinds())('idempotency journal on %s', (kind) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    records = createPlatformStore(database.db);
+    records = await createPlatformStore(database.db);
   });
   afterAll(() => database.close());
 

@@ -196,6 +196,7 @@ export {
   type EventType,
   type LedgerEvent,
 } from './events/model.js';
+export { CREATED_EVENT_SEQUENCE } from './events/record-event.js';
 export {
   GetEventInput,
   type ListEventsFilter,

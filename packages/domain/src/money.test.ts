@@ -1,3 +1,4 @@
+import { dinero, toDecimal } from 'dinero.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ErrorCode, LedgerError } from './errors.js';
@@ -187,6 +188,22 @@ describe('formatting', () => {
     expect(toDecimalString(money)).toBe(decimal);
   });
 
+  it('renders every amount of every exponent exactly as dinero does', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -MAX_STORED_AMOUNT, max: MAX_STORED_AMOUNT }),
+        fc.constantFrom('USD', 'JPY', 'KWD', 'EUR', 'CLF'),
+        (amount, currency) => {
+          const money = { amount, currency };
+          expect(toDecimalString(money)).toBe(
+            toDecimal(dinero({ amount, currency: currencyOf(currency) })),
+          );
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   it.each<[Money, string]>([
     [usd(4999), '$49.99'],
     [usd(0), '$0.00'],
@@ -210,5 +227,25 @@ describe('formatting', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  it('formats by locale and currency, interleaved and past the formatters it keeps', () => {
+    const locales = ['en-US', 'de-DE', 'fr-FR', 'ja-JP'];
+    const currencies = ['USD', 'EUR', 'JPY', 'KWD', 'GBP', 'CHF'];
+    const expected = (money: Money, locale: string) =>
+      new Intl.NumberFormat(locale, {
+        style: 'currency',
+        currency: money.currency,
+        minimumFractionDigits: exponentOf(money.currency),
+        maximumFractionDigits: exponentOf(money.currency),
+      }).format(toDecimalString(money) as unknown as number);
+    // Enough rounds of distinct locales to pass the kept formatters' bound several times.
+    const variants = Array.from({ length: 80 }, (_, i) => `en-US-u-nu-latn-x-v${i}`);
+    for (const locale of [...locales, ...variants, ...locales]) {
+      for (const currency of currencies) {
+        const money = { amount: 123_456_789, currency };
+        expect(formatMoney(money, locale)).toBe(expected(money, locale));
+      }
+    }
   });
 });

@@ -31,7 +31,11 @@ import type {
  * filters by `scope`, so an id from another scope is simply not found.
  */
 export interface CustomerStore {
-  /** Inserts a new customer; a live customer with the same email gives `duplicate_customer_email`. */
+  /**
+   * Inserts a new customer; a live customer with the same email gives `duplicate_customer_email`.
+   * Its event sequence starts at `CREATED_EVENT_SEQUENCE`, taken by its `customer.created`: the
+   * next `nextEventSequence` answers the one after.
+   */
   createCustomer(scope: Scope, customer: Customer): Promise<void>;
   /** A customer of this scope (deleted ones too); `forUpdate` locks the row for the transaction. */
   getCustomer(

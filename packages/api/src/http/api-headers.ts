@@ -1,5 +1,19 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from './env.js';
+
+/**
+ * Sets a header on the finished answer in place. `c.header` on a finished answer first copies the
+ * whole Response (Hono re-creates it, and the Node adapter then builds a full fetch Response out
+ * of its lightweight one), which cost ~80 µs of CPU on every request. An answer whose headers
+ * are immutable (a fetched or redirect Response) is copied as before.
+ */
+function setOnAnswer(c: Context<AppEnv>, name: string, value: string): void {
+  try {
+    c.res.headers.set(name, value);
+  } catch {
+    c.header(name, value);
+  }
+}
 
 /**
  * Headers every API answer carries: no content sniffing, no caching of (tenant-scoped) data by
@@ -8,10 +22,10 @@ import type { AppEnv } from './env.js';
 export function apiHeaders(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await next();
-    c.header('X-Content-Type-Options', 'nosniff');
+    setOnAnswer(c, 'X-Content-Type-Options', 'nosniff');
     if (!c.res.headers.get('Cache-Control')?.includes('no-store')) {
-      c.header('Cache-Control', 'no-store');
+      setOnAnswer(c, 'Cache-Control', 'no-store');
     }
-    if (c.res.status === 401) c.header('WWW-Authenticate', 'Bearer realm="ledger"');
+    if (c.res.status === 401) setOnAnswer(c, 'WWW-Authenticate', 'Bearer realm="ledger"');
   };
 }

@@ -6,8 +6,22 @@ import { formatMoney, LedgerError, MAX_INPUT_DEPTH } from '@ledger/domain';
  */
 export const OPAQUE_KEYS: ReadonlySet<string> = new Set(['metadata', 'rates']);
 
-/** `billingAddress` → `billing_address`: how REST spells the domain's field names. */
-export const toSnake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+/** At most this many spellings are remembered; the domain's field names are far fewer. */
+const MAX_SNAKE_NAMES = 1024;
+const snakeNames = new Map<string, string>();
+
+/**
+ * `billingAddress` → `billing_address`: how REST spells the domain's field names. Every key of
+ * every answer goes through this, so each name is spelled once and then remembered (up to
+ * `MAX_SNAKE_NAMES`; past that, spelled anew each time).
+ */
+export function toSnake(key: string): string {
+  const known = snakeNames.get(key);
+  if (known !== undefined) return known;
+  const snake = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  if (snakeNames.size < MAX_SNAKE_NAMES) snakeNames.set(key, snake);
+  return snake;
+}
 const toCamel = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

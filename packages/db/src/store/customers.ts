@@ -1,9 +1,10 @@
-import type {
-  Customer,
-  CustomerId,
-  CustomerStore,
-  ListCustomersFilter,
-  Scope,
+import {
+  CREATED_EVENT_SEQUENCE,
+  type Customer,
+  type CustomerId,
+  type CustomerStore,
+  type ListCustomersFilter,
+  type Scope,
 } from '@ledger/domain';
 import {
   and,
@@ -12,6 +13,7 @@ import {
   eq,
   gte,
   ilike,
+  is,
   isNotNull,
   isNull,
   lt,
@@ -20,10 +22,11 @@ import {
   type SQL,
   sql,
 } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from '../database.js';
 import { mapDbErrors } from '../errors.js';
 import { customers } from '../schema/index.js';
-import { inScope } from './scope.js';
+import { inScope, inScopePlaceholders } from './scope.js';
 
 type Row = typeof customers.$inferSelect;
 
@@ -89,8 +92,50 @@ function listConditions(scope: Scope, filter: ListCustomersFilter): SQL[] {
   return conditions.filter((c): c is SQL => c !== undefined);
 }
 
+/**
+ * The reads a plain `GET` makes, built once per database handle and prepared (postgres.js keeps
+ * each one parsed and planned on every connection): drizzle's building of a select per call cost
+ * more than the database's answer.
+ */
+function preparedReads(db: Db) {
+  const byId = db
+    .select()
+    .from(customers)
+    .where(and(inScopePlaceholders(customers), eq(customers.id, sql.placeholder('id'))))
+    .prepare('customer_by_id');
+  const byEmail = db
+    .select()
+    .from(customers)
+    .where(
+      and(
+        inScopePlaceholders(customers),
+        eq(customers.email, sql.placeholder('email')),
+        isNull(customers.deletedAt),
+      ),
+    )
+    .prepare('customer_by_email');
+  return { byId, byEmail };
+}
+
+const preparedByDb = new WeakMap<Db, ReturnType<typeof preparedReads>>();
+
+/**
+ * The prepared reads of `db`, or null inside a transaction: a statement prepared on the pool runs
+ * on the pool, not on the transaction's connection, and one prepared per transaction saves nothing.
+ */
+function readsOf(db: Db) {
+  if (is(db, PgTransaction)) return null;
+  let reads = preparedByDb.get(db);
+  if (!reads) {
+    reads = preparedReads(db);
+    preparedByDb.set(db, reads);
+  }
+  return reads;
+}
+
 /** The customer half of the store, over either driver. */
 export function customerStore(db: Db): CustomerStore {
+  const reads = readsOf(db);
   return {
     async createCustomer(scope, customer) {
       await mapDbErrors(() =>
@@ -100,11 +145,16 @@ export function customerStore(db: Db): CustomerStore {
           ...profileColumns(customer),
           balance: customer.balance.amount,
           createdAt: customer.createdAt,
+          eventSequence: CREATED_EVENT_SEQUENCE,
         }),
       );
     },
 
     async getCustomer(scope, id, options) {
+      if (reads && !options?.forUpdate) {
+        const rows = await reads.byId.execute({ ...scope, id });
+        return rows[0] ? toCustomer(rows[0]) : null;
+      }
       const query = db
         .select()
         .from(customers)
@@ -114,6 +164,10 @@ export function customerStore(db: Db): CustomerStore {
     },
 
     async getCustomerByEmail(scope, email) {
+      if (reads) {
+        const rows = await reads.byEmail.execute({ ...scope, email });
+        return rows[0] ? toCustomer(rows[0]) : null;
+      }
       const rows = await db
         .select()
         .from(customers)

@@ -83,8 +83,14 @@ export function idempotencyStore(db: Db): IdempotencyStore {
               AND (${idempotencyKeys.lockedUntil} < ${ts(request.now)}
                 OR ${idempotencyKeys.owner} = ${request.owner}))`,
         })
-        .returning({ generation: idempotencyKeys.createdAt });
+        // xmax is 0 on a row this statement inserted (not one it updated): a new key has no
+        // steps, so the read of them is spared.
+        .returning({
+          generation: idempotencyKeys.createdAt,
+          inserted: sql<boolean>`(xmax = 0)`.mapWith(Boolean),
+        });
       const generation = taken[0]?.generation;
+      if (generation && taken[0]?.inserted) return { reserved: true, steps: new Map() };
       if (generation) {
         const rows = await db
           .select({

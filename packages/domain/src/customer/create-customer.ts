@@ -1,4 +1,4 @@
-import { recordCustomerEvent } from '../events/record-event.js';
+import { recordCreatedEvent } from '../events/record-event.js';
 import { zero } from '../money.js';
 import type { ServiceContext } from '../ports.js';
 import { mergeMetadata } from '../schemas/metadata.js';
@@ -39,7 +39,7 @@ export async function createCustomer(
   };
   return inTransaction(ctx, async (tx) => {
     await tx.createCustomer(ctx.scope, customer);
-    await recordCustomerEvent(tx, ctx, 'customer.created', customer, customer);
+    await recordCreatedEvent(tx, ctx, customer);
     return customer;
   });
 }

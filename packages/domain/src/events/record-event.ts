@@ -8,6 +8,13 @@ export function toJsonObject<T>(value: T): unknown {
 }
 
 /**
+ * The sequence number of a customer's first event, `customer.created`: a customer row is inserted
+ * with its counter already there (see `CustomerStore.createCustomer`), so creating a customer
+ * spends no statement taking it.
+ */
+export const CREATED_EVENT_SEQUENCE = 1;
+
+/**
  * Appends a customer event to the outbox inside the change's transaction, taking the customer's
  * next sequence number, so a committed change leaves exactly one event and a rolled-back one none.
  * It is owed to in-process handlers only if this process has one for its type.
@@ -21,17 +28,46 @@ export async function recordCustomerEvent(
   previousAttributes?: Record<string, unknown>,
 ): Promise<LedgerEvent> {
   const sequence = await tx.nextEventSequence(ctx.scope, customer.id);
+  return appendCustomerEvent(tx, ctx, { type, customer, sequence, object, previousAttributes });
+}
+
+/** `customer.created` of a customer inserted in this transaction, at `CREATED_EVENT_SEQUENCE`. */
+export function recordCreatedEvent(
+  tx: StoreTx,
+  ctx: ServiceContext,
+  customer: Customer,
+): Promise<LedgerEvent> {
+  return appendCustomerEvent(tx, ctx, {
+    type: 'customer.created',
+    customer,
+    sequence: CREATED_EVENT_SEQUENCE,
+    object: customer,
+  });
+}
+
+/** One customer event at a sequence number already taken, appended to the outbox. */
+async function appendCustomerEvent(
+  tx: StoreTx,
+  ctx: ServiceContext,
+  at: {
+    type: EventType;
+    customer: Pick<Customer, 'id'>;
+    sequence: number;
+    object: unknown;
+    previousAttributes?: Record<string, unknown> | undefined;
+  },
+): Promise<LedgerEvent> {
   const event: LedgerEvent = {
     id: ctx.ids.newId('event'),
-    type,
+    type: at.type,
     tenantId: ctx.scope.tenantId,
     appId: ctx.scope.appId,
-    customerId: customer.id,
-    sequence,
+    customerId: at.customer.id,
+    sequence: at.sequence,
     createdAt: ctx.clock.now(),
-    data: { object: toJsonObject(object) },
-    ...(previousAttributes
-      ? { previousAttributes: toJsonObject(previousAttributes) as Record<string, unknown> }
+    data: { object: toJsonObject(at.object) },
+    ...(at.previousAttributes
+      ? { previousAttributes: toJsonObject(at.previousAttributes) as Record<string, unknown> }
       : {}),
   };
   await tx.appendEvent(event, { owedInProcess: ctx.events.handles(type) });
