@@ -70,6 +70,6 @@ async function appendCustomerEvent(
       ? { previousAttributes: toJsonObject(at.previousAttributes) as Record<string, unknown> }
       : {}),
   };
-  await tx.appendEvent(event, { owedInProcess: ctx.events.handles(type) });
+  await tx.appendEvent(event, { owedInProcess: ctx.events.handles(at.type) });
   return event;
 }
