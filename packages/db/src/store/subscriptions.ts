@@ -7,7 +7,8 @@ import type {
 } from '@ledger/domain';
 import { and, asc, count, eq, inArray, lte, notInArray } from 'drizzle-orm';
 import type { Db } from '../database.js';
-import { subscriptions } from '../schema/index.js';
+import { plans, subscriptions } from '../schema/index.js';
+import { toPlan } from './plans.js';
 import { inScope } from './scope.js';
 
 type Row = typeof subscriptions.$inferSelect;
@@ -30,6 +31,7 @@ type SubscriptionMethods =
   | 'getSubscription'
   | 'updateSubscription'
   | 'listCustomerSubscriptions'
+  | 'listSubscriptionPlans'
   | 'countSubscriptions'
   | 'claimDueSubscriptions';
 
@@ -68,6 +70,28 @@ export function subscriptionStore(db: Db): Pick<BillingStore, SubscriptionMethod
         .orderBy(asc(subscriptions.id));
       const rows = options?.forShare ? await query.for('share') : await query;
       return rows.map(toSubscription);
+    },
+    async listSubscriptionPlans(scope, customerId, options) {
+      const query = db
+        .select({ subscription: subscriptions, plan: plans })
+        .from(subscriptions)
+        .innerJoin(
+          plans,
+          and(
+            eq(plans.tenantId, subscriptions.tenantId),
+            eq(plans.appId, subscriptions.appId),
+            eq(plans.id, subscriptions.planId),
+          ),
+        )
+        .where(and(inScope(subscriptions, scope), eq(subscriptions.customerId, customerId)))
+        .orderBy(asc(subscriptions.id));
+      const rows = options?.forShare
+        ? await query.for('share', { of: subscriptions })
+        : await query;
+      return rows.map((row) => ({
+        subscription: toSubscription(row.subscription),
+        plan: toPlan(row.plan),
+      }));
     },
 
     async countSubscriptions(scope, customerId, statuses) {

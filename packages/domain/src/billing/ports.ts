@@ -54,6 +54,16 @@ export interface BillingStore {
     status?: SubscriptionStatus,
     options?: { forShare?: boolean },
   ): Promise<Subscription[]>;
+  /**
+   * A customer's subscriptions with their plans, in one statement (subscription id order), for
+   * what a usage report, usage read or entitlement check must know; a subscription whose plan is
+   * gone is left out. `forShare` as for {@link listCustomerSubscriptions} (the plans are not held).
+   */
+  listSubscriptionPlans(
+    scope: Scope,
+    customerId: CustomerId,
+    options?: { forShare?: boolean },
+  ): Promise<Array<{ subscription: Subscription; plan: Plan }>>;
   countSubscriptions(
     scope: Scope,
     customerId: CustomerId,

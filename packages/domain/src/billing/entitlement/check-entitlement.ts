@@ -1,6 +1,5 @@
 import { loadCustomer } from '../../customer/load-customer.js';
 import type { ServiceContext } from '../../ports.js';
-import { inTransaction } from '../../transaction.js';
 import { parseInput } from '../../validation.js';
 import type { EntitlementCheck } from '../model.js';
 import { CheckEntitlementInput } from '../schemas.js';
@@ -18,60 +17,61 @@ export type EntitlementReason =
  * May the customer use `quantity` more of a feature? Boolean features are granted by having them;
  * metered and seat features compare `used + quantity` with the limit (-1 unlimited); past a soft
  * limit the answer is yes with `soft_limit_exceeded`, past a hard one no. Every check is recorded
- * (the customer's export includes them).
+ * (the customer's export includes them) before it is answered. A check reads (the customer, its
+ * subscriptions with their plans, the running total) and then writes one row in one statement, so
+ * it needs no transaction: an answered check is a stored one, an unanswered one stored at most once.
  */
 export async function checkEntitlement(
   ctx: ServiceContext,
   input: CheckEntitlementInput,
 ): Promise<EntitlementCheck & { feature: string }> {
   const data = parseInput(CheckEntitlementInput, input);
-  return inTransaction(ctx, async (tx) => {
-    await loadCustomer(tx, ctx, data.customerId, { param: 'customerId' });
-    const granted = await grantedFeatures(tx, ctx, data.customerId);
-    const match = granted.find((g) => g.feature.key === data.featureKey);
-    let answer: Pick<EntitlementCheck, 'allowed' | 'used' | 'limit' | 'remaining' | 'softLimit'> & {
-      reason: EntitlementReason;
+  const tx = ctx.store;
+  await loadCustomer(tx, ctx, data.customerId, { param: 'customerId' });
+  const granted = await grantedFeatures(tx, ctx, data.customerId);
+  const match = granted.find((g) => g.feature.key === data.featureKey);
+  let answer: Pick<EntitlementCheck, 'allowed' | 'used' | 'limit' | 'remaining' | 'softLimit'> & {
+    reason: EntitlementReason;
+  };
+  if (!match) {
+    answer = {
+      allowed: false,
+      used: 0,
+      limit: 0,
+      remaining: 0,
+      softLimit: false,
+      reason: granted.length ? 'feature_not_in_plan' : 'no_active_subscription',
     };
-    if (!match) {
-      answer = {
-        allowed: false,
-        used: 0,
-        limit: 0,
-        remaining: 0,
-        softLimit: false,
-        reason: granted.length ? 'feature_not_in_plan' : 'no_active_subscription',
-      };
-    } else if (match.feature.type === 'boolean') {
-      answer = {
-        allowed: true,
-        used: 0,
-        limit: match.feature.limit,
-        remaining: match.feature.limit,
-        softLimit: match.feature.softLimit,
-        reason: null,
-      };
-    } else {
-      const { limit, softLimit } = match.feature;
-      const used = await usedQuantity(tx, ctx, match, ctx.clock.now());
-      const within = limit === -1 || used + data.quantity <= limit;
-      answer = {
-        allowed: within || softLimit,
-        used,
-        limit,
-        remaining: remainingOf(limit, used),
-        softLimit,
-        reason: within ? null : softLimit ? 'soft_limit_exceeded' : 'limit_exceeded',
-      };
-    }
-    const check: EntitlementCheck = {
-      id: ctx.ids.newId('entitlementCheck'),
-      customerId: data.customerId,
-      featureKey: data.featureKey,
-      quantity: data.quantity,
-      ...answer,
-      createdAt: ctx.clock.now(),
+  } else if (match.feature.type === 'boolean') {
+    answer = {
+      allowed: true,
+      used: 0,
+      limit: match.feature.limit,
+      remaining: match.feature.limit,
+      softLimit: match.feature.softLimit,
+      reason: null,
     };
-    await tx.insertEntitlementCheck(ctx.scope, check);
-    return { ...check, feature: data.featureKey };
-  });
+  } else {
+    const { limit, softLimit } = match.feature;
+    const used = await usedQuantity(tx, ctx, match, ctx.clock.now());
+    const within = limit === -1 || used + data.quantity <= limit;
+    answer = {
+      allowed: within || softLimit,
+      used,
+      limit,
+      remaining: remainingOf(limit, used),
+      softLimit,
+      reason: within ? null : softLimit ? 'soft_limit_exceeded' : 'limit_exceeded',
+    };
+  }
+  const check: EntitlementCheck = {
+    id: ctx.ids.newId('entitlementCheck'),
+    customerId: data.customerId,
+    featureKey: data.featureKey,
+    quantity: data.quantity,
+    ...answer,
+    createdAt: ctx.clock.now(),
+  };
+  await tx.insertEntitlementCheck(ctx.scope, check);
+  return { ...check, feature: data.featureKey };
 }

@@ -20,19 +20,14 @@ export async function grantedFeatures(
   customerId: CustomerId,
   options: { forShare?: boolean } = {},
 ): Promise<GrantedFeature[]> {
-  const subscriptions = await tx.listCustomerSubscriptions(
+  const granted: GrantedFeature[] = [];
+  for (const { subscription, plan } of await tx.listSubscriptionPlans(
     ctx.scope,
     customerId,
-    undefined,
     options,
-  );
-  const granted: GrantedFeature[] = [];
-  for (const subscription of subscriptions) {
+  )) {
     if (!(ENTITLED_STATUSES as readonly string[]).includes(subscription.status)) continue;
-    const plan = await tx.getPlan(ctx.scope, subscription.planId);
-    for (const feature of plan?.features ?? []) {
-      if (plan) granted.push({ feature, plan, subscription });
-    }
+    for (const feature of plan.features) granted.push({ feature, plan, subscription });
   }
   return granted;
 }
