@@ -7,7 +7,8 @@ import type {
 } from '@ledger/domain';
 import { and, asc, count, eq, inArray, lte, notInArray } from 'drizzle-orm';
 import type { Db } from '../database.js';
-import { plans, subscriptions } from '../schema/index.js';
+import { customers, plans, subscriptions } from '../schema/index.js';
+import { toCustomer } from './customers.js';
 import { toPlan } from './plans.js';
 import { inScope } from './scope.js';
 
@@ -32,6 +33,7 @@ type SubscriptionMethods =
   | 'updateSubscription'
   | 'listCustomerSubscriptions'
   | 'listSubscriptionPlans'
+  | 'getCustomerPlans'
   | 'countSubscriptions'
   | 'claimDueSubscriptions';
 
@@ -92,6 +94,38 @@ export function subscriptionStore(db: Db): Pick<BillingStore, SubscriptionMethod
         subscription: toSubscription(row.subscription),
         plan: toPlan(row.plan),
       }));
+    },
+    async getCustomerPlans(scope, customerId) {
+      const rows = await db
+        .select({ customer: customers, subscription: subscriptions, plan: plans })
+        .from(customers)
+        .leftJoin(
+          subscriptions,
+          and(
+            eq(subscriptions.tenantId, customers.tenantId),
+            eq(subscriptions.appId, customers.appId),
+            eq(subscriptions.customerId, customers.id),
+          ),
+        )
+        .leftJoin(
+          plans,
+          and(
+            eq(plans.tenantId, subscriptions.tenantId),
+            eq(plans.appId, subscriptions.appId),
+            eq(plans.id, subscriptions.planId),
+          ),
+        )
+        .where(and(inScope(customers, scope), eq(customers.id, customerId)))
+        .orderBy(asc(subscriptions.id));
+      const first = rows[0];
+      if (!first) return null;
+      const held = [];
+      for (const { subscription, plan } of rows) {
+        if (subscription && plan) {
+          held.push({ subscription: toSubscription(subscription), plan: toPlan(plan) });
+        }
+      }
+      return { customer: toCustomer(first.customer), subscriptions: held };
     },
 
     async countSubscriptions(scope, customerId, statuses) {

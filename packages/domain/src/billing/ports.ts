@@ -64,6 +64,18 @@ export interface BillingStore {
     customerId: CustomerId,
     options?: { forShare?: boolean },
   ): Promise<Array<{ subscription: Subscription; plan: Plan }>>;
+  /**
+   * The customer (deleted or not) with its subscriptions and their plans, as
+   * {@link listSubscriptionPlans}, in one statement: all a usage read or an entitlement check
+   * needs before it sums. Null when the scope has no such customer.
+   */
+  getCustomerPlans(
+    scope: Scope,
+    customerId: CustomerId,
+  ): Promise<{
+    customer: Customer;
+    subscriptions: Array<{ subscription: Subscription; plan: Plan }>;
+  } | null>;
   countSubscriptions(
     scope: Scope,
     customerId: CustomerId,

@@ -1,9 +1,8 @@
-import { loadCustomer } from '../../customer/load-customer.js';
 import type { ServiceContext } from '../../ports.js';
 import { parseInput } from '../../validation.js';
 import type { EntitlementCheck } from '../model.js';
 import { CheckEntitlementInput } from '../schemas.js';
-import { grantedFeatures, remainingOf, usedQuantity } from '../usage/feature-window.js';
+import { customerGrants, remainingOf, usedQuantity } from '../usage/feature-window.js';
 
 /** Why a check was answered as it was (null: within the limit). */
 export type EntitlementReason =
@@ -17,8 +16,8 @@ export type EntitlementReason =
  * May the customer use `quantity` more of a feature? Boolean features are granted by having them;
  * metered and seat features compare `used + quantity` with the limit (-1 unlimited); past a soft
  * limit the answer is yes with `soft_limit_exceeded`, past a hard one no. Every check is recorded
- * (the customer's export includes them) before it is answered. A check reads (the customer, its
- * subscriptions with their plans, the running total) and then writes one row in one statement, so
+ * (the customer's export includes them) before it is answered. A check reads twice (the customer
+ * with its subscriptions and their plans, then the running total) and then writes one row in one statement, so
  * it needs no transaction: an answered check is a stored one, an unanswered one stored at most once.
  */
 export async function checkEntitlement(
@@ -27,8 +26,7 @@ export async function checkEntitlement(
 ): Promise<EntitlementCheck & { feature: string }> {
   const data = parseInput(CheckEntitlementInput, input);
   const tx = ctx.store;
-  await loadCustomer(tx, ctx, data.customerId, { param: 'customerId' });
-  const granted = await grantedFeatures(tx, ctx, data.customerId);
+  const granted = await customerGrants(tx, ctx, data.customerId, 'customerId');
   const match = granted.find((g) => g.feature.key === data.featureKey);
   let answer: Pick<EntitlementCheck, 'allowed' | 'used' | 'limit' | 'remaining' | 'softLimit'> & {
     reason: EntitlementReason;
