@@ -17,16 +17,15 @@ export type EntitlementReason =
  * metered and seat features compare `used + quantity` with the limit (-1 unlimited); past a soft
  * limit the answer is yes with `soft_limit_exceeded`, past a hard one no. Every check is recorded
  * (the customer's export includes them) before it is answered. A check reads twice (the customer
- * with its subscriptions and their plans, then the running total) and then writes one row in one statement, so
- * it needs no transaction: an answered check is a stored one, an unanswered one stored at most once.
+ * with its subscriptions and their plans, then the running total) outside any transaction, and
+ * only the row that records it is written in one: nothing is held while it reads.
  */
 export async function checkEntitlement(
   ctx: ServiceContext,
   input: CheckEntitlementInput,
 ): Promise<EntitlementCheck & { feature: string }> {
   const data = parseInput(CheckEntitlementInput, input);
-  const tx = ctx.store;
-  const granted = await customerGrants(tx, ctx, data.customerId, 'customerId');
+  const granted = await customerGrants(ctx.store, ctx, data.customerId, 'customerId');
   const match = granted.find((g) => g.feature.key === data.featureKey);
   let answer: Pick<EntitlementCheck, 'allowed' | 'used' | 'limit' | 'remaining' | 'softLimit'> & {
     reason: EntitlementReason;
@@ -51,7 +50,7 @@ export async function checkEntitlement(
     };
   } else {
     const { limit, softLimit } = match.feature;
-    const used = await usedQuantity(tx, ctx, match, ctx.clock.now());
+    const used = await usedQuantity(ctx.store, ctx, match, ctx.clock.now());
     const within = limit === -1 || used + data.quantity <= limit;
     answer = {
       allowed: within || softLimit,
@@ -70,6 +69,10 @@ export async function checkEntitlement(
     ...answer,
     createdAt: ctx.clock.now(),
   };
-  await tx.insertEntitlementCheck(ctx.scope, check);
-  return { ...check, feature: data.featureKey };
+  // The one write in a transaction of its own: a request sent with an Idempotency-Key journals it
+  // there, so its retry after a fault answers the recorded check rather than recording another.
+  return ctx.store.transaction(async (writer) => {
+    await writer.insertEntitlementCheck(ctx.scope, check);
+    return { ...check, feature: data.featureKey };
+  });
 }
