@@ -6,6 +6,7 @@ import {
   balanceOf,
   createCustomer,
   createInvoice,
+  firstCount,
   getRetrying,
   invoicesOf,
   monthlyPlan,
@@ -151,6 +152,33 @@ describe.each(cases)('a keyed write failing after its commit on %s (%s)', (kind,
     expect(again.headers.get(REPLAYED)).toBe('true');
     expect(again.text).toBe(last.text);
     expect(await balanceOf(t, id)).toBe(-1_000);
+  });
+
+  it('records one entitlement check: the retry answers with the recorded check, then replays', async () => {
+    const id = await customer(false);
+    await subscribe(t, id, planId);
+    const send = () =>
+      t.rest<Wire & { allowed: boolean }>('POST', '/ledger/entitlements/check', {
+        body: { customer_id: id, feature_key: 'api_calls' },
+        headers: { 'Idempotency-Key': `check-${id}` },
+      });
+    arm(1);
+    const { last } = await untilAnswered(send);
+    expect(struck).toBe(true);
+    expect(last.status, last.text).toBe(200);
+    const checks = async () => {
+      expect(id).toMatch(/^cus_[0-9a-z]{26}$/);
+      return firstCount(
+        await t.server.ledger.database.db.execute(
+          `select count(*) from entitlement_checks where customer_id = '${id}'`,
+        ),
+      );
+    };
+    expect(await checks()).toBe(1);
+    const { last: again } = await untilAnswered(send);
+    expect(again.headers.get(REPLAYED)).toBe('true');
+    expect(again.text).toBe(last.text);
+    expect(await checks()).toBe(1);
   });
 
   it('creates one invoice for the period', async () => {

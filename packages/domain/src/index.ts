@@ -85,6 +85,7 @@ export type {
   PaymentsPort,
   SetupIntentState,
   TaxPort,
+  UsageRecord,
 } from './billing/ports.js';
 export {
   type RunDueOptions,

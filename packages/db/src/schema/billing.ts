@@ -80,6 +80,12 @@ export const usageEvents = pgTable(
     timestamp: at('timestamp').notNull(),
     idempotencyKey: text('idempotency_key'),
     createdAt: at('created_at').notNull(),
+    /**
+     * The running total (`usage_aggregates`) the event was added to, chosen by the domain; null
+     * for the event's UTC day. A trigger adds every stored event to its total, so no writer (a
+     * hand-written insert, a process still on an older version) can leave the totals behind.
+     */
+    bucketStart: at('bucket_start'),
   },
   (t) => [
     primaryKey({ name: 'usage_events_pkey', columns: [t.tenantId, t.appId, t.id] }),
@@ -94,6 +100,36 @@ export const usageEvents = pgTable(
     // The export reads a customer's events in id order, a page at a time.
     index('usage_events_customer_idx').on(t.tenantId, t.appId, t.customerId, t.id),
     check('usage_events_quantity_check', sql`${t.quantity} >= 0`),
+    // A total holds events of one UTC day from its start on: what lets a reader trust it.
+    check(
+      'usage_events_bucket_check',
+      sql`${t.bucketStart} is null or (${t.bucketStart} <= ${t.timestamp} and date_trunc('day', ${t.bucketStart} at time zone 'UTC') = date_trunc('day', ${t.timestamp} at time zone 'UTC'))`,
+    ),
+  ],
+);
+
+/**
+ * Running totals of usage, so a window's usage is read from a few rows instead of summed over every
+ * event: one row per customer, feature and bucket, added to by a trigger in the statement that
+ * stores the events. A bucket starts at `bucket_start` and holds events of that UTC day only, the latest at
+ * `last_at`, so a reader can tell the rows wholly inside a window from those it must recount from
+ * the raw events (see the usage store). The raw events stay the record (exports, erasure).
+ */
+export const usageAggregates = pgTable(
+  'usage_aggregates',
+  {
+    ...scopeColumns,
+    customerId: text('customer_id').notNull(),
+    featureKey: text('feature_key').notNull(),
+    bucketStart: at('bucket_start').notNull(),
+    quantity: minor('quantity').notNull(),
+    lastAt: at('last_at').notNull(),
+  },
+  (t) => [
+    primaryKey({
+      name: 'usage_aggregates_pkey',
+      columns: [t.tenantId, t.appId, t.customerId, t.featureKey, t.bucketStart],
+    }),
   ],
 );
 

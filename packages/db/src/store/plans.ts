@@ -7,7 +7,8 @@ import { inScope } from './scope.js';
 
 type Row = typeof plans.$inferSelect;
 
-function toPlan(row: Row): Plan {
+/** A plan row as the domain model; shared with the subscriptions' plan lookup. */
+export function toPlan(row: Row): Plan {
   const { tenantId: _t, appId: _a, ...rest } = row;
   return { ...rest, id: row.id as PlanId, status: row.status as Plan['status'] };
 }

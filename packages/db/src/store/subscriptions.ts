@@ -7,7 +7,9 @@ import type {
 } from '@ledger/domain';
 import { and, asc, count, eq, inArray, lte, notInArray } from 'drizzle-orm';
 import type { Db } from '../database.js';
-import { subscriptions } from '../schema/index.js';
+import { customers, plans, subscriptions } from '../schema/index.js';
+import { toCustomer } from './customers.js';
+import { toPlan } from './plans.js';
 import { inScope } from './scope.js';
 
 type Row = typeof subscriptions.$inferSelect;
@@ -30,6 +32,8 @@ type SubscriptionMethods =
   | 'getSubscription'
   | 'updateSubscription'
   | 'listCustomerSubscriptions'
+  | 'listSubscriptionPlans'
+  | 'getCustomerPlans'
   | 'countSubscriptions'
   | 'claimDueSubscriptions';
 
@@ -68,6 +72,60 @@ export function subscriptionStore(db: Db): Pick<BillingStore, SubscriptionMethod
         .orderBy(asc(subscriptions.id));
       const rows = options?.forShare ? await query.for('share') : await query;
       return rows.map(toSubscription);
+    },
+    async listSubscriptionPlans(scope, customerId, options) {
+      const query = db
+        .select({ subscription: subscriptions, plan: plans })
+        .from(subscriptions)
+        .innerJoin(
+          plans,
+          and(
+            eq(plans.tenantId, subscriptions.tenantId),
+            eq(plans.appId, subscriptions.appId),
+            eq(plans.id, subscriptions.planId),
+          ),
+        )
+        .where(and(inScope(subscriptions, scope), eq(subscriptions.customerId, customerId)))
+        .orderBy(asc(subscriptions.id));
+      const rows = options?.forShare
+        ? await query.for('share', { of: subscriptions })
+        : await query;
+      return rows.map((row) => ({
+        subscription: toSubscription(row.subscription),
+        plan: toPlan(row.plan),
+      }));
+    },
+    async getCustomerPlans(scope, customerId) {
+      const rows = await db
+        .select({ customer: customers, subscription: subscriptions, plan: plans })
+        .from(customers)
+        .leftJoin(
+          subscriptions,
+          and(
+            eq(subscriptions.tenantId, customers.tenantId),
+            eq(subscriptions.appId, customers.appId),
+            eq(subscriptions.customerId, customers.id),
+          ),
+        )
+        .leftJoin(
+          plans,
+          and(
+            eq(plans.tenantId, subscriptions.tenantId),
+            eq(plans.appId, subscriptions.appId),
+            eq(plans.id, subscriptions.planId),
+          ),
+        )
+        .where(and(inScope(customers, scope), eq(customers.id, customerId)))
+        .orderBy(asc(subscriptions.id));
+      const first = rows[0];
+      if (!first) return null;
+      const held = [];
+      for (const { subscription, plan } of rows) {
+        if (subscription && plan) {
+          held.push({ subscription: toSubscription(subscription), plan: toPlan(plan) });
+        }
+      }
+      return { customer: toCustomer(first.customer), subscriptions: held };
     },
 
     async countSubscriptions(scope, customerId, statuses) {

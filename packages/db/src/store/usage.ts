@@ -1,41 +1,88 @@
 import type { BillingStore } from '@ledger/domain';
-import { and, desc, eq, gte, lt, lte, sql, sum } from 'drizzle-orm';
+import { and, desc, eq, lte, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { entitlementChecks, usageEvents } from '../schema/index.js';
-import { inScope } from './scope.js';
+import { inScope, rowsOf } from './scope.js';
 
-type UsageMethods = 'insertUsageEvent' | 'sumUsage' | 'latestUsage' | 'insertEntitlementCheck';
+type UsageMethods =
+  | 'insertUsageEvents'
+  | 'usageEventIdByKey'
+  | 'sumUsage'
+  | 'latestUsage'
+  | 'insertEntitlementCheck';
+
+/** A bound as PostgreSQL reads it: JavaScript's far dates (an open window's end) are `infinity`. */
+function bound(date: Date): string {
+  return date.getUTCFullYear() > 9999 ? 'infinity' : date.toISOString();
+}
 
 /** Usage and entitlement checks over either driver. */
 export function usageStore(db: Db): Pick<BillingStore, UsageMethods> {
   return {
-    async insertUsageEvent(scope, event) {
-      // A no-op update on conflict makes RETURNING give the stored row; xmax = 0 marks a fresh insert.
+    async insertUsageEvents(scope, records) {
+      if (records.length === 0) return new Set();
+      // One parameter for the whole batch (no limit on the number of events), one statement: the
+      // rows, idempotency keys already stored skipped (`do nothing`), and, by the trigger of
+      // migration 0015, the stored rows added to their running totals.
+      const rows = records.map(({ event, bucketStart }) => ({
+        id: event.id,
+        customer_id: event.customerId,
+        feature_key: event.featureKey,
+        quantity: event.quantity,
+        timestamp: event.timestamp.toISOString(),
+        idempotency_key: event.idempotencyKey,
+        created_at: event.createdAt.toISOString(),
+        bucket_start: bucketStart.toISOString(),
+      }));
+      const result = await db.execute<{ id: string }>(sql`
+        insert into usage_events (tenant_id, app_id, id, customer_id, feature_key, quantity,
+          "timestamp", idempotency_key, created_at, bucket_start)
+        select ${scope.tenantId}::text, ${scope.appId}::text, r.*
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(id text, customer_id text,
+          feature_key text, quantity bigint, "timestamp" timestamptz, idempotency_key text,
+          created_at timestamptz, bucket_start timestamptz)
+        on conflict (tenant_id, app_id, idempotency_key) do nothing
+        returning id`);
+      return new Set(rowsOf<{ id: string }>(result).map((row) => row.id));
+    },
+    async usageEventIdByKey(scope, idempotencyKey) {
       const rows = await db
-        .insert(usageEvents)
-        .values({ ...scope, ...event })
-        .onConflictDoUpdate({
-          target: [usageEvents.tenantId, usageEvents.appId, usageEvents.idempotencyKey],
-          set: { idempotencyKey: sql`excluded.idempotency_key` },
-        })
-        .returning({ id: usageEvents.id, inserted: sql<boolean>`(xmax = 0)` });
-      const row = rows[0];
-      return { id: row?.id ?? event.id, inserted: row?.inserted ?? true };
+        .select({ id: usageEvents.id })
+        .from(usageEvents)
+        .where(and(inScope(usageEvents, scope), eq(usageEvents.idempotencyKey, idempotencyKey)));
+      return rows[0]?.id ?? null;
     },
     async sumUsage(scope, customerId, featureKey, from, to) {
-      const rows = await db
-        .select({ total: sum(usageEvents.quantity).mapWith(Number) })
-        .from(usageEvents)
-        .where(
-          and(
-            inScope(usageEvents, scope),
-            eq(usageEvents.customerId, customerId),
-            eq(usageEvents.featureKey, featureKey),
-            gte(usageEvents.timestamp, from),
-            lt(usageEvents.timestamp, to),
-          ),
-        );
-      return rows[0]?.total ?? 0;
+      // Totals wholly inside [from, to) are added up; a UTC day holding a total that crosses an
+      // edge (one not known when its events were stored) is counted from its raw events instead.
+      // Totals of earlier days cannot reach `from`: each holds events of its own day only.
+      const start = bound(from);
+      const end = bound(to);
+      const result = await db.execute<{ total: string | number }>(sql`
+        with buckets as (
+          select quantity, bucket_start, last_at,
+            date_trunc('day', bucket_start at time zone 'UTC') at time zone 'UTC' as day
+          from usage_aggregates
+          where tenant_id = ${scope.tenantId} and app_id = ${scope.appId}
+            and customer_id = ${customerId} and feature_key = ${featureKey}
+            and bucket_start >= date_trunc('day', ${start}::timestamptz at time zone 'UTC') at time zone 'UTC'
+            and bucket_start < ${end}::timestamptz
+        ), edges as (
+          select distinct day from buckets
+          where (bucket_start < ${start}::timestamptz and last_at >= ${start}::timestamptz)
+            or last_at >= ${end}::timestamptz
+        )
+        select
+          (select coalesce(sum(quantity), 0) from buckets
+            where bucket_start >= ${start}::timestamptz and last_at < ${end}::timestamptz
+              and day not in (select day from edges))
+          + (select coalesce(sum(e.quantity), 0) from edges join usage_events e
+              on e.tenant_id = ${scope.tenantId} and e.app_id = ${scope.appId}
+              and e.customer_id = ${customerId} and e.feature_key = ${featureKey}
+              and e."timestamp" >= greatest(${start}::timestamptz, edges.day)
+              and e."timestamp" < least(${end}::timestamptz, edges.day + interval '24 hours'))
+          as total`);
+      return Number(rowsOf<{ total: string | number }>(result)[0]?.total ?? 0);
     },
     async latestUsage(scope, customerId, featureKey, until) {
       const rows = await db

@@ -22,6 +22,12 @@ import type {
   UsageEvent,
 } from './model.js';
 
+/** A usage event to store, with the running total it adds to (`usageBucket` chooses it). */
+export interface UsageRecord {
+  event: UsageEvent;
+  bucketStart: Date;
+}
+
 /** Plans, subscriptions, usage, invoices and payments, scope-explicit like the customer store. */
 export interface BillingStore {
   /** A second plan with the same slug in the scope is `duplicate_plan_slug`. */
@@ -48,6 +54,28 @@ export interface BillingStore {
     status?: SubscriptionStatus,
     options?: { forShare?: boolean },
   ): Promise<Subscription[]>;
+  /**
+   * A customer's subscriptions with their plans, in one statement (subscription id order), for
+   * what a usage report, usage read or entitlement check must know; a subscription whose plan is
+   * gone is left out. `forShare` as for {@link listCustomerSubscriptions} (the plans are not held).
+   */
+  listSubscriptionPlans(
+    scope: Scope,
+    customerId: CustomerId,
+    options?: { forShare?: boolean },
+  ): Promise<Array<{ subscription: Subscription; plan: Plan }>>;
+  /**
+   * The customer (deleted or not) with its subscriptions and their plans, as
+   * {@link listSubscriptionPlans}, in one statement: all a usage read or an entitlement check
+   * needs before it sums. Null when the scope has no such customer.
+   */
+  getCustomerPlans(
+    scope: Scope,
+    customerId: CustomerId,
+  ): Promise<{
+    customer: Customer;
+    subscriptions: Array<{ subscription: Subscription; plan: Plan }>;
+  } | null>;
   countSubscriptions(
     scope: Scope,
     customerId: CustomerId,
@@ -65,11 +93,18 @@ export interface BillingStore {
   ): Promise<Array<{ scope: Scope; subscription: Subscription }>>;
 
   /**
-   * Inserts usage in one statement; an idempotency key already stored in the scope is not stored
-   * again, and the id of the event stored first comes back with `inserted: false`.
+   * Stores a batch of usage in one statement and adds the stored quantities to the customers'
+   * running totals (at each event's `bucketStart`) in the same statement. An event whose
+   * idempotency key is already stored in the scope is not stored nor counted again; the ids of the
+   * events stored come back. Keys must be unique within the batch (the caller keeps the first).
    */
-  insertUsageEvent(scope: Scope, event: UsageEvent): Promise<{ id: string; inserted: boolean }>;
-  /** Sum of metered quantities in [from, to). */
+  insertUsageEvents(scope: Scope, events: readonly UsageRecord[]): Promise<ReadonlySet<string>>;
+  /** The id of the event stored under an idempotency key, null when none is. */
+  usageEventIdByKey(scope: Scope, idempotencyKey: string): Promise<string | null>;
+  /**
+   * Sum of metered quantities in [from, to), exactly the raw events' sum, read from the running
+   * totals so it costs the same at 10 events as at 1,000,000.
+   */
   sumUsage(
     scope: Scope,
     customerId: CustomerId,

@@ -1,10 +1,8 @@
-import { loadCustomer } from '../../customer/load-customer.js';
 import type { ServiceContext } from '../../ports.js';
-import { inTransaction } from '../../transaction.js';
 import { parseInput } from '../../validation.js';
 import type { EntitlementCheck } from '../model.js';
 import { CheckEntitlementInput } from '../schemas.js';
-import { grantedFeatures, remainingOf, usedQuantity } from '../usage/feature-window.js';
+import { customerGrants, remainingOf, usedQuantity } from '../usage/feature-window.js';
 
 /** Why a check was answered as it was (null: within the limit). */
 export type EntitlementReason =
@@ -18,60 +16,63 @@ export type EntitlementReason =
  * May the customer use `quantity` more of a feature? Boolean features are granted by having them;
  * metered and seat features compare `used + quantity` with the limit (-1 unlimited); past a soft
  * limit the answer is yes with `soft_limit_exceeded`, past a hard one no. Every check is recorded
- * (the customer's export includes them).
+ * (the customer's export includes them) before it is answered. A check reads twice (the customer
+ * with its subscriptions and their plans, then the running total) outside any transaction, and
+ * only the row that records it is written in one: nothing is held while it reads.
  */
 export async function checkEntitlement(
   ctx: ServiceContext,
   input: CheckEntitlementInput,
 ): Promise<EntitlementCheck & { feature: string }> {
   const data = parseInput(CheckEntitlementInput, input);
-  return inTransaction(ctx, async (tx) => {
-    await loadCustomer(tx, ctx, data.customerId, { param: 'customerId' });
-    const granted = await grantedFeatures(tx, ctx, data.customerId);
-    const match = granted.find((g) => g.feature.key === data.featureKey);
-    let answer: Pick<EntitlementCheck, 'allowed' | 'used' | 'limit' | 'remaining' | 'softLimit'> & {
-      reason: EntitlementReason;
+  const granted = await customerGrants(ctx.store, ctx, data.customerId, 'customerId');
+  const match = granted.find((g) => g.feature.key === data.featureKey);
+  let answer: Pick<EntitlementCheck, 'allowed' | 'used' | 'limit' | 'remaining' | 'softLimit'> & {
+    reason: EntitlementReason;
+  };
+  if (!match) {
+    answer = {
+      allowed: false,
+      used: 0,
+      limit: 0,
+      remaining: 0,
+      softLimit: false,
+      reason: granted.length ? 'feature_not_in_plan' : 'no_active_subscription',
     };
-    if (!match) {
-      answer = {
-        allowed: false,
-        used: 0,
-        limit: 0,
-        remaining: 0,
-        softLimit: false,
-        reason: granted.length ? 'feature_not_in_plan' : 'no_active_subscription',
-      };
-    } else if (match.feature.type === 'boolean') {
-      answer = {
-        allowed: true,
-        used: 0,
-        limit: match.feature.limit,
-        remaining: match.feature.limit,
-        softLimit: match.feature.softLimit,
-        reason: null,
-      };
-    } else {
-      const { limit, softLimit } = match.feature;
-      const used = await usedQuantity(tx, ctx, match, ctx.clock.now());
-      const within = limit === -1 || used + data.quantity <= limit;
-      answer = {
-        allowed: within || softLimit,
-        used,
-        limit,
-        remaining: remainingOf(limit, used),
-        softLimit,
-        reason: within ? null : softLimit ? 'soft_limit_exceeded' : 'limit_exceeded',
-      };
-    }
-    const check: EntitlementCheck = {
-      id: ctx.ids.newId('entitlementCheck'),
-      customerId: data.customerId,
-      featureKey: data.featureKey,
-      quantity: data.quantity,
-      ...answer,
-      createdAt: ctx.clock.now(),
+  } else if (match.feature.type === 'boolean') {
+    answer = {
+      allowed: true,
+      used: 0,
+      limit: match.feature.limit,
+      remaining: match.feature.limit,
+      softLimit: match.feature.softLimit,
+      reason: null,
     };
-    await tx.insertEntitlementCheck(ctx.scope, check);
+  } else {
+    const { limit, softLimit } = match.feature;
+    const used = await usedQuantity(ctx.store, ctx, match, ctx.clock.now());
+    const within = limit === -1 || used + data.quantity <= limit;
+    answer = {
+      allowed: within || softLimit,
+      used,
+      limit,
+      remaining: remainingOf(limit, used),
+      softLimit,
+      reason: within ? null : softLimit ? 'soft_limit_exceeded' : 'limit_exceeded',
+    };
+  }
+  const check: EntitlementCheck = {
+    id: ctx.ids.newId('entitlementCheck'),
+    customerId: data.customerId,
+    featureKey: data.featureKey,
+    quantity: data.quantity,
+    ...answer,
+    createdAt: ctx.clock.now(),
+  };
+  // The one write in a transaction of its own: a request sent with an Idempotency-Key journals it
+  // there, so its retry after a fault answers the recorded check rather than recording another.
+  return ctx.store.transaction(async (writer) => {
+    await writer.insertEntitlementCheck(ctx.scope, check);
     return { ...check, feature: data.featureKey };
   });
 }

@@ -1,3 +1,4 @@
+import { LedgerError } from '../../errors.js';
 import type { CustomerId } from '../../ids.js';
 import type { ServiceContext, StoreTx } from '../../ports.js';
 import type { Feature, Plan, Subscription } from '../model.js';
@@ -13,6 +14,18 @@ export interface GrantedFeature {
   subscription: Subscription;
 }
 
+/** The features entitled subscriptions grant, first subscription first. */
+function entitledFeatures(
+  held: ReadonlyArray<{ subscription: Subscription; plan: Plan }>,
+): GrantedFeature[] {
+  const granted: GrantedFeature[] = [];
+  for (const { subscription, plan } of held) {
+    if (!(ENTITLED_STATUSES as readonly string[]).includes(subscription.status)) continue;
+    for (const feature of plan.features) granted.push({ feature, plan, subscription });
+  }
+  return granted;
+}
+
 /** Every feature the customer's entitled subscriptions grant, first subscription first. */
 export async function grantedFeatures(
   tx: StoreTx,
@@ -20,21 +33,23 @@ export async function grantedFeatures(
   customerId: CustomerId,
   options: { forShare?: boolean } = {},
 ): Promise<GrantedFeature[]> {
-  const subscriptions = await tx.listCustomerSubscriptions(
-    ctx.scope,
-    customerId,
-    undefined,
-    options,
-  );
-  const granted: GrantedFeature[] = [];
-  for (const subscription of subscriptions) {
-    if (!(ENTITLED_STATUSES as readonly string[]).includes(subscription.status)) continue;
-    const plan = await tx.getPlan(ctx.scope, subscription.planId);
-    for (const feature of plan?.features ?? []) {
-      if (plan) granted.push({ feature, plan, subscription });
-    }
-  }
-  return granted;
+  return entitledFeatures(await tx.listSubscriptionPlans(ctx.scope, customerId, options));
+}
+
+/**
+ * The customer's granted features in one read, for usage reads and entitlement checks (which lock
+ * nothing); `customer_not_found` naming `param` when the scope has no such customer.
+ */
+export async function customerGrants(
+  tx: StoreTx,
+  ctx: ServiceContext,
+  customerId: CustomerId,
+  param: string,
+): Promise<GrantedFeature[]> {
+  const found = await tx.getCustomerPlans(ctx.scope, customerId);
+  if (!found)
+    throw new LedgerError('customer_not_found', `No customer ${customerId}`, { param: [param] });
+  return entitledFeatures(found.subscriptions);
 }
 
 /**

@@ -1,9 +1,8 @@
-import { loadCustomer } from '../../customer/load-customer.js';
 import type { ServiceContext } from '../../ports.js';
 import { parseInput } from '../../validation.js';
 import type { FeatureUsage } from '../model.js';
 import { CustomerIdInput } from '../schemas.js';
-import { grantedFeatures, remainingOf, usedQuantity } from './feature-window.js';
+import { customerGrants, remainingOf, usedQuantity } from './feature-window.js';
 
 /** The customer's current-period usage per metered or seat feature. */
 export interface CustomerUsage {
@@ -22,8 +21,7 @@ export async function getCustomerUsage(
   input: CustomerIdInput,
 ): Promise<CustomerUsage> {
   const { customerId } = parseInput(CustomerIdInput, input);
-  await loadCustomer(ctx.store, ctx, customerId, { param: 'customerId' });
-  const granted = await grantedFeatures(ctx.store, ctx, customerId);
+  const granted = await customerGrants(ctx.store, ctx, customerId, 'customerId');
   const usage: Record<string, FeatureUsage> = {};
   const now = ctx.clock.now();
   for (const g of granted) {

@@ -15,7 +15,11 @@ export async function recordUsage(
   const event = parseInput(UsageEventInput, input);
   return inTransaction(ctx, async (tx) => {
     const row = await prepareUsage(tx, ctx, event, [], new Map());
-    const stored = await tx.insertUsageEvent(ctx.scope, row);
-    return { id: stored.id, duplicate: !stored.inserted };
+    const { id, idempotencyKey } = row.event;
+    if ((await tx.insertUsageEvents(ctx.scope, [row])).has(id) || idempotencyKey === null) {
+      return { id, duplicate: false };
+    }
+    // Read after the insert: it waited for a concurrent report of the key to commit, and sees it.
+    return { id: (await tx.usageEventIdByKey(ctx.scope, idempotencyKey)) ?? id, duplicate: true };
   });
 }

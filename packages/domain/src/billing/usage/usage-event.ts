@@ -1,9 +1,10 @@
 import { loadCustomer } from '../../customer/load-customer.js';
 import { formatParam, LedgerError } from '../../errors.js';
 import type { ServiceContext, StoreTx } from '../../ports.js';
-import type { UsageEvent } from '../model.js';
+import type { UsageRecord } from '../ports.js';
 import type { UsageEventInput } from '../schemas.js';
 import { type GrantedFeature, grantedFeatures } from './feature-window.js';
+import { usageBucket } from './usage-bucket.js';
 
 /** Usage may be reported up to 35 days late and 5 minutes early (clock skew), as Stripe's meters. */
 export const USAGE_WINDOW = { pastMs: 35 * 86_400_000, futureMs: 5 * 60_000 } as const;
@@ -20,7 +21,8 @@ export type FeatureCache = Map<string, GrantedFeature[]>;
  * fall in a period still open: a report before the current period of the subscriptions granting
  * the feature (the earliest, when several do) belongs to a period already invoiced and would be
  * billed nowhere. Seat counts are a gauge and keep the whole window. The customer is only read,
- * never locked: usage does not change it. Returns the row to store.
+ * never locked: usage does not change it. Returns the row to store, with the running total it adds
+ * to ({@link usageBucket}).
  */
 export async function prepareUsage(
   tx: StoreTx,
@@ -28,7 +30,7 @@ export async function prepareUsage(
   event: ParsedUsageEvent,
   path: Array<string | number>,
   cache: FeatureCache,
-): Promise<UsageEvent> {
+): Promise<UsageRecord> {
   const now = ctx.clock.now();
   const timestamp = event.timestamp ?? now;
   const age = now.getTime() - timestamp.getTime();
@@ -80,12 +82,15 @@ export async function prepareUsage(
     }
   }
   return {
-    id: ctx.ids.newId('usageEvent'),
-    customerId: event.customerId,
-    featureKey: event.featureKey,
-    quantity: event.quantity,
-    timestamp,
-    idempotencyKey: event.idempotencyKey ?? null,
-    createdAt: now,
+    event: {
+      id: ctx.ids.newId('usageEvent'),
+      customerId: event.customerId,
+      featureKey: event.featureKey,
+      quantity: event.quantity,
+      timestamp,
+      idempotencyKey: event.idempotencyKey ?? null,
+      createdAt: now,
+    },
+    bucketStart: usageBucket(granting, timestamp),
   };
 }
