@@ -54,7 +54,7 @@ async function timeStart(dataDir: string): Promise<number> {
 export async function embeddedStarts(
   rounds: number,
 ): Promise<{ fresh: number[]; restart: number[] }> {
-  const root = await mkdtemp(join(tmpdir(), 'ledger-start-'));
+  const root = await mkdtemp(join(tmpdir(), 'ledger-ceiling-start-'));
   const fresh: number[] = [];
   const restart: number[] = [];
   try {
