@@ -50,6 +50,12 @@ export interface DatabaseConfig {
   statementTimeoutMs?: number | undefined;
   /** What the opening process runs (`ledger serve`), recorded in a data directory's lock file. */
   holder?: string;
+  /**
+   * PostgreSQL only: called with the text of every statement the pool sends (transaction
+   * control included, migrations not), so the bench counts statements per request instead of
+   * guessing them. Unset, postgres.js is given no hook and pays nothing.
+   */
+  onStatement?: ((sql: string) => void) | undefined;
 }
 
 const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
@@ -60,6 +66,7 @@ async function openPostgres(
   url: string,
   poolSize: number,
   statementTimeoutMs: number | undefined,
+  onStatement: ((sql: string) => void) | undefined,
 ): Promise<Database> {
   const lockClient = postgres(url, { max: 1, onnotice: () => {} });
   try {
@@ -74,6 +81,7 @@ async function openPostgres(
     max: poolSize,
     onnotice: () => {},
     fetch_types: false,
+    ...(onStatement ? { debug: (_connection: number, query: string) => onStatement(query) } : {}),
     ...(statementTimeoutMs === undefined
       ? {}
       : {
@@ -141,6 +149,6 @@ async function openPglite(dataDir: string | undefined, holder: string): Promise<
  */
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   return config.url
-    ? openPostgres(config.url, config.poolSize ?? 10, config.statementTimeoutMs)
+    ? openPostgres(config.url, config.poolSize ?? 10, config.statementTimeoutMs, config.onStatement)
     : openPglite(config.dataDir, config.holder ?? 'a Ledger process');
 }
