@@ -10,6 +10,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { type HolderDetails, lockDataDir } from './data-dir-lock.js';
 import * as schema from './schema/index.js';
+import { keepStatistics } from './statistics.js';
 
 /** The drizzle handle both drivers share; the query layer is written once against it. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -27,6 +28,12 @@ export interface Database {
    * lock file, so that a second process, refused, can tell its user. A no-op without one.
    */
   advertise(details: HolderDetails): void;
+  /**
+   * PGlite: analyzes now the tables whose planner statistics are missing or stale (it has no
+   * autovacuum; a background pass does the same every few seconds) and names them. PostgreSQL:
+   * nothing, its autovacuum keeps them.
+   */
+  refreshStatistics(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -84,6 +91,7 @@ async function openPostgres(
     },
     dataDir: null,
     advertise: () => {},
+    refreshStatistics: async () => [],
     close: () => client.end({ timeout: 5 }),
   };
 }
@@ -99,6 +107,12 @@ async function openPglite(dataDir: string | undefined, holder: string): Promise<
     const client = dataDir ? new PGlite(dataDir) : new PGlite();
     const db = drizzlePglite(client, { schema });
     await migratePglite(db, { migrationsFolder });
+    // Statistics before the first request (tables that grew since the last run), then kept.
+    const statistics = keepStatistics(client);
+    await statistics.refresh().catch(async (error: unknown) => {
+      await statistics.stop();
+      throw error;
+    });
     return {
       db: db as unknown as Db,
       kind: 'pglite',
@@ -107,8 +121,10 @@ async function openPglite(dataDir: string | undefined, holder: string): Promise<
       },
       dataDir: dataDir ? resolve(dataDir) : null,
       advertise: (details) => lock?.advertise(details),
+      refreshStatistics: () => statistics.refresh(),
       close: async () => {
         try {
+          await statistics.stop();
           await client.close();
         } finally {
           lock?.release();
