@@ -82,7 +82,8 @@ async function reltuples(database: Database, table: string): Promise<number> {
   return Number(row?.reltuples);
 }
 
-describe('planner statistics on PGlite', () => {
+// Growing four tables by thousands of rows takes seconds of PGlite's CPU on a loaded machine.
+describe('planner statistics on PGlite', { timeout: 120_000 }, () => {
   let database: Database | undefined;
   afterEach(async () => {
     await database?.close();
