@@ -5,11 +5,14 @@ const source = (file: string) => fileURLToPath(new URL(`../../packages/${file}`,
 
 export default defineConfig({
   resolve: {
-    // Integration tests call the client's and the domain's source (the domain's as the
-    // workspace's TypeScript does, through the `@ledger/source` export condition); the pack tests
-    // cover the built packages.
+    // Integration tests call the workspace packages' source (as the workspace's TypeScript does,
+    // through the `@ledger/source` export condition), never a dist/ that may be older; the pack
+    // tests cover the built packages.
     alias: [
       { find: /^@ledger\/client$/, replacement: source('client/src/index.ts') },
+      { find: /^@ledger\/api$/, replacement: source('api/src/index.ts') },
+      { find: /^@ledger\/db$/, replacement: source('db/src/index.ts') },
+      { find: /^@ledger\/db\/testing$/, replacement: source('db/src/testing.ts') },
       { find: /^@ledger\/domain$/, replacement: source('domain/src/index.ts') },
       { find: /^@ledger\/domain\/internal$/, replacement: source('domain/src/internal.ts') },
     ],

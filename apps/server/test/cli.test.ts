@@ -3,7 +3,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keysIn, killChildren, ledger, type Served, serve } from './processes.js';
+import { COMPILED_CLI, keysIn, killChildren, ledger, type Served, serve } from './processes.js';
 
 async function call(
   served: Served,
@@ -163,6 +163,29 @@ describe('ledger serve with LEDGER_DEV_API_KEY', () => {
       expect(exit.stderr).not.toMatch(/chosen@example\.com|Chosen|dev-key-chosen/);
       expect(exit.stdout).not.toMatch(/"msg"/);
     }
+  });
+});
+
+describe('the compiled server that `pnpm start` runs', () => {
+  it('serves from dist/ without tsx: migrations found, a key printed, requests answered', async () => {
+    const served = await serve({ LEDGER_DATA_DIR: join(root, 'compiled') }, COMPILED_CLI);
+    try {
+      const [key] = keysIn(served.stdout());
+      expect(key).toBeDefined();
+      const created = await call(served, key as string, 'POST', '/ledger/customers', {
+        name: 'Compiled',
+        email: 'compiled@example.com',
+        currency: 'usd',
+      });
+      expect(created.status).toBe(201);
+      const docs = await fetch(`${served.url}/docs`);
+      expect(docs.status).toBe(200);
+    } finally {
+      const exit = await served.stop();
+      expect(exit.code).toBe(0);
+    }
+    // Nothing of the TypeScript loader is in the process: it ran the emitted JavaScript.
+    expect(served.stderr()).not.toMatch(/tsx|\.ts:\d/);
   });
 });
 

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
  */
 
 const BIN = fileURLToPath(new URL('../bin/ledger.mjs', import.meta.url));
+/** The compiled CLI `pnpm start` runs (apps/server/dist, built by `turbo run build`). */
+export const COMPILED_CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const KEY = /ldg_sk_\w+/g;
 const START_TIMEOUT_MS = 30_000;
 
@@ -78,9 +80,12 @@ export interface Served {
   stop(): Promise<Exit>;
 }
 
-/** Starts `ledger serve` on port 0 and waits until it has printed its address and key advice. */
-export async function serve(env: Record<string, string>): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve'], {
+/**
+ * Starts `ledger serve` on port 0 and waits until it has printed its address and key advice;
+ * `program` is the workspace's `ledger` (its TypeScript source) unless another is named.
+ */
+export async function serve(env: Record<string, string>, program = BIN): Promise<Served> {
+  const child = spawn(process.execPath, [program, 'serve'], {
     env: childEnv({ PORT: '0', HOST: '127.0.0.1', ...env }),
   });
   running.add(child);

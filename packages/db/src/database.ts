@@ -10,6 +10,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { type HolderDetails, lockDataDir } from './data-dir-lock.js';
 import * as schema from './schema/index.js';
+import { keepStatistics } from './statistics.js';
 
 /** The drizzle handle both drivers share; the query layer is written once against it. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -34,6 +35,12 @@ export interface Database {
    * (notifications sent meanwhile are lost). Lets caches hear of changes made elsewhere.
    */
   listen(channel: string, onNotify: (payload: string) => void, onListen: () => void): Promise<void>;
+  /**
+   * PGlite: analyzes now the tables whose planner statistics are missing or stale (it has no
+   * autovacuum; a background pass does the same every few seconds) and names them. PostgreSQL:
+   * nothing, its autovacuum keeps them.
+   */
+  refreshStatistics(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -102,6 +109,7 @@ async function openPostgres(
     listen: async (channel, onNotify, onListen) => {
       await client.listen(channel, onNotify, onListen);
     },
+    refreshStatistics: async () => [],
     close: () => client.end({ timeout: 5 }),
   };
 }
@@ -117,6 +125,12 @@ async function openPglite(dataDir: string | undefined, holder: string): Promise<
     const client = dataDir ? new PGlite(dataDir) : new PGlite();
     const db = drizzlePglite(client, { schema });
     await migratePglite(db, { migrationsFolder });
+    // Statistics before the first request (tables that grew since the last run), then kept.
+    const statistics = keepStatistics(client);
+    await statistics.refresh().catch(async (error: unknown) => {
+      await statistics.stop();
+      throw error;
+    });
     return {
       db: db as unknown as Db,
       kind: 'pglite',
@@ -129,8 +143,10 @@ async function openPglite(dataDir: string | undefined, holder: string): Promise<
         await client.listen(channel, onNotify);
         onListen();
       },
+      refreshStatistics: () => statistics.refresh(),
       close: async () => {
         try {
+          await statistics.stop();
           await client.close();
         } finally {
           lock?.release();
