@@ -1,9 +1,7 @@
 // `pnpm bench`: request throughput and latency of the customer and billing paths over real HTTP,
 // on PGlite and (when DATABASE_URL is set) PostgreSQL. Figures, not assertions: tests never time.
-import { createTestDatabase, type DatabaseKind } from '@ledger/db/testing';
-import { issueApiKey, systemClock } from '@ledger/domain';
-import { loadConfig } from '../src/env.js';
-import { startServer } from '../src/server.js';
+import type { DatabaseKind } from '@ledger/db/testing';
+import { startBenchLedger } from './in-process.js';
 import { type Figures as Measured, measure as measureCalls } from './measure.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 400);
@@ -25,25 +23,7 @@ async function measure(
 }
 
 async function bench(kind: DatabaseKind): Promise<Figures[]> {
-  const database = await createTestDatabase(kind);
-  const server = await startServer(
-    loadConfig({ PORT: '0', HOST: '127.0.0.1', LEDGER_BILLING_INTERVAL_MS: '0' }),
-    { database },
-  );
-  const { secret } = await issueApiKey(server.ledger.deps.platform, systemClock, {
-    tenantId: 'bench',
-    appId: 'app',
-  });
-  const headers = { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' };
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers,
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as { id: string };
-  };
+  const { server, call } = await startBenchLedger(kind);
   const ids: string[] = [];
   const results: Figures[] = [];
   try {

@@ -8,38 +8,19 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createTestDatabase, type DatabaseKind } from '@ledger/db/testing';
-import { issueApiKey, systemClock } from '@ledger/domain';
-import { loadConfig } from '../src/env.js';
-import { startServer } from '../src/server.js';
+import type { DatabaseKind } from '@ledger/db/testing';
+import { startBenchLedger } from './in-process.js';
 
 const EVENTS = Number(process.env.BENCH_EXPORT_EVENTS ?? 500_000);
 const TARGET_ROWS_PER_SECOND = 50_000;
 const TARGET_EXTRA_MB = 50;
-/** A fixed key, so the embedded default writes no `secret.key` into the repository. */
-const BENCH_SECRET_KEY = 'export-bench-secret-key-not-for-production-use';
 const MB = 1024 * 1024;
 
 const run = promisify(execFile);
 
 async function bench(kind: DatabaseKind) {
-  const database = await createTestDatabase(kind);
-  const server = await startServer(
-    loadConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LEDGER_BILLING_INTERVAL_MS: '0',
-      LEDGER_SECRET_KEY: BENCH_SECRET_KEY,
-      LEDGER_LOG_LEVEL: 'silent',
-      LEDGER_RATE_LIMIT_READS: '0',
-      LEDGER_RATE_LIMIT_WRITES: '0',
-    }),
-    { database },
-  );
+  const { server, database, scope, headers } = await startBenchLedger(kind);
   try {
-    const scope = { tenantId: 'bench', appId: 'app' };
-    const { secret } = await issueApiKey(server.ledger.deps.platform, systemClock, scope);
-    const headers = { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' };
     const created = await fetch(`${server.url}/ledger/customers`, {
       method: 'POST',
       headers,
@@ -72,7 +53,7 @@ async function bench(kind: DatabaseKind) {
       '-o',
       'pipefail',
       '-c',
-      `curl -sS -H "Authorization: Bearer ${secret}" "${server.url}/ledger/customers/${id}/export" | tee >(wc -c > "${sizeFile}") | grep -o '"id":"use_' | wc -l`,
+      `curl -sS -H "Authorization: ${headers.Authorization}" "${server.url}/ledger/customers/${id}/export" | tee >(wc -c > "${sizeFile}") | grep -o '"id":"use_' | wc -l`,
     ]);
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);

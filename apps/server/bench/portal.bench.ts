@@ -1,17 +1,13 @@
 // `pnpm bench`: the billing portal's overview page (`GET /portal`) under load, beside the API's
 // own single-object read (`GET /ledger/customers/{id}`) at the same concurrency in the same run,
 // on PGlite and (when DATABASE_URL is set) PostgreSQL. Figures, not assertions: tests never time.
-import { createTestDatabase, type DatabaseKind } from '@ledger/db/testing';
-import { issueApiKey, systemClock } from '@ledger/domain';
-import { loadConfig } from '../src/env.js';
-import { startServer } from '../src/server.js';
+import type { DatabaseKind } from '@ledger/db/testing';
+import { startBenchLedger } from './in-process.js';
 import { type Figures, measure } from './measure.js';
 
 const REQUESTS = Number(process.env.BENCH_PORTAL_REQUESTS ?? 2000);
 const CUSTOMERS = Number(process.env.BENCH_PORTAL_CUSTOMERS ?? 50);
 const CONCURRENCIES = [1, 16];
-/** A fixed key, so the embedded default writes no `secret.key` into the repository. */
-const BENCH_SECRET_KEY = 'portal-bench-secret-key-not-for-production-use';
 
 /** Fails the run on an unexpected status: a figure of error pages would be no figure. */
 async function expectStatus(res: Response, status: number, what: string): Promise<Response> {
@@ -20,34 +16,9 @@ async function expectStatus(res: Response, status: number, what: string): Promis
 }
 
 async function bench(kind: DatabaseKind) {
-  const database = await createTestDatabase(kind);
-  const server = await startServer(
-    loadConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LEDGER_BILLING_INTERVAL_MS: '0',
-      LEDGER_SECRET_KEY: BENCH_SECRET_KEY,
-      LEDGER_LOG_LEVEL: 'silent',
-      // The API key's read budget (100/s) would cap the baseline, not measure it.
-      LEDGER_RATE_LIMIT_READS: '0',
-      LEDGER_RATE_LIMIT_WRITES: '0',
-    }),
-    { database },
-  );
-  const { secret } = await issueApiKey(server.ledger.deps.platform, systemClock, {
-    tenantId: 'bench',
-    appId: 'app',
-  });
-  const headers = { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' };
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers,
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as { id: string; url: string };
-  };
+  const { server, call: callJson } = await startBenchLedger(kind);
+  const call = (method: string, path: string, body?: unknown) =>
+    callJson<{ id: string; url: string }>(method, path, body);
   const rows: { concurrency: number; portal: Figures; api: Figures }[] = [];
   try {
     const plan = await call('POST', '/ledger/plans', {

@@ -5,49 +5,23 @@
 // entitlement checks at 8 connections (rps, p99) beside a single-row GET customer at 8.
 // Figures, not assertions. The load comes from this process (fetch), which shares the CPU with
 // the server: ratios in one run mean more than the absolute rates.
-import { createTestDatabase, type DatabaseKind } from '@ledger/db/testing';
-import { issueApiKey, systemClock } from '@ledger/domain';
-import { loadConfig } from '../src/env.js';
-import { startServer } from '../src/server.js';
+import type { DatabaseKind } from '@ledger/db/testing';
+import { startBenchLedger } from './in-process.js';
 
 const EVENTS = Number(process.env.BENCH_USAGE_EVENTS ?? 1_000_000);
 const BATCH = 1000;
 const INGEST_CLIENTS = 4;
-const BENCH_SECRET_KEY = 'usage-bench-secret-key-not-for-production-use';
 
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
 async function bench(kind: DatabaseKind) {
-  const database = await createTestDatabase(kind);
-  const server = await startServer(
-    loadConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LEDGER_BILLING_INTERVAL_MS: '0',
-      LEDGER_SECRET_KEY: BENCH_SECRET_KEY,
-      LEDGER_LOG_LEVEL: 'silent',
-      LEDGER_RATE_LIMIT_READS: '0',
-      LEDGER_RATE_LIMIT_WRITES: '0',
-      LEDGER_RATE_LIMIT_INGEST: '0',
-    }),
-    { database },
-  );
+  const ledger = await startBenchLedger(kind);
+  const { server, database } = ledger;
   try {
-    const scope = { tenantId: 'bench', appId: 'app' };
-    const { secret } = await issueApiKey(server.ledger.deps.platform, systemClock, scope);
-    const headers = { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' };
-    const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(`${server.url}/ledger${path}`, {
-        method,
-        headers,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await res.text();
-      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-      return JSON.parse(text) as { id: string } & Record<string, unknown>;
-    };
+    const call = (method: string, path: string, body?: unknown) =>
+      ledger.call(method, `/ledger${path}`, body);
     const plan = await call('POST', '/plans', {
       name: 'Metered',
       slug: 'metered',

@@ -71,7 +71,11 @@ export function createTrpcContext(
   c: Context<AppEnv>,
   { info }: FetchCreateContextFnOptions,
 ): TrpcContext {
-  const setHeader = (name: string, value: string) => c.header(name, value);
+  // A streamed answer (`customer.export`) is handed to the client before its procedure runs:
+  // its headers are gone, and touching the Response then would read a body already streaming.
+  const setHeader = (name: string, value: string) => {
+    if (!c.finalized) c.header(name, value);
+  };
   return {
     requestId: c.get('requestId'),
     apiKey: presentedKey(c.req.header('Authorization'), c.req.header('X-API-Key')),

@@ -14,6 +14,13 @@ import { inScope } from './scope.js';
 
 type Row = typeof subscriptions.$inferSelect;
 
+/** A subscription's plan, joined within the scope. */
+const planOfSubscription = and(
+  eq(plans.tenantId, subscriptions.tenantId),
+  eq(plans.appId, subscriptions.appId),
+  eq(plans.id, subscriptions.planId),
+);
+
 /** A subscription row as the domain model; shared with the export. */
 export function toSubscription(row: Row): Subscription {
   const { tenantId: _t, appId: _a, ...rest } = row;
@@ -77,14 +84,7 @@ export function subscriptionStore(db: Db): Pick<BillingStore, SubscriptionMethod
       const query = db
         .select({ subscription: subscriptions, plan: plans })
         .from(subscriptions)
-        .innerJoin(
-          plans,
-          and(
-            eq(plans.tenantId, subscriptions.tenantId),
-            eq(plans.appId, subscriptions.appId),
-            eq(plans.id, subscriptions.planId),
-          ),
-        )
+        .innerJoin(plans, planOfSubscription)
         .where(and(inScope(subscriptions, scope), eq(subscriptions.customerId, customerId)))
         .orderBy(asc(subscriptions.id));
       const rows = options?.forShare
@@ -107,14 +107,7 @@ export function subscriptionStore(db: Db): Pick<BillingStore, SubscriptionMethod
             eq(subscriptions.customerId, customers.id),
           ),
         )
-        .leftJoin(
-          plans,
-          and(
-            eq(plans.tenantId, subscriptions.tenantId),
-            eq(plans.appId, subscriptions.appId),
-            eq(plans.id, subscriptions.planId),
-          ),
-        )
+        .leftJoin(plans, planOfSubscription)
         .where(and(inScope(customers, scope), eq(customers.id, customerId)))
         .orderBy(asc(subscriptions.id));
       const first = rows[0];
