@@ -197,9 +197,16 @@ async function bench(kind: Kind): Promise<Row[]> {
         plan_id: plan.id,
       });
     const events = USAGE_EVENTS[kind];
+    // Each in the bucket the API would give it (the latest of its subscription's start, its period's and its UTC day's), so
+    // the figure is that of a million ingested events, not of a day the reader must recount.
     await ledger.sql(
-      `INSERT INTO usage_events (tenant_id, app_id, id, customer_id, feature_key, quantity, timestamp, created_at)
-       SELECT 'bench', 'app', 'ue_seed_' || g, '${heavy}', 'calls', 1, now(), now() FROM generate_series(1, ${events}) g`,
+      `INSERT INTO usage_events (tenant_id, app_id, id, customer_id, feature_key, quantity, timestamp, created_at, bucket_start)
+       SELECT 'bench', 'app', 'ue_seed_' || g, '${heavy}', 'calls', 1, now(), now(),
+         greatest(s.created_at, s.current_period_start,
+           date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')
+       FROM generate_series(1, ${events}) g,
+         (SELECT created_at, current_period_start FROM subscriptions
+          WHERE customer_id = '${heavy}') s`,
     );
     await ledger.sql('ANALYZE');
     await drain(ledger);
