@@ -32,6 +32,25 @@ function eventOf(scope: Scope, id: string, createdAt: Date, customerId = 'cus_1'
   };
 }
 
+/**
+ * A second handle on the test database that records the SQL it sends, so a test can EXPLAIN the
+ * store's own statements. PostgreSQL only; the caller ends `client`.
+ */
+async function loggingHandle(database: Database) {
+  const [current] = rowsOf<{ name: string }>(
+    await database.db.execute(sql`SELECT current_database() AS name`),
+  );
+  const url = new URL(postgresUrl());
+  url.pathname = `/${current?.name}`;
+  const client = postgres(url.toString(), { max: 1, onnotice: () => {} });
+  const queries: Array<{ query: string; params: unknown[] }> = [];
+  const logged = drizzle(client, {
+    schema,
+    logger: { logQuery: (query, params) => queries.push({ query, params }) },
+  }) as unknown as Db;
+  return { client, queries, logged };
+}
+
 describe.each(testDatabaseKinds())('outbox on %s', (kind) => {
   let database: Database;
   let outbox: OutboxStore;
@@ -143,18 +162,8 @@ describe.each(testDatabaseKinds())('outbox on %s', (kind) => {
       await database.db.execute(sql`ANALYZE events`);
 
       // The store's own SQL, captured from a logging handle on the same database.
-      const [current] = rowsOf<{ name: string }>(
-        await database.db.execute(sql`SELECT current_database() AS name`),
-      );
-      const url = new URL(postgresUrl());
-      url.pathname = `/${current?.name}`;
-      const client = postgres(url.toString(), { max: 1, onnotice: () => {} });
+      const { client, queries, logged } = await loggingHandle(database);
       try {
-        const queries: Array<{ query: string; params: unknown[] }> = [];
-        const logged = drizzle(client, {
-          schema,
-          logger: { logQuery: (query, params) => queries.push({ query, params }) },
-        }) as unknown as Db;
         await outboxStore(logged).markEventsDelivered([{ ...scopeB, id: 'evt_batch_1' }]);
         const update = queries.find((q) => /^update "events"/i.test(q.query));
         expect(update, JSON.stringify(queries)).toBeDefined();
@@ -191,18 +200,8 @@ describe.each(testDatabaseKinds())('outbox on %s', (kind) => {
         });
       }
       await database.db.execute(sql`ANALYZE events`);
-      const [current] = rowsOf<{ name: string }>(
-        await database.db.execute(sql`SELECT current_database() AS name`),
-      );
-      const url = new URL(postgresUrl());
-      url.pathname = `/${current?.name}`;
-      const client = postgres(url.toString(), { max: 1, onnotice: () => {} });
+      const { client, queries, logged } = await loggingHandle(database);
       try {
-        const queries: Array<{ query: string; params: unknown[] }> = [];
-        const logged = drizzle(client, {
-          schema,
-          logger: { logQuery: (query, params) => queries.push({ query, params }) },
-        }) as unknown as Db;
         const claimed = await outboxStore(logged).claimEvents(due, lease, 100);
         expect(claimed.map(({ event }) => event.id)).toEqual([
           'evt_owed_1',
