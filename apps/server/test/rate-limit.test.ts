@@ -1,5 +1,11 @@
-import { clientKey } from '@ledger/api';
+import {
+  ADDRESS_CLEAR_MS,
+  clientKey,
+  createRateLimiter,
+  type SharedLimiterFactory,
+} from '@ledger/api';
 import { type LedgerClient, ledgerErrorOf } from '@ledger/client';
+import { databaseRateLimiter } from '@ledger/db';
 import { testDatabaseKinds } from '@ledger/db/testing';
 import { issueApiKey, systemClock } from '@ledger/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -367,6 +373,61 @@ describe.each(testDatabaseKinds().filter((kind) => kind === 'postgres'))(
         60,
       );
       expectRefused(await second.rest('GET', '/ledger/customers'), 'auth_failures', 60);
+    });
+  },
+);
+
+describe.each(testDatabaseKinds().filter((kind) => kind === 'postgres'))(
+  'an address spent by another process, on %s',
+  (kind) => {
+    let t: TestLedger;
+    beforeAll(async () => {
+      t = await startTestLedger(kind);
+    });
+    afterAll(() => t.close());
+
+    it(`is refused here within ${ADDRESS_CLEAR_MS} ms, read from the database at most once in that time`, async () => {
+      let clock = 1_000_000;
+      let reads = 0;
+      const shared = databaseRateLimiter(t.database.db);
+      // This process's limiter, counting its reads of the database's counters.
+      const counting: SharedLimiterFactory = (options) => {
+        const limiter = shared(options);
+        const get = limiter.get.bind(limiter);
+        limiter.get = (key, getOptions) => {
+          reads++;
+          return get(key, getOptions);
+        };
+        return limiter;
+      };
+      const limits = {
+        reads: null,
+        writes: null,
+        ingest: null,
+        authFailures: { points: 2, duration: 60 },
+      };
+      const here = createRateLimiter(limits, { shared: counting, now: () => clock });
+      const there = createRateLimiter(limits, { shared, now: () => clock });
+      const address = `203.0.113.${Date.now() % 250}-${Math.random()}`;
+
+      for (let i = 0; i < 20; i++) expect(await here.refuseAddress(address)).toBeNull();
+      expect(reads).toBe(1);
+
+      await there.countFailure(address);
+      await there.countFailure(address);
+      expect((await there.refuseAddress(address))?.refusal?.code).toBe('rate_limited');
+      // Not yet here: this process read the address as clear less than the bound ago.
+      expect(await here.refuseAddress(address)).toBeNull();
+      clock += ADDRESS_CLEAR_MS;
+      expect((await here.refuseAddress(address))?.refusal?.code).toBe('rate_limited');
+      expect(reads).toBe(2);
+
+      // A failure counted by this process is seen by it at once.
+      const mine = `${address}-here`;
+      expect(await here.refuseAddress(mine)).toBeNull();
+      await here.countFailure(mine);
+      await here.countFailure(mine);
+      expect((await here.refuseAddress(mine))?.refusal?.code).toBe('rate_limited');
     });
   },
 );

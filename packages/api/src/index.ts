@@ -5,7 +5,12 @@ export { ERROR_TABLE, type ErrorStatus, type ErrorType } from './errors/status-t
 export type { LedgerErrorData, LedgerTrpcErrorShape } from './errors/trpc-shape.js';
 export type { ErrorLogger } from './http/on-error.js';
 export { type Budget, clientKey, type RateLimit, type RateLimits } from './http/rate-limit.js';
-export type { SharedLimiterFactory, SharedLimiterOptions } from './http/rate-limiter.js';
+export {
+  ADDRESS_CLEAR_MS,
+  createRateLimiter,
+  type SharedLimiterFactory,
+  type SharedLimiterOptions,
+} from './http/rate-limiter.js';
 export type { RequestLine, RequestLogger } from './http/request-log.js';
 export { invoicePdf } from './pdf/invoice-pdf.js';
 export { receiptPdf } from './pdf/receipt-pdf.js';

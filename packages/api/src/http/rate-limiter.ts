@@ -25,7 +25,20 @@ export interface RateLimiterOptions {
   shared?: SharedLimiterFactory | undefined;
   /** Where a limiter failure is reported (the request it happened on is let through). */
   logger?: Logger | undefined;
+  /** The clock of {@link ADDRESS_CLEAR_MS} (tests move it); `Date.now` by default. */
+  now?: () => number;
 }
+
+/**
+ * How long an address read as not refused stays so for this process without reading the store
+ * again: at most this long after another process spends an address's failed-authentication
+ * budget, this one still lets that address's right key through. A failure this process counts
+ * forgets the address at once. Without it every authenticated request read the store once more.
+ */
+export const ADDRESS_CLEAR_MS = 1_000;
+
+/** Addresses remembered as not refused, at most; the oldest go first. */
+const CLEAR_ADDRESSES_MAX = 10_000;
 
 /** The budget names in messages, details and key prefixes. */
 type Counted = Budget | 'auth_failures';
@@ -113,6 +126,11 @@ export function createRateLimiter(
     ingest: counter('ingest', limits.ingest),
   };
   const failures = counter('auth_failures', limits.authFailures);
+  const now = options.now ?? Date.now;
+  /** Address → until when it counts as not refused without a store read. */
+  const clear = new Map<string, number>();
+  /** Bumped by every failure counted here, so a read that overlapped one is not remembered. */
+  let failuresCounted = 0;
 
   /**
    * Runs one limiter call. The limiter rejects with its result when a consume goes over the
@@ -143,7 +161,10 @@ export function createRateLimiter(
     },
     async refuseAddress(address) {
       if (!failures) return null;
+      const until = clear.get(address);
+      if (until !== undefined && until > now()) return null;
       const { points } = failures.limit;
+      const counted = failuresCounted;
       // Only read: the failures already counted decide; this request's own key is not tried.
       // (The memory limiter reads a window that just ended until its timer removes it.)
       const outcome = await attempt(
@@ -151,10 +172,19 @@ export function createRateLimiter(
         (limiter) => limiter.get(address),
         (res) => res.consumedPoints >= points && res.msBeforeNext > 0,
       );
-      return outcome?.refusal ? outcome : null;
+      if (outcome?.refusal) return outcome;
+      if (counted === failuresCounted) {
+        clear.delete(address);
+        if (clear.size >= CLEAR_ADDRESSES_MAX) clear.delete(clear.keys().next().value ?? '');
+        clear.set(address, now() + ADDRESS_CLEAR_MS);
+      }
+      return null;
     },
     async countFailure(address) {
-      return failures ? attempt(failures, (limiter) => limiter.penalty(address)) : null;
+      if (!failures) return null;
+      failuresCounted++;
+      clear.delete(address);
+      return attempt(failures, (limiter) => limiter.penalty(address));
     },
   };
 }
