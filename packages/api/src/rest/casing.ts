@@ -30,8 +30,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   );
 }
 
-function isMoney(value: Record<string, unknown>): boolean {
-  const keys = Object.keys(value);
+function isMoney(value: Record<string, unknown>, keys: readonly string[]): boolean {
   return (
     keys.length === 2 && typeof value.amount === 'number' && typeof value.currency === 'string'
   );
@@ -73,12 +72,13 @@ function render(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.map(render);
   if (!isPlainObject(value)) return value;
-  if (isMoney(value)) {
+  const keys = Object.keys(value);
+  if (isMoney(value, keys)) {
     return { ...value, display: formatMoney(value as { amount: number; currency: string }) };
   }
   const out: Record<string, unknown> = {};
-  for (const [key, inner] of Object.entries(value)) {
-    out[toSnake(key)] = OPAQUE_KEYS.has(key) ? inner : render(inner);
+  for (const key of keys) {
+    out[toSnake(key)] = OPAQUE_KEYS.has(key) ? value[key] : render(value[key]);
   }
   return out;
 }
