@@ -98,7 +98,7 @@ function memoryStore(): { store: Store; events: LedgerEvent[] } {
   const inScope = (scope: Scope) =>
     [...customers.values()].filter((c) => c.tenantId === scope.tenantId && c.appId === scope.appId);
   const parts: CustomerStore & OutboxStore = {
-    async createCustomer(scope, customer) {
+    async createCustomer(scope, customer, created) {
       if (inScope(scope).some((c) => c.status === 'active' && c.email === customer.email)) {
         throw new LedgerError('duplicate_customer_email', 'A customer has this email', {
           param: ['email'],
@@ -106,6 +106,7 @@ function memoryStore(): { store: Store; events: LedgerEvent[] } {
       }
       customers.set(key(scope, customer.id), structuredClone(customer));
       sequences.set(key(scope, customer.id), CREATED_EVENT_SEQUENCE);
+      events.push(created);
     },
     async getCustomer(scope, id) {
       const found = customers.get(key(scope, id));

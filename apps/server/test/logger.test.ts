@@ -1,6 +1,6 @@
 import { createStore } from '@ledger/db';
 import { createTestDatabase, testDatabaseKinds } from '@ledger/db/testing';
-import { type Customer, LedgerError, newId, zero } from '@ledger/domain';
+import { type Customer, LedgerError, type LedgerEvent, newId, zero } from '@ledger/domain';
 import { describe, expect, it } from 'vitest';
 import type { LogLevel } from '../src/env.js';
 import { createLog, domainLogger, errorLogger } from '../src/logger.js';
@@ -38,9 +38,18 @@ async function failedInsert(kind: 'pglite' | 'postgres', email: string, name: st
       deletedAt: null,
       erasedAt: null,
     };
-    await store.createCustomer(scope, customer);
+    const created = (id = newId('event')): LedgerEvent => ({
+      id,
+      type: 'customer.created',
+      ...scope,
+      customerId: customer.id,
+      sequence: 1,
+      createdAt: now,
+      data: { object: { email, name } },
+    });
+    await store.createCustomer(scope, customer, created(), {});
     // The same id again: a primary key violation no LedgerError translates, so it stays raw.
-    return await store.createCustomer(scope, { ...customer, email, name }).then(
+    return await store.createCustomer(scope, { ...customer, email, name }, created(), {}).then(
       () => {
         throw new Error('the second insert was expected to fail');
       },
@@ -65,7 +74,9 @@ describe.each(testDatabaseKinds())("the sanitiser on %s's real errors", (kind) =
     expect(text).not.toContain(email);
     expect(text).not.toContain(name);
     expect(text).not.toMatch(/params|parameters|Failing row|Key \(/);
-    expect(safe.message).toMatch(/^Failed query: insert into "customers" \(.*\) values \(\$1/);
+    expect(safe.message).toMatch(
+      /^Failed query: WITH c AS \(insert into "customers" \(.*\) values \(\$1/,
+    );
     expect(safe.cause).toMatchObject({
       message: 'duplicate key value violates unique constraint "customers_pkey"',
       code: '23505',

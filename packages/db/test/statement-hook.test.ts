@@ -1,4 +1,4 @@
-import { createCustomer } from '@ledger/domain';
+import { createCustomer, updateCustomer } from '@ledger/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../src/index.js';
 import {
@@ -27,10 +27,18 @@ describe.runIf(testDatabaseKinds().includes('postgres'))('onStatement on postgre
     await database.ping();
     expect(seen).toEqual(['SELECT 1']);
     const ctx = testServiceContext(database, { tenantId: 't', appId: 'a' });
-    await createCustomer(ctx, { name: 'A', email: 'a@hook.example', currency: 'USD' });
-    const written = seen.slice(1);
-    expect(written[0]?.trim().toLowerCase()).toBe('begin');
-    expect(written.at(-1)?.trim().toLowerCase()).toBe('commit');
-    expect(written.some((sql) => /insert into "customers"/i.test(sql))).toBe(true);
+    const customer = await createCustomer(ctx, {
+      name: 'A',
+      email: 'a@hook.example',
+      currency: 'USD',
+    });
+    // A new customer is one statement (with its event), without BEGIN/COMMIT.
+    expect(seen.slice(1)).toHaveLength(1);
+    expect(seen[1]).toMatch(/insert into "customers"/i);
+    seen.length = 0;
+    await updateCustomer(ctx, { id: customer.id, name: 'B' });
+    expect(seen[0]?.trim().toLowerCase()).toBe('begin');
+    expect(seen.at(-1)?.trim().toLowerCase()).toBe('commit');
+    expect(seen.some((sql) => /update "customers"/i.test(sql))).toBe(true);
   });
 });

@@ -32,11 +32,18 @@ import type {
  */
 export interface CustomerStore {
   /**
-   * Inserts a new customer; a live customer with the same email gives `duplicate_customer_email`.
-   * Its event sequence starts at `CREATED_EVENT_SEQUENCE`, taken by its `customer.created`: the
-   * next `nextEventSequence` answers the one after.
+   * Inserts a new customer and appends `created`, its `customer.created` event (as `appendEvent`
+   * would, with `options`), in one statement: nothing is written unless both are. A live customer
+   * with the same email gives `duplicate_customer_email`. Its event sequence starts at
+   * `CREATED_EVENT_SEQUENCE`, taken by `created`: the next `nextEventSequence` answers the one
+   * after.
    */
-  createCustomer(scope: Scope, customer: Customer): Promise<void>;
+  createCustomer(
+    scope: Scope,
+    customer: Customer,
+    created: LedgerEvent,
+    options: AppendEventOptions,
+  ): Promise<void>;
   /** A customer of this scope (deleted ones too); `forUpdate` locks the row for the transaction. */
   getCustomer(
     scope: Scope,

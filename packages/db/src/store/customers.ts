@@ -4,6 +4,7 @@ import {
   type CustomerId,
   type CustomerStore,
   type ListCustomersFilter,
+  newId,
   type Scope,
 } from '@ledger/domain';
 import {
@@ -26,6 +27,7 @@ import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from '../database.js';
 import { mapDbErrors } from '../errors.js';
 import { customers } from '../schema/index.js';
+import { insertEvent, queueDeliveriesOf } from './event-insert.js';
 import { inScope, inScopePlaceholders } from './scope.js';
 
 type Row = typeof customers.$inferSelect;
@@ -137,16 +139,20 @@ function readsOf(db: Db) {
 export function customerStore(db: Db): CustomerStore {
   const reads = readsOf(db);
   return {
-    async createCustomer(scope, customer) {
+    async createCustomer(scope, customer, created, options) {
+      const insert = db.insert(customers).values({
+        ...scope,
+        id: customer.id,
+        ...profileColumns(customer),
+        balance: customer.balance.amount,
+        createdAt: customer.createdAt,
+        eventSequence: CREATED_EVENT_SEQUENCE,
+      });
+      // One statement: the customer, its event and the event's webhook deliveries, all or none.
       await mapDbErrors(() =>
-        db.insert(customers).values({
-          ...scope,
-          id: customer.id,
-          ...profileColumns(customer),
-          balance: customer.balance.amount,
-          createdAt: customer.createdAt,
-          eventSequence: CREATED_EVENT_SEQUENCE,
-        }),
+        db.execute(sql`WITH c AS (${insert.getSQL()}),
+          e AS (${insertEvent(created, options.owedInProcess ?? true)})
+          ${queueDeliveriesOf(newId('webhookDelivery'), undefined)}`),
       );
     },
 

@@ -1,5 +1,6 @@
 import type { LedgerEvent } from '@ledger/domain';
 import { type SQL, sql } from 'drizzle-orm';
+import { events } from '../schema/index.js';
 import { fanOutId } from './sql-ids.js';
 
 /** The endpoint `w` subscribes to the type of event `e` (`*`, the type, or a `prefix.*`). */
@@ -49,4 +50,16 @@ export function payloadOf(event: LedgerEvent) {
     data: event.data,
     ...(event.previousAttributes ? { previousAttributes: event.previousAttributes } : {}),
   };
+}
+
+/**
+ * The insert of one event, returning what {@link queueDeliveriesOf} reads: the `e` of a statement
+ * that also queues its webhook deliveries (`owed` as in {@link deliveryStart}).
+ */
+export function insertEvent(event: LedgerEvent, owed: boolean): SQL {
+  return sql`INSERT INTO ${events} ${EVENT_COLUMNS}
+    VALUES (${event.tenantId}, ${event.appId}, ${event.id}, ${event.type}, ${event.customerId},
+      ${event.sequence}, ${JSON.stringify(payloadOf(event))}::jsonb,
+      ${deliveryStart(event.createdAt, owed)})
+    ${EVENT_RETURNING}`;
 }

@@ -9,13 +9,7 @@ import {
 import { and, asc, eq, gte, like, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { events, webhookDeliveries } from '../schema/index.js';
-import {
-  deliveryStart,
-  EVENT_COLUMNS,
-  EVENT_RETURNING,
-  payloadOf,
-  queueDeliveriesOf,
-} from './event-insert.js';
+import { insertEvent, queueDeliveriesOf } from './event-insert.js';
 import { newestFirstPage } from './newest-first.js';
 import { inScope } from './scope.js';
 
@@ -78,11 +72,7 @@ export function outboxStore(db: Db): OutboxStore {
   return {
     async appendEvent(event, options) {
       // One statement: the event and its webhook deliveries, whatever the number of endpoints.
-      await db.execute(sql`WITH e AS (INSERT INTO ${events} ${EVENT_COLUMNS}
-        VALUES (${event.tenantId}, ${event.appId}, ${event.id}, ${event.type}, ${event.customerId},
-          ${event.sequence}, ${JSON.stringify(payloadOf(event))}::jsonb,
-          ${deliveryStart(event.createdAt, options?.owedInProcess ?? true)})
-        ${EVENT_RETURNING})
+      await db.execute(sql`WITH e AS (${insertEvent(event, options?.owedInProcess ?? true)})
         ${queueDeliveriesOf(newId('webhookDelivery'), options?.onlyEndpoint)}`);
     },
 

@@ -1,9 +1,9 @@
 import { AddCreditInput } from '../customer/schemas.js';
 import type { ServiceContext } from '../ports.js';
-import { inTransaction } from '../transaction.js';
+import { inTransaction, ONE_STATEMENT } from '../transaction.js';
 import { parseInput } from '../validation.js';
 import type { CreditResult } from './model.js';
-import { ONE_STATEMENT, postBalance } from './post-balance.js';
+import { postBalance } from './post-balance.js';
 
 /**
  * Gives a customer account credit: posts `-amount` as a `credit` journal row (negative balance =

@@ -1,10 +1,10 @@
 import { AdjustBalanceInput } from '../customer/schemas.js';
 import type { Money } from '../money.js';
 import type { ServiceContext } from '../ports.js';
-import { inTransaction } from '../transaction.js';
+import { inTransaction, ONE_STATEMENT } from '../transaction.js';
 import { parseInput } from '../validation.js';
 import type { BalanceTransaction } from './model.js';
-import { ONE_STATEMENT, postBalance } from './post-balance.js';
+import { postBalance } from './post-balance.js';
 
 /**
  * Corrects a balance by a signed amount (positive adds debt, negative adds credit) with an

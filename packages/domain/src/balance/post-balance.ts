@@ -17,12 +17,6 @@ export interface BalanceChange {
   param?: string;
 }
 
-/**
- * How a lone posting runs: its write is the store's one statement, so no transaction holds the
- * customer's row between round trips (see `TransactionOptions.oneStatement`).
- */
-export const ONE_STATEMENT = { oneStatement: true } as const;
-
 /** Postings refused by the store although a fresh read finds nothing wrong (the row moved). */
 const ATTEMPTS = 3;
 

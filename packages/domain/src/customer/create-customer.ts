@@ -1,15 +1,15 @@
-import { recordCreatedEvent } from '../events/record-event.js';
+import { createdEventOf } from '../events/record-event.js';
 import { zero } from '../money.js';
 import type { ServiceContext } from '../ports.js';
 import { mergeMetadata } from '../schemas/metadata.js';
-import { inTransaction } from '../transaction.js';
+import { inTransaction, ONE_STATEMENT } from '../transaction.js';
 import { parseInput } from '../validation.js';
 import type { Customer } from './model.js';
 import { CreateCustomerInput } from './schemas.js';
 
 /**
  * Creates a customer in the caller's scope with a zero balance in its currency and emits
- * `customer.created` in the same transaction. A live customer with the same email in the scope
+ * `customer.created` in the same statement. A live customer with the same email in the scope
  * gives `duplicate_customer_email` (the database decides, so concurrent creates cannot both win).
  */
 export async function createCustomer(
@@ -37,9 +37,13 @@ export async function createCustomer(
     deletedAt: null,
     erasedAt: null,
   };
-  return inTransaction(ctx, async (tx) => {
-    await tx.createCustomer(ctx.scope, customer);
-    await recordCreatedEvent(tx, ctx, customer);
-    return customer;
-  });
+  const created = createdEventOf(ctx, customer);
+  return inTransaction(
+    ctx,
+    async (tx) => {
+      await tx.createCustomer(ctx.scope, customer, created.event, created.options);
+      return customer;
+    },
+    ONE_STATEMENT,
+  );
 }

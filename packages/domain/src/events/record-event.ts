@@ -1,5 +1,6 @@
 import type { Customer } from '../customer/model.js';
 import type { ServiceContext, StoreTx } from '../ports.js';
+import type { AppendEventOptions } from '../webhooks/ports.js';
 import type { EventType, LedgerEvent } from './model.js';
 
 /** The JSON form of an object as the API returns it (dates become ISO strings). */
@@ -31,33 +32,44 @@ export async function recordCustomerEvent(
   return appendCustomerEvent(tx, ctx, { type, customer, sequence, object, previousAttributes });
 }
 
-/** `customer.created` of a customer inserted in this transaction, at `CREATED_EVENT_SEQUENCE`. */
-export function recordCreatedEvent(
-  tx: StoreTx,
+/**
+ * The `customer.created` event of a new customer, at `CREATED_EVENT_SEQUENCE`, and how it is
+ * appended: the store writes it with the customer (`CustomerStore.createCustomer`).
+ */
+export function createdEventOf(
   ctx: ServiceContext,
   customer: Customer,
-): Promise<LedgerEvent> {
-  return appendCustomerEvent(tx, ctx, {
-    type: 'customer.created',
-    customer,
-    sequence: CREATED_EVENT_SEQUENCE,
-    object: customer,
-  });
+): { event: LedgerEvent; options: AppendEventOptions } {
+  const type = 'customer.created';
+  return {
+    event: eventOf(ctx, { type, customer, sequence: CREATED_EVENT_SEQUENCE, object: customer }),
+    options: { owedInProcess: ctx.events.handles(type) },
+  };
+}
+
+/** What a customer event is made of. */
+interface CustomerEventParts {
+  type: EventType;
+  customer: Pick<Customer, 'id'>;
+  sequence: number;
+  object: unknown;
+  previousAttributes?: Record<string, unknown> | undefined;
 }
 
 /** One customer event at a sequence number already taken, appended to the outbox. */
 async function appendCustomerEvent(
   tx: StoreTx,
   ctx: ServiceContext,
-  at: {
-    type: EventType;
-    customer: Pick<Customer, 'id'>;
-    sequence: number;
-    object: unknown;
-    previousAttributes?: Record<string, unknown> | undefined;
-  },
+  at: CustomerEventParts,
 ): Promise<LedgerEvent> {
-  const event: LedgerEvent = {
+  const event = eventOf(ctx, at);
+  await tx.appendEvent(event, { owedInProcess: ctx.events.handles(at.type) });
+  return event;
+}
+
+/** The event `at` describes, made now in the caller's scope. */
+function eventOf(ctx: ServiceContext, at: CustomerEventParts): LedgerEvent {
+  return {
     id: ctx.ids.newId('event'),
     type: at.type,
     tenantId: ctx.scope.tenantId,
@@ -70,6 +82,4 @@ async function appendCustomerEvent(
       ? { previousAttributes: toJsonObject(at.previousAttributes) as Record<string, unknown> }
       : {}),
   };
-  await tx.appendEvent(event, { owedInProcess: ctx.events.handles(at.type) });
-  return event;
 }
