@@ -220,7 +220,9 @@ describe.each(testDatabaseKinds())('outbox on %s', (kind) => {
             throw Object.assign(new Error('rollback'), { explained });
           })
           .catch((error: { explained?: unknown }) => JSON.stringify(error.explained));
-        expect(plan).toContain('events_customer_pending_idx');
+        // Either partial index of undelivered rows will do (the planner picks by a coin's toss
+        // between them at this size); the whole-history ones must not be walked.
+        expect(plan).toMatch(/"Index Name":"events_(customer_)?pending_idx"/);
         expect(plan).not.toContain('Seq Scan');
         expect(plan).not.toContain('"Index Name":"events_customer_idx"');
         const top = JSON.parse(plan)['QUERY PLAN'][0].Plan;

@@ -118,8 +118,9 @@ export function outboxStore(db: Db): OutboxStore {
       // A customer's head (its oldest undelivered event) is claimable when due and not leased;
       // locking it (SKIP LOCKED) gives this claim the customer, so the due events behind it in
       // the same run are claimed with it and one worker delivers them in order. Events of no
-      // customer are heads of their own. Both probes read `events_customer_pending_idx`, which
-      // holds undelivered rows only, so a claim costs the same after 100,000 delivered events.
+      // customer are heads of their own. Both probes read a partial index of undelivered rows
+      // (`events_customer_pending_idx` or `events_pending_idx`, as the planner likes), so a claim
+      // costs the same after 100,000 delivered events.
       const rows = await db
         .update(events)
         .set({ lockedUntil: leaseDate })
