@@ -1,4 +1,5 @@
 import type { ServiceContext } from '../../ports.js';
+import { ONE_STATEMENT } from '../../transaction.js';
 import { parseInput } from '../../validation.js';
 import type { EntitlementCheck } from '../model.js';
 import { CheckEntitlementInput } from '../schemas.js';
@@ -18,7 +19,7 @@ export type EntitlementReason =
  * limit the answer is yes with `soft_limit_exceeded`, past a hard one no. Every check is recorded
  * (the customer's export includes them) before it is answered. A check reads twice (the customer
  * with its subscriptions and their plans, then the running total) outside any transaction, and
- * only the row that records it is written in one: nothing is held while it reads.
+ * then writes the row that records it in one statement: nothing is held while it reads.
  */
 export async function checkEntitlement(
   ctx: ServiceContext,
@@ -69,10 +70,11 @@ export async function checkEntitlement(
     ...answer,
     createdAt: ctx.clock.now(),
   };
-  // The one write in a transaction of its own: a request sent with an Idempotency-Key journals it
-  // there, so its retry after a fault answers the recorded check rather than recording another.
+  // The one write, a unit of its own: a request sent with an Idempotency-Key journals it in a
+  // transaction there, so its retry after a fault answers the recorded check rather than
+  // recording another; without a key it is one INSERT, without BEGIN/COMMIT.
   return ctx.store.transaction(async (writer) => {
     await writer.insertEntitlementCheck(ctx.scope, check);
     return { ...check, feature: data.featureKey };
-  });
+  }, ONE_STATEMENT);
 }
