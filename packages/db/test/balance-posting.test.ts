@@ -184,10 +184,79 @@ describe.each(testDatabaseKinds())('a balance posting on %s', (kind) => {
         });
         expect(result.balance.amount).toBe(-42);
         expect(statements).toHaveLength(1);
-        expect(statements[0]).toMatch(/^WITH c AS \(\s*UPDATE "customers"/);
+        expect(statements[0]).toMatch(/^WITH p AS \(/);
+        expect(statements[0]).toMatch(/UPDATE "customers"/);
       } finally {
         await client.end();
       }
     });
+  }
+
+  it('group-commits concurrent credits of one customer: exact, in order, fewer statements than credits', async () => {
+    const created = await createCustomer(ctx, {
+      name: 'Contended',
+      email: 'contended@posting.example',
+      currency: 'USD',
+    });
+    const statements: string[] = [];
+    const credits = 200;
+    const client =
+      kind === 'postgres'
+        ? postgres(await scratchUrl(), {
+            max: 4,
+            onnotice: () => {},
+            fetch_types: false,
+            debug: (_connection, query) => statements.push(query),
+          })
+        : null;
+    try {
+      const store = client ? createStore(drizzle(client, { schema }) as unknown as Db) : ctx.store;
+      const counted = { ...ctx, store };
+      const results = await Promise.all(
+        Array.from({ length: credits }, (_, i) =>
+          addCredit(counted, {
+            customerId: created.id,
+            amount: { amount: i + 1, currency: 'USD' },
+            reason: `credit ${i}`,
+          }),
+        ),
+      );
+      const total = (credits * (credits + 1)) / 2;
+      const after = await ctx.store.getCustomer(ctx.scope, created.id as CustomerId);
+      expect(after?.balance.amount).toBe(-total);
+      // Every credit saw its own ending balance, and no two the same.
+      expect(new Set(results.map((r) => r.balance.amount)).size).toBe(credits);
+      // The journal, oldest first by id, is one chain: each ending balance is the previous one
+      // plus its amount; the events take sequences 2… in the same order.
+      const journal = rowsOf<{ amount: string; ending: string; sequence: number }>(
+        await database.db.execute(sql`SELECT j.amount::text AS amount,
+            j.ending_balance::text AS ending, e.sequence::int AS sequence
+          FROM balance_transactions j
+          JOIN events e ON e.customer_id = j.customer_id
+            AND e.type = 'customer.balance.updated'
+            AND (e.payload #>> '{data,object,balance,amount}') = j.ending_balance::text
+          WHERE j.customer_id = ${created.id} ORDER BY j.id`),
+      );
+      expect(journal).toHaveLength(credits);
+      let balance = 0;
+      for (const [i, row] of journal.entries()) {
+        balance += Number(row.amount);
+        expect(Number(row.ending)).toBe(balance);
+        expect(row.sequence).toBe(i + 2);
+      }
+      if (client) expect(statements.length).toBeLessThan(credits / 2);
+    } finally {
+      await client?.end();
+    }
+  });
+
+  /** This test database's URL, for a client of its own. */
+  async function scratchUrl(): Promise<string> {
+    const [current] = rowsOf<{ name: string }>(
+      await database.db.execute(sql`SELECT current_database() AS name`),
+    );
+    const url = new URL(postgresUrl());
+    url.pathname = `/${current?.name}`;
+    return url.toString();
   }
 });

@@ -21,14 +21,19 @@ export function fanOutId(base: string, n: SQL): SQL {
   return sql`left(${base}, -4) || ${digit(n, 15)} || ${digit(n, 10)} || ${digit(n, 5)} || ${digit(n, 0)}`;
 }
 
+/** The moment the statement runs this expression, in microseconds since the epoch. */
+export const CLOCK_MICROS = sql`(extract(epoch FROM clock_timestamp()) * 1000000)::bigint`;
+
 /**
- * `base` (a fresh `newId`) re-timed to the moment the statement runs this expression, to the
- * microsecond (RFC 9562 method 3: the sub-millisecond part in `rand_a`), its other 60 random bits
- * kept. An id made so after a row lock orders as the lock was granted: a journal row's id made
- * after the customer's row was locked sorts newest-first in the order the balance moved.
+ * `base` (a fresh `newId`) re-timed to `us` (microseconds since the epoch, an SQL expression;
+ * RFC 9562 method 3: the sub-millisecond part in `rand_a`), its other 60 random bits kept. An id
+ * timed by {@link CLOCK_MICROS} read after a row lock orders as the lock was granted: a journal
+ * row's id made after the customer's row was locked sorts newest-first in the order the balance
+ * moved. The rows of one statement take one clock reading plus their order in it, so they sort in
+ * that order whatever order the statement computes them in.
  */
-export function idAtClock(base: string): SQL {
-  const us = sql`(extract(epoch FROM clock_timestamp()) * 1000000)::bigint`;
+export function idAtMicros(base: string | SQL, micros: SQL): SQL {
+  const us = sql`(${micros})`;
   const ms = sql`(${us} / 1000)`;
   const sub = sql`(${us} % 1000)`;
   const prefix = sql`split_part(${base}, '_', 1) || '_'`;
