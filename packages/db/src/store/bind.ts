@@ -87,10 +87,12 @@ function inside(tx: Db): Store {
  * connection leaves its outcome unknown, like a lost COMMIT).
  */
 export function createStore(db: Db): Store {
+  // Built once: a one-statement unit runs on the handle itself, so every such unit shares it.
+  const direct = inside(db);
   return {
     ...storeTx(db),
     transaction: (fn, options) =>
-      options?.oneStatement ? fn(inside(db)) : withRetries(db, (tx) => fn(inside(tx))),
+      options?.oneStatement ? fn(direct) : withRetries(db, (tx) => fn(inside(tx))),
   };
 }
 

@@ -14,7 +14,6 @@ import {
   eq,
   gte,
   ilike,
-  is,
   isNotNull,
   isNull,
   lt,
@@ -23,11 +22,11 @@ import {
   type SQL,
   sql,
 } from 'drizzle-orm';
-import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from '../database.js';
 import { mapDbErrors } from '../errors.js';
 import { customers } from '../schema/index.js';
 import { insertEvent, queueDeliveriesOf } from './event-insert.js';
+import { preparedOn } from './prepared.js';
 import { inScope, inScopePlaceholders } from './scope.js';
 
 type Row = typeof customers.$inferSelect;
@@ -94,11 +93,7 @@ function listConditions(scope: Scope, filter: ListCustomersFilter): SQL[] {
   return conditions.filter((c): c is SQL => c !== undefined);
 }
 
-/**
- * The reads a plain `GET` makes, built once per database handle and prepared (postgres.js keeps
- * each one parsed and planned on every connection): drizzle's building of a select per call cost
- * more than the database's answer.
- */
+/** The reads a plain `GET` makes, prepared (see `preparedOn`). */
 function preparedReads(db: Db) {
   const byId = db
     .select()
@@ -119,25 +114,9 @@ function preparedReads(db: Db) {
   return { byId, byEmail };
 }
 
-const preparedByDb = new WeakMap<Db, ReturnType<typeof preparedReads>>();
-
-/**
- * The prepared reads of `db`, or null inside a transaction: a statement prepared on the pool runs
- * on the pool, not on the transaction's connection, and one prepared per transaction saves nothing.
- */
-function readsOf(db: Db) {
-  if (is(db, PgTransaction)) return null;
-  let reads = preparedByDb.get(db);
-  if (!reads) {
-    reads = preparedReads(db);
-    preparedByDb.set(db, reads);
-  }
-  return reads;
-}
-
 /** The customer half of the store, over either driver. */
 export function customerStore(db: Db): CustomerStore {
-  const reads = readsOf(db);
+  const reads = preparedOn(db, preparedReads);
   return {
     async createCustomer(scope, customer, created, options) {
       const insert = db.insert(customers).values({

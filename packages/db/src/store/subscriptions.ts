@@ -5,12 +5,13 @@ import type {
   Subscription,
   SubscriptionId,
 } from '@ledger/domain';
-import { and, asc, count, eq, inArray, lte, notInArray } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, lte, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { customers, plans, subscriptions } from '../schema/index.js';
 import { toCustomer } from './customers.js';
 import { toPlan } from './plans.js';
-import { inScope } from './scope.js';
+import { preparedOn } from './prepared.js';
+import { inScope, inScopePlaceholders } from './scope.js';
 
 type Row = typeof subscriptions.$inferSelect;
 
@@ -20,6 +21,29 @@ const planOfSubscription = and(
   eq(plans.appId, subscriptions.appId),
   eq(plans.id, subscriptions.planId),
 );
+
+/**
+ * A customer with each of its subscriptions and that subscription's plan (none: one row, both
+ * null), by `tenantId`, `appId` and `customerId` placeholders; `prepare` names it for
+ * {@link preparedOn} (an entitlement check's first read).
+ */
+function customerPlans(db: Db, prepare = true) {
+  const query = db
+    .select({ customer: customers, subscription: subscriptions, plan: plans })
+    .from(customers)
+    .leftJoin(
+      subscriptions,
+      and(
+        eq(subscriptions.tenantId, customers.tenantId),
+        eq(subscriptions.appId, customers.appId),
+        eq(subscriptions.customerId, customers.id),
+      ),
+    )
+    .leftJoin(plans, planOfSubscription)
+    .where(and(inScopePlaceholders(customers), eq(customers.id, sql.placeholder('customerId'))))
+    .orderBy(asc(subscriptions.id));
+  return prepare ? query.prepare('customer_plans') : query;
+}
 
 /** A subscription row as the domain model; shared with the export. */
 export function toSubscription(row: Row): Subscription {
@@ -96,20 +120,10 @@ export function subscriptionStore(db: Db): Pick<BillingStore, SubscriptionMethod
       }));
     },
     async getCustomerPlans(scope, customerId) {
-      const rows = await db
-        .select({ customer: customers, subscription: subscriptions, plan: plans })
-        .from(customers)
-        .leftJoin(
-          subscriptions,
-          and(
-            eq(subscriptions.tenantId, customers.tenantId),
-            eq(subscriptions.appId, customers.appId),
-            eq(subscriptions.customerId, customers.id),
-          ),
-        )
-        .leftJoin(plans, planOfSubscription)
-        .where(and(inScope(customers, scope), eq(customers.id, customerId)))
-        .orderBy(asc(subscriptions.id));
+      const prepared = preparedOn(db, customerPlans);
+      const rows = prepared
+        ? await prepared.execute({ ...scope, customerId })
+        : await customerPlans(db, false).execute({ ...scope, customerId });
       const first = rows[0];
       if (!first) return null;
       const held = [];

@@ -1,7 +1,8 @@
 import type { BillingStore } from '@ledger/domain';
-import { and, desc, eq, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, lte, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { entitlementChecks, usageEvents } from '../schema/index.js';
+import { preparedOn } from './prepared.js';
 import { inScope, rowsOf } from './scope.js';
 
 type UsageMethods =
@@ -14,6 +15,52 @@ type UsageMethods =
 /** A bound as PostgreSQL reads it: JavaScript's far dates (an open window's end) are `infinity`. */
 function bound(date: Date): string {
   return date.getUTCFullYear() > 9999 ? 'infinity' : date.toISOString();
+}
+
+/** The insert of one entitlement check, every column a placeholder of its name. */
+function checkInsert(db: Db) {
+  const columns = Object.keys(getTableColumns(entitlementChecks)) as Array<
+    keyof typeof entitlementChecks.$inferInsert
+  >;
+  const values = Object.fromEntries(columns.map((name) => [name, sql.placeholder(name)]));
+  return db
+    .insert(entitlementChecks)
+    .values(values as unknown as typeof entitlementChecks.$inferInsert)
+    .prepare('insert_entitlement_check');
+}
+
+/**
+ * A customer's usage of a feature in [start, end), by placeholders (`tenantId`, `appId`,
+ * `customerId`, `featureKey`, `start`, `end` as {@link bound} writes them). Totals wholly inside
+ * the window are added up; a UTC day holding a total that crosses an edge (one not known when its
+ * events were stored) is counted from its raw events instead. Totals of earlier days cannot reach
+ * `start`: each holds events of its own day only. `prepare` names it for {@link preparedOn}.
+ */
+function usageTotal(db: Db, prepare = true) {
+  const query = db.select({ total: sql<string | number>`t.total` }).from(sql`(with buckets as (
+          select quantity, bucket_start, last_at,
+            date_trunc('day', bucket_start at time zone 'UTC') at time zone 'UTC' as day
+          from usage_aggregates
+          where tenant_id = ${sql.placeholder('tenantId')} and app_id = ${sql.placeholder('appId')}
+            and customer_id = ${sql.placeholder('customerId')} and feature_key = ${sql.placeholder('featureKey')}
+            and bucket_start >= date_trunc('day', ${sql.placeholder('start')}::timestamptz at time zone 'UTC') at time zone 'UTC'
+            and bucket_start < ${sql.placeholder('end')}::timestamptz
+        ), edges as (
+          select distinct day from buckets
+          where (bucket_start < ${sql.placeholder('start')}::timestamptz and last_at >= ${sql.placeholder('start')}::timestamptz)
+            or last_at >= ${sql.placeholder('end')}::timestamptz
+        )
+        select
+          (select coalesce(sum(quantity), 0) from buckets
+            where bucket_start >= ${sql.placeholder('start')}::timestamptz and last_at < ${sql.placeholder('end')}::timestamptz
+              and day not in (select day from edges))
+          + (select coalesce(sum(e.quantity), 0) from edges join usage_events e
+              on e.tenant_id = ${sql.placeholder('tenantId')} and e.app_id = ${sql.placeholder('appId')}
+              and e.customer_id = ${sql.placeholder('customerId')} and e.feature_key = ${sql.placeholder('featureKey')}
+              and e."timestamp" >= greatest(${sql.placeholder('start')}::timestamptz, edges.day)
+              and e."timestamp" < least(${sql.placeholder('end')}::timestamptz, edges.day + interval '24 hours'))
+          as total) as t`);
+  return prepare ? query.prepare('usage_total') : query;
 }
 
 /** Usage and entitlement checks over either driver. */
@@ -53,36 +100,9 @@ export function usageStore(db: Db): Pick<BillingStore, UsageMethods> {
       return rows[0]?.id ?? null;
     },
     async sumUsage(scope, customerId, featureKey, from, to) {
-      // Totals wholly inside [from, to) are added up; a UTC day holding a total that crosses an
-      // edge (one not known when its events were stored) is counted from its raw events instead.
-      // Totals of earlier days cannot reach `from`: each holds events of its own day only.
-      const start = bound(from);
-      const end = bound(to);
-      const result = await db.execute<{ total: string | number }>(sql`
-        with buckets as (
-          select quantity, bucket_start, last_at,
-            date_trunc('day', bucket_start at time zone 'UTC') at time zone 'UTC' as day
-          from usage_aggregates
-          where tenant_id = ${scope.tenantId} and app_id = ${scope.appId}
-            and customer_id = ${customerId} and feature_key = ${featureKey}
-            and bucket_start >= date_trunc('day', ${start}::timestamptz at time zone 'UTC') at time zone 'UTC'
-            and bucket_start < ${end}::timestamptz
-        ), edges as (
-          select distinct day from buckets
-          where (bucket_start < ${start}::timestamptz and last_at >= ${start}::timestamptz)
-            or last_at >= ${end}::timestamptz
-        )
-        select
-          (select coalesce(sum(quantity), 0) from buckets
-            where bucket_start >= ${start}::timestamptz and last_at < ${end}::timestamptz
-              and day not in (select day from edges))
-          + (select coalesce(sum(e.quantity), 0) from edges join usage_events e
-              on e.tenant_id = ${scope.tenantId} and e.app_id = ${scope.appId}
-              and e.customer_id = ${customerId} and e.feature_key = ${featureKey}
-              and e."timestamp" >= greatest(${start}::timestamptz, edges.day)
-              and e."timestamp" < least(${end}::timestamptz, edges.day + interval '24 hours'))
-          as total`);
-      return Number(rowsOf<{ total: string | number }>(result)[0]?.total ?? 0);
+      const values = { ...scope, customerId, featureKey, start: bound(from), end: bound(to) };
+      const rows = await (preparedOn(db, usageTotal) ?? usageTotal(db, false)).execute(values);
+      return Number(rows[0]?.total ?? 0);
     },
     async latestUsage(scope, customerId, featureKey, until) {
       const rows = await db
@@ -101,7 +121,9 @@ export function usageStore(db: Db): Pick<BillingStore, UsageMethods> {
       return rows[0]?.quantity ?? 0;
     },
     async insertEntitlementCheck(scope, check) {
-      await db.insert(entitlementChecks).values({ ...scope, ...check });
+      const prepared = preparedOn(db, checkInsert);
+      if (prepared) await prepared.execute({ ...scope, ...check });
+      else await db.insert(entitlementChecks).values({ ...scope, ...check });
     },
   };
 }
