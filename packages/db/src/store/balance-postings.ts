@@ -117,7 +117,8 @@ interface Waiting {
 }
 
 /**
- * Group commit of the postings this process sends for one customer: the first goes at once;
+ * Group commit of the postings this process sends for one customer: the first goes after one
+ * turn of the event loop, with whatever postings of the same customer arrived in that turn;
  * those that arrive while its statement runs wait and go together in the next one (up to
  * {@link MAX_POSTINGS_PER_STATEMENT}), so a contended customer commits, and waits on its row
  * lock, once per batch instead of once per posting. Each caller still gets its own result: when
@@ -155,6 +156,10 @@ function groupPostings(db: Db): Poster {
 
   const drain = async (key: string, scope: Scope, queue: Waiting[]) => {
     while (queue.length > 0) {
+      // One turn of the event loop before each batch: postings of requests already read join
+      // it. PGlite runs a whole statement in the microtasks of the request that sent it, so
+      // without this turn no other request moves meanwhile and every batch is a batch of one.
+      await new Promise((resolve) => setImmediate(resolve));
       const batch = queue.splice(0, MAX_POSTINGS_PER_STATEMENT);
       if (batch.length === 1) {
         await alone(scope, batch[0] as Waiting);
