@@ -20,7 +20,12 @@ const USAGE_EVENTS = {
   pglite: env('BENCH_USAGE_EVENTS_PGLITE', 100_000),
 };
 const DRAIN_SECONDS = env('BENCH_DRAIN_SECONDS', 60);
-const CREDITS = 1000;
+/**
+ * Credits of the contended-credits load: enough for several seconds at the group-committed rate
+ * (autocannon notices that a fixed number of requests is done on its once-a-second tick, so a
+ * load of about a second reads as about that rate, whatever it was).
+ */
+const CREDITS = 5000;
 
 type Kind = 'postgres' | 'pglite';
 /** One line of the table. */
