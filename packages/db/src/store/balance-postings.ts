@@ -5,7 +5,12 @@ import type { Db } from '../database.js';
 import { isUnavailable } from '../errors.js';
 import { balanceTransactions, customers, events } from '../schema/index.js';
 import { type CustomerObject, customerFromObject, customerObject } from './customer-object.js';
-import { EVENT_COLUMNS, EVENT_RETURNING, queueDeliveriesOf } from './event-insert.js';
+import {
+  deliveryStartOf,
+  EVENT_COLUMNS,
+  EVENT_RETURNING,
+  queueDeliveriesOf,
+} from './event-insert.js';
 import { rowsOf } from './scope.js';
 import { CLOCK_MICROS, idAtMicros } from './sql-ids.js';
 
@@ -83,7 +88,7 @@ export async function postInOneStatement(
         jsonb_build_object('data', jsonb_build_object('object', object),
           'previousAttributes', jsonb_build_object('balance',
             jsonb_build_object('amount', ending - amount, 'currency', currency))),
-        created_at, created_at, CASE WHEN owed THEN NULL ELSE created_at END
+        ${deliveryStartOf(sql`created_at`, sql`owed`)}
       FROM rows
       ${EVENT_RETURNING}),
     d AS (${queueDeliveriesOf(newId('webhookDelivery'), undefined)})

@@ -40,8 +40,12 @@ export const EVENT_RETURNING = sql`RETURNING tenant_id, app_id, id, type, custom
  * (`owed` false), delivered already, so the dispatcher never has it to claim.
  */
 export function deliveryStart(createdAt: Date, owed: boolean): SQL {
-  const at = createdAt.toISOString();
-  return sql`${at}::timestamptz, ${at}::timestamptz, ${owed ? null : at}::timestamptz`;
+  return deliveryStartOf(sql`${createdAt.toISOString()}::timestamptz`, sql`${owed}::boolean`);
+}
+
+/** {@link deliveryStart} of SQL expressions: an event's creation time and whether it is owed. */
+export function deliveryStartOf(at: SQL, owed: SQL): SQL {
+  return sql`${at}, ${at}, CASE WHEN ${owed} THEN NULL ELSE ${at} END`;
 }
 
 /** `event`'s stored payload: its object and the changed fields' old values. */

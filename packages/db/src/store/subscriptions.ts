@@ -10,7 +10,7 @@ import type { Db } from '../database.js';
 import { customers, plans, subscriptions } from '../schema/index.js';
 import { toCustomer } from './customers.js';
 import { toPlan } from './plans.js';
-import { preparedOn } from './prepared.js';
+import { statementOn } from './prepared.js';
 import { inScope, inScopePlaceholders } from './scope.js';
 
 type Row = typeof subscriptions.$inferSelect;
@@ -25,9 +25,9 @@ const planOfSubscription = and(
 /**
  * A customer with each of its subscriptions and that subscription's plan (none: one row, both
  * null), by `tenantId`, `appId` and `customerId` placeholders; `prepare` names it for
- * {@link preparedOn} (an entitlement check's first read).
+ * `statementOn` (an entitlement check's first read).
  */
-function customerPlans(db: Db, prepare = true) {
+function customerPlans(db: Db, prepare: boolean) {
   const query = db
     .select({ customer: customers, subscription: subscriptions, plan: plans })
     .from(customers)
@@ -120,10 +120,7 @@ export function subscriptionStore(db: Db): Pick<BillingStore, SubscriptionMethod
       }));
     },
     async getCustomerPlans(scope, customerId) {
-      const prepared = preparedOn(db, customerPlans);
-      const rows = prepared
-        ? await prepared.execute({ ...scope, customerId })
-        : await customerPlans(db, false).execute({ ...scope, customerId });
+      const rows = await statementOn(db, customerPlans).execute({ ...scope, customerId });
       const first = rows[0];
       if (!first) return null;
       const held = [];

@@ -2,7 +2,7 @@ import type { BillingStore } from '@ledger/domain';
 import { and, desc, eq, getTableColumns, lte, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { entitlementChecks, usageEvents } from '../schema/index.js';
-import { preparedOn } from './prepared.js';
+import { statementOn } from './prepared.js';
 import { inScope, rowsOf } from './scope.js';
 
 type UsageMethods =
@@ -18,15 +18,15 @@ function bound(date: Date): string {
 }
 
 /** The insert of one entitlement check, every column a placeholder of its name. */
-function checkInsert(db: Db) {
+function checkInsert(db: Db, prepare: boolean) {
   const columns = Object.keys(getTableColumns(entitlementChecks)) as Array<
     keyof typeof entitlementChecks.$inferInsert
   >;
   const values = Object.fromEntries(columns.map((name) => [name, sql.placeholder(name)]));
-  return db
+  const query = db
     .insert(entitlementChecks)
-    .values(values as unknown as typeof entitlementChecks.$inferInsert)
-    .prepare('insert_entitlement_check');
+    .values(values as unknown as typeof entitlementChecks.$inferInsert);
+  return prepare ? query.prepare('insert_entitlement_check') : query;
 }
 
 /**
@@ -34,9 +34,9 @@ function checkInsert(db: Db) {
  * `customerId`, `featureKey`, `start`, `end` as {@link bound} writes them). Totals wholly inside
  * the window are added up; a UTC day holding a total that crosses an edge (one not known when its
  * events were stored) is counted from its raw events instead. Totals of earlier days cannot reach
- * `start`: each holds events of its own day only. `prepare` names it for {@link preparedOn}.
+ * `start`: each holds events of its own day only. `prepare` names it for `statementOn`.
  */
-function usageTotal(db: Db, prepare = true) {
+function usageTotal(db: Db, prepare: boolean) {
   const query = db.select({ total: sql<string | number>`t.total` }).from(sql`(with buckets as (
           select quantity, bucket_start, last_at,
             date_trunc('day', bucket_start at time zone 'UTC') at time zone 'UTC' as day
@@ -101,7 +101,7 @@ export function usageStore(db: Db): Pick<BillingStore, UsageMethods> {
     },
     async sumUsage(scope, customerId, featureKey, from, to) {
       const values = { ...scope, customerId, featureKey, start: bound(from), end: bound(to) };
-      const rows = await (preparedOn(db, usageTotal) ?? usageTotal(db, false)).execute(values);
+      const rows = await statementOn(db, usageTotal).execute(values);
       return Number(rows[0]?.total ?? 0);
     },
     async latestUsage(scope, customerId, featureKey, until) {
@@ -121,9 +121,7 @@ export function usageStore(db: Db): Pick<BillingStore, UsageMethods> {
       return rows[0]?.quantity ?? 0;
     },
     async insertEntitlementCheck(scope, check) {
-      const prepared = preparedOn(db, checkInsert);
-      if (prepared) await prepared.execute({ ...scope, ...check });
-      else await db.insert(entitlementChecks).values({ ...scope, ...check });
+      await statementOn(db, checkInsert).execute({ ...scope, ...check });
     },
   };
 }
