@@ -64,6 +64,9 @@ function signingSecrets(claimed: ClaimedWebhookDelivery, secrets: WebhookSecrets
     : current;
 }
 
+/** How often a worker that knows of enabled endpoints checks that some still are. */
+export const ENDPOINTS_RECHECK_MS = 5000;
+
 /**
  * Delivers webhook attempts outside request handling, so a slow or dead receiver never slows
  * the API: up to `concurrency` attempts in flight, claimed in batches with leases (a process
@@ -86,6 +89,15 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
   /** Set when a stop's grace ran out: outcomes still arriving are left unsettled. */
   let abandoned = false;
   let timer: ReturnType<typeof setInterval> | null = null;
+  /**
+   * Whether an enabled endpoint exists anywhere, as last looked up (null: not yet). While none
+   * does, a commit cannot have queued an attempt, so `notify` claims nothing and the poll only
+   * looks again: the first attempts after another process (or this one) enables the first
+   * endpoint wait one poll at most. Once some exist, the poll looks again every
+   * {@link ENDPOINTS_RECHECK_MS} to notice they all went.
+   */
+  let endpointsExist: boolean | null = null;
+  let lookedAt = 0;
 
   async function attempt(claimed: ClaimedWebhookDelivery): Promise<WebhookOutcome> {
     const now = ports.clock.now();
@@ -193,14 +205,26 @@ export function createWebhookWorker(options: WebhookWorkerOptions): WebhookWorke
     }
   }
 
+  /** The poll: looks up whether endpoints exist when due to, and claims if they do. */
+  async function poll(): Promise<void> {
+    const now = Date.now();
+    if (endpointsExist !== true || now - lookedAt >= ENDPOINTS_RECHECK_MS) {
+      endpointsExist = await ports.store.anyEnabledWebhookEndpoint();
+      lookedAt = now;
+    }
+    if (endpointsExist) kick();
+  }
+
   return {
-    notify: kick,
+    notify() {
+      if (endpointsExist !== false) kick();
+    },
     start() {
       stopped = false;
       abandoned = false;
-      timer ??= setInterval(kick, pollIntervalMs);
+      timer ??= setInterval(() => void poll().catch(options.onError), pollIntervalMs);
       timer.unref?.();
-      kick();
+      void poll().catch(options.onError);
     },
     async stop(graceMs = Number.POSITIVE_INFINITY) {
       stopped = true;

@@ -327,6 +327,14 @@ export function webhookStore(db: Db): WebhookStore {
     // long the backlog. (A NOT EXISTS anti-join here let the planner probe every pending row
     // and sort them all: 0.4 s a claim at a 20,000 backlog with fresh statistics, minutes
     // before the first ANALYZE.)
+    async anyEnabledWebhookEndpoint() {
+      const rows = await db
+        .select({ id: webhookEndpoints.id })
+        .from(webhookEndpoints)
+        .where(eq(webhookEndpoints.status, 'enabled'))
+        .limit(1);
+      return rows.length > 0;
+    },
     async claimWebhookDeliveries(nowDate, leaseDate, limit) {
       // Raw SQL bypasses drizzle's column mapping, so timestamps go in as ISO strings.
       const now = nowDate.toISOString();

@@ -113,6 +113,11 @@ export interface WebhookStore {
     limit: number,
   ): Promise<ClaimedWebhookDelivery[]>;
   /**
+   * True when an enabled endpoint exists in any scope: the worker asks it on its poll while it
+   * knows of none, instead of claiming after every commit when nothing can be queued.
+   */
+  anyEnabledWebhookEndpoint(): Promise<boolean>;
+  /**
    * Settles attempts still held by their claim: each becomes `succeeded` or `failed` with its
    * response; a failure with `retryAt` queues the next attempt. Endpoints that succeeded stop
    * "failing"; those that failed start failing at their first failure. Returns the outcomes
