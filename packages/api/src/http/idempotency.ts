@@ -15,6 +15,7 @@ import {
 import type { MiddlewareHandler } from 'hono';
 import superjson from 'superjson';
 import { toLedgerError } from '../errors/normalize.js';
+import { requestText } from './body-limit.js';
 import type { AppEnv } from './env.js';
 
 /** How long a key is remembered, and how long a running request holds it. */
@@ -301,7 +302,7 @@ export function idempotency(ports: IdempotencyPorts): MiddlewareHandler<AppEnv> 
         key,
         fingerprint: async () => {
           const url = new URL(c.req.url);
-          return `${c.req.method} ${url.pathname}${url.search}\n${parametersOf(await c.req.text())}`;
+          return `${c.req.method} ${url.pathname}${url.search}\n${parametersOf(await requestText(c))}`;
         },
       },
       async (store) => {

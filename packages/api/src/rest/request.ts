@@ -1,5 +1,6 @@
 import { LedgerError } from '@ledger/domain';
 import type { Context } from 'hono';
+import { requestText } from '../http/body-limit.js';
 import type { AppEnv } from '../http/env.js';
 import { fromWire } from './casing.js';
 
@@ -9,7 +10,7 @@ import { fromWire } from './casing.js';
  * `invalid_json`; a body sent with another Content-Type is refused (it was meant as something else).
  */
 export async function readBody<T = Record<string, unknown>>(c: Context<AppEnv>): Promise<T> {
-  const text = await c.req.text();
+  const text = await requestText(c);
   if (text.trim() === '') return {} as T;
   const type = c.req.header('Content-Type') ?? '';
   if (type && !/^application\/json\b/i.test(type)) {

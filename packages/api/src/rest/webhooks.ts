@@ -1,6 +1,7 @@
 import { applyProcessorEvent, LedgerError } from '@ledger/domain';
 import { Hono } from 'hono';
 import type { ApiDeps } from '../deps.js';
+import { requestText } from '../http/body-limit.js';
 import type { AppEnv } from '../http/env.js';
 
 /**
@@ -18,7 +19,7 @@ export function webhookRoutes(deps: ApiDeps) {
         param: ['Stripe-Signature'],
       });
     }
-    const event = verify(await c.req.text(), signature);
+    const event = verify(await requestText(c), signature);
     const result = event ? await applyProcessorEvent(deps, event) : 'ignored';
     return c.json({ received: true, result });
   });
