@@ -1,7 +1,9 @@
 import type { BillingStore } from '@ledger/domain';
-import { and, desc, eq, getTableColumns, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, is, lte, sql } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from '../database.js';
-import { entitlementChecks, usageEvents } from '../schema/index.js';
+import { usageEvents } from '../schema/index.js';
+import { checkRecorder, insertChecks } from './entitlement-checks.js';
 import { statementOn } from './prepared.js';
 import { inScope, rowsOf } from './scope.js';
 
@@ -15,18 +17,6 @@ type UsageMethods =
 /** A bound as PostgreSQL reads it: JavaScript's far dates (an open window's end) are `infinity`. */
 function bound(date: Date): string {
   return date.getUTCFullYear() > 9999 ? 'infinity' : date.toISOString();
-}
-
-/** The insert of one entitlement check, every column a placeholder of its name. */
-function checkInsert(db: Db, prepare: boolean) {
-  const columns = Object.keys(getTableColumns(entitlementChecks)) as Array<
-    keyof typeof entitlementChecks.$inferInsert
-  >;
-  const values = Object.fromEntries(columns.map((name) => [name, sql.placeholder(name)]));
-  const query = db
-    .insert(entitlementChecks)
-    .values(values as unknown as typeof entitlementChecks.$inferInsert);
-  return prepare ? query.prepare('insert_entitlement_check') : query;
 }
 
 /**
@@ -120,8 +110,9 @@ export function usageStore(db: Db): Pick<BillingStore, UsageMethods> {
         .limit(1);
       return rows[0]?.quantity ?? 0;
     },
-    async insertEntitlementCheck(scope, check) {
-      await statementOn(db, checkInsert).execute({ ...scope, ...check });
-    },
+    // Outside a transaction, group-committed with concurrent checks; inside one, its own row.
+    insertEntitlementCheck: is(db, PgTransaction)
+      ? (scope, check) => insertChecks(db, [{ scope, check }])
+      : checkRecorder(db),
   };
 }

@@ -119,6 +119,7 @@ export interface BillingStore {
     featureKey: string,
     until: Date,
   ): Promise<number>;
+  /** Records a check; resolves once it is committed (possibly with concurrent checks' rows). */
   insertEntitlementCheck(scope: Scope, check: EntitlementCheck): Promise<void>;
 
   /**

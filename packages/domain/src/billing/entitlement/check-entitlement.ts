@@ -19,7 +19,8 @@ export type EntitlementReason =
  * limit the answer is yes with `soft_limit_exceeded`, past a hard one no. Every check is recorded
  * (the customer's export includes them) before it is answered. A check reads twice (the customer
  * with its subscriptions and their plans, then the running total) outside any transaction, and
- * then writes the row that records it in one statement: nothing is held while it reads.
+ * then writes the row that records it (the store may commit it with concurrent checks' rows):
+ * nothing is held while it reads.
  */
 export async function checkEntitlement(
   ctx: ServiceContext,

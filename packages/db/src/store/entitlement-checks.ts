@@ -1,0 +1,107 @@
+import type { EntitlementCheck, Scope } from '@ledger/domain';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../database.js';
+import { isUnavailable } from '../errors.js';
+import { entitlementChecks } from '../schema/index.js';
+
+/** Checks recorded in one statement at most. */
+export const MAX_CHECKS_PER_STATEMENT = 500;
+
+/** One check to record, in its scope. */
+interface Recorded {
+  scope: Scope;
+  check: EntitlementCheck;
+}
+
+/** Records `checks` (of any scopes) in one INSERT: all of them or, if it fails, none. */
+export async function insertChecks(db: Db, checks: readonly Recorded[]): Promise<void> {
+  const rows = JSON.stringify(
+    checks.map(({ scope, check }) => ({
+      tenant_id: scope.tenantId,
+      app_id: scope.appId,
+      id: check.id,
+      customer_id: check.customerId,
+      feature_key: check.featureKey,
+      quantity: check.quantity,
+      allowed: check.allowed,
+      used: check.used,
+      limit: check.limit,
+      remaining: check.remaining,
+      soft_limit: check.softLimit,
+      reason: check.reason ?? null,
+      created_at: check.createdAt.toISOString(),
+    })),
+  );
+  await db.execute(sql`
+    INSERT INTO ${entitlementChecks} (tenant_id, app_id, id, customer_id, feature_key, quantity,
+      allowed, used, "limit", remaining, soft_limit, reason, created_at)
+    SELECT * FROM jsonb_to_recordset(${rows}::jsonb) AS r(tenant_id text, app_id text, id text,
+      customer_id text, feature_key text, quantity bigint, allowed boolean, used bigint,
+      "limit" bigint, remaining bigint, soft_limit boolean, reason text, created_at timestamptz)`);
+}
+
+/** One check waiting for the statement that records it. */
+interface Waiting extends Recorded {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** How a store records one check. */
+type Recorder = (scope: Scope, check: EntitlementCheck) => Promise<void>;
+
+/** One group-committing recorder per database handle: every store over it shares its queue. */
+const recorders = new WeakMap<Db, Recorder>();
+
+/**
+ * Group commit of the entitlement checks this process records outside a transaction: the first
+ * waits one turn of the event loop, and goes with every check that arrived meanwhile; checks that
+ * arrive while its statement runs go together in the next (up to
+ * {@link MAX_CHECKS_PER_STATEMENT}). Each check is still answered only once its row is committed,
+ * so an answered check is never lost: many concurrent checks cost one statement and one commit
+ * instead of one each. A batch refused for a reason that wrote nothing is recorded again check by
+ * check, so one bad row fails only its own request; a batch whose outcome is unknown (the
+ * connection was lost) fails every check in it, as a lone insert's would.
+ */
+export function checkRecorder(db: Db): Recorder {
+  let recorder = recorders.get(db);
+  if (!recorder) {
+    recorder = groupChecks(db);
+    recorders.set(db, recorder);
+  }
+  return recorder;
+}
+
+function groupChecks(db: Db): Recorder {
+  const queue: Waiting[] = [];
+  let draining = false;
+
+  const settle = async (batch: Waiting[]) => {
+    try {
+      await insertChecks(db, batch);
+      for (const waiting of batch) waiting.resolve();
+    } catch (error) {
+      if (batch.length === 1 || isUnavailable(error)) {
+        for (const waiting of batch) waiting.reject(error);
+        return;
+      }
+      for (const waiting of batch) await settle([waiting]);
+    }
+  };
+
+  const drain = async () => {
+    draining = true;
+    while (queue.length > 0) {
+      // One turn of the event loop first, so checks of requests already read join the batch
+      // (PGlite runs a statement within the microtasks of the request that sent it).
+      await new Promise((resolve) => setImmediate(resolve));
+      await settle(queue.splice(0, MAX_CHECKS_PER_STATEMENT));
+    }
+    draining = false;
+  };
+
+  return (scope, check) =>
+    new Promise((resolve, reject) => {
+      queue.push({ scope, check, resolve, reject });
+      if (!draining) void drain();
+    });
+}
