@@ -11,6 +11,7 @@ import {
   EVENT_RETURNING,
   queueDeliveriesOf,
 } from './event-insert.js';
+import { executePrepared } from './prepared.js';
 import { rowsOf } from './scope.js';
 import { CLOCK_MICROS, idAtMicros } from './sql-ids.js';
 
@@ -48,7 +49,9 @@ export async function postInOneStatement(
       owed: posting.event.owedInProcess,
     })),
   );
-  const result = await db.execute(sql`WITH p AS (
+  const result = await executePrepared(
+    db,
+    sql`WITH p AS (
       SELECT * FROM jsonb_to_recordset(${given}::jsonb) AS x(ord int, id text, event_id text,
         type text, amount bigint, description text, invoice_id text, created_at timestamptz,
         owed boolean)),
@@ -92,7 +95,8 @@ export async function postInOneStatement(
       FROM rows
       ${EVENT_RETURNING}),
     d AS (${queueDeliveriesOf(newId('webhookDelivery'), undefined)})
-    SELECT ord, object, journal_id AS id FROM rows ORDER BY ord`);
+    SELECT ord, object, journal_id AS id FROM rows ORDER BY ord`,
+  );
   const rows = rowsOf<{ ord: number; object: CustomerObject; id: BalanceTransactionId }>(result);
   if (rows.length !== postings.length) return null;
   return rows.map((row, i) => {

@@ -26,7 +26,7 @@ import type { Db } from '../database.js';
 import { mapDbErrors } from '../errors.js';
 import { customers } from '../schema/index.js';
 import { insertEvent, queueDeliveriesOf } from './event-insert.js';
-import { preparedOn } from './prepared.js';
+import { executePrepared, preparedOn } from './prepared.js';
 import { inScope, inScopePlaceholders } from './scope.js';
 
 type Row = typeof customers.$inferSelect;
@@ -129,9 +129,12 @@ export function customerStore(db: Db): CustomerStore {
       });
       // One statement: the customer, its event and the event's webhook deliveries, all or none.
       await mapDbErrors(() =>
-        db.execute(sql`WITH c AS (${insert.getSQL()}),
+        executePrepared(
+          db,
+          sql`WITH c AS (${insert.getSQL()}),
           e AS (${insertEvent(created, options.owedInProcess ?? true)})
-          ${queueDeliveriesOf(newId('webhookDelivery'), undefined)}`),
+          ${queueDeliveriesOf(newId('webhookDelivery'), undefined)}`,
+        ),
       );
     },
 

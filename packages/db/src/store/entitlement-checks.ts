@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { isUnavailable } from '../errors.js';
 import { entitlementChecks } from '../schema/index.js';
+import { executePrepared } from './prepared.js';
 
 /** Checks recorded in one statement at most. */
 export const MAX_CHECKS_PER_STATEMENT = 500;
@@ -32,12 +33,15 @@ export async function insertChecks(db: Db, checks: readonly Recorded[]): Promise
       created_at: check.createdAt.toISOString(),
     })),
   );
-  await db.execute(sql`
+  await executePrepared(
+    db,
+    sql`
     INSERT INTO ${entitlementChecks} (tenant_id, app_id, id, customer_id, feature_key, quantity,
       allowed, used, "limit", remaining, soft_limit, reason, created_at)
     SELECT * FROM jsonb_to_recordset(${rows}::jsonb) AS r(tenant_id text, app_id text, id text,
       customer_id text, feature_key text, quantity bigint, allowed boolean, used bigint,
-      "limit" bigint, remaining bigint, soft_limit boolean, reason text, created_at timestamptz)`);
+      "limit" bigint, remaining bigint, soft_limit boolean, reason text, created_at timestamptz)`,
+  );
 }
 
 /** One check waiting for the statement that records it. */

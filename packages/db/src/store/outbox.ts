@@ -11,6 +11,7 @@ import type { Db } from '../database.js';
 import { events, webhookDeliveries } from '../schema/index.js';
 import { insertEvent, queueDeliveriesOf } from './event-insert.js';
 import { newestFirstPage } from './newest-first.js';
+import { executePrepared } from './prepared.js';
 import { inScope } from './scope.js';
 
 /**
@@ -72,8 +73,11 @@ export function outboxStore(db: Db): OutboxStore {
   return {
     async appendEvent(event, options) {
       // One statement: the event and its webhook deliveries, whatever the number of endpoints.
-      await db.execute(sql`WITH e AS (${insertEvent(event, options?.owedInProcess ?? true)})
-        ${queueDeliveriesOf(newId('webhookDelivery'), options?.onlyEndpoint)}`);
+      await executePrepared(
+        db,
+        sql`WITH e AS (${insertEvent(event, options?.owedInProcess ?? true)})
+        ${queueDeliveriesOf(newId('webhookDelivery'), options?.onlyEndpoint)}`,
+      );
     },
 
     async listEvents(scope, filter) {

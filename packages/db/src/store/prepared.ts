@@ -1,5 +1,5 @@
-import { is } from 'drizzle-orm';
-import { PgTransaction } from 'drizzle-orm/pg-core';
+import { is, type SQL } from 'drizzle-orm';
+import { type PgDialect, type PgSession, PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from '../database.js';
 
 /** Each handle's prepared statements, by the function that built them. */
@@ -29,4 +29,19 @@ export function preparedOn<T>(db: Db, build: (db: Db, prepare: boolean) => T): T
  */
 export function statementOn<T>(db: Db, build: (db: Db, prepare: boolean) => T): T {
   return preparedOn(db, build) ?? build(db, false);
+}
+
+/**
+ * Runs `query`, a statement whose text is the same on every call (every value a parameter: one
+ * `jsonb_to_recordset` parameter for a list, never a list of placeholders), as a prepared
+ * statement. `db.execute` sends it unprepared, and postgres.js then describes a statement with
+ * parameters before it binds them (two round trips, and the text parsed and planned each time);
+ * prepared, it is parsed and planned once per connection and each run is one round trip. Only for
+ * fixed texts: postgres.js keeps every prepared statement of a connection for its lifetime.
+ * The result is what `db.execute` returns (read it with `rowsOf`).
+ */
+export function executePrepared(db: Db, query: SQL): Promise<unknown> {
+  // drizzle marks these two @internal; they are how `db.execute` itself builds a statement.
+  const { dialect, session } = db as unknown as { dialect: PgDialect; session: PgSession };
+  return session.prepareQuery(dialect.sqlToQuery(query), undefined, 'fixed', false).execute();
 }

@@ -4,7 +4,7 @@ import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from '../database.js';
 import { usageEvents } from '../schema/index.js';
 import { checkRecorder, insertChecks } from './entitlement-checks.js';
-import { statementOn } from './prepared.js';
+import { executePrepared, statementOn } from './prepared.js';
 import { inScope, rowsOf } from './scope.js';
 
 type UsageMethods =
@@ -71,7 +71,9 @@ export function usageStore(db: Db): Pick<BillingStore, UsageMethods> {
         created_at: event.createdAt.toISOString(),
         bucket_start: bucketStart.toISOString(),
       }));
-      const result = await db.execute<{ id: string }>(sql`
+      const result = await executePrepared(
+        db,
+        sql`
         insert into usage_events (tenant_id, app_id, id, customer_id, feature_key, quantity,
           "timestamp", idempotency_key, created_at, bucket_start)
         select ${scope.tenantId}::text, ${scope.appId}::text, r.*
@@ -79,7 +81,8 @@ export function usageStore(db: Db): Pick<BillingStore, UsageMethods> {
           feature_key text, quantity bigint, "timestamp" timestamptz, idempotency_key text,
           created_at timestamptz, bucket_start timestamptz)
         on conflict (tenant_id, app_id, idempotency_key) do nothing
-        returning id`);
+        returning id`,
+      );
       return new Set(rowsOf<{ id: string }>(result).map((row) => row.id));
     },
     async usageEventIdByKey(scope, idempotencyKey) {

@@ -19,6 +19,7 @@ import type { Db } from '../database.js';
 import { events, webhookDeliveries, webhookEndpoints } from '../schema/index.js';
 import { newestFirstPage } from './newest-first.js';
 import { eventFromRow, typeMatches } from './outbox.js';
+import { executePrepared } from './prepared.js';
 import { inScope, rowsOf } from './scope.js';
 
 type EndpointRow = typeof webhookEndpoints.$inferSelect;
@@ -340,7 +341,9 @@ export function webhookStore(db: Db): WebhookStore {
       const now = nowDate.toISOString();
       const leaseUntil = leaseDate.toISOString();
       const claimToken = randomUUID();
-      const claimed = await db.execute<ClaimRow>(sql`
+      const claimed = await executePrepared(
+        db,
+        sql`
         UPDATE ${webhookDeliveries}
         SET locked_until = ${leaseUntil}::timestamptz, claim_token = ${claimToken}
         WHERE (tenant_id, app_id, id) IN (
@@ -361,7 +364,8 @@ export function webhookStore(db: Db): WebhookStore {
           ORDER BY d.next_attempt_at
           LIMIT ${limit}
           FOR UPDATE OF d SKIP LOCKED)
-        RETURNING tenant_id, app_id, id`);
+        RETURNING tenant_id, app_id, id`,
+      );
       const keys = rowsOf<ClaimRow>(claimed);
       if (keys.length === 0) return [];
       const rows = await db
