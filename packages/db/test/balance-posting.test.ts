@@ -156,7 +156,7 @@ describe.each(testDatabaseKinds())('a balance posting on %s', (kind) => {
   });
 
   if (kind === 'postgres') {
-    it('credits in one statement, without BEGIN or COMMIT', async () => {
+    it('credits in one prepared statement, without BEGIN or COMMIT', async () => {
       const created = await createCustomer(ctx, {
         name: 'Counted',
         email: 'counted@posting.example',
@@ -186,6 +186,11 @@ describe.each(testDatabaseKinds())('a balance posting on %s', (kind) => {
         expect(statements).toHaveLength(1);
         expect(statements[0]).toMatch(/^WITH p AS \(/);
         expect(statements[0]).toMatch(/UPDATE "customers"/);
+        // Prepared on its connection: parsed and planned once, bound in one round trip.
+        const held = await client`SELECT statement FROM pg_prepared_statements`;
+        expect(held.map((row) => String(row.statement))).toContainEqual(
+          expect.stringMatching(/^WITH p AS \(/),
+        );
       } finally {
         await client.end();
       }
