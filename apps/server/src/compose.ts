@@ -37,7 +37,7 @@ import { type BillingJob, billingJob } from './billing-job.js';
 import type { Config } from './env.js';
 import { type EventRetention, eventRetention } from './event-retention.js';
 import { createLog, domainLogger, errorLogger, type ServerLog } from './logger.js';
-import { createStripeProcessor, STRIPE_JS_SOURCES } from './processors/stripe.js';
+import { STRIPE_JS_SOURCES } from './processors/stripe-js.js';
 import { openConfiguredDatabase } from './start-checks.js';
 import { webhookSecretKey, webhookSecrets } from './webhooks/secrets.js';
 import { createWebhookSender } from './webhooks/send.js';
@@ -154,8 +154,9 @@ export async function composeLedger(
     version: VERSION,
     onError: (err) => log.error({ err }, 'webhook delivery failed'),
   });
+  // The Stripe SDK loads only when it is configured (~90 ms of every start otherwise).
   const stripe = config.STRIPE_SECRET_KEY
-    ? createStripeProcessor({
+    ? (await import('./processors/stripe.js')).createStripeProcessor({
         secretKey: config.STRIPE_SECRET_KEY,
         webhookSecret: config.STRIPE_WEBHOOK_SECRET,
         apiBase: config.STRIPE_API_BASE,

@@ -38,7 +38,7 @@ function facts(doc: InvoiceDocument): Array<[string, string]> {
  */
 export async function invoicePdf(doc: InvoiceDocument): Promise<Uint8Array> {
   const { business, invoice, customer } = doc;
-  const sheet = new Sheet({
+  const sheet = await Sheet.open({
     title: `Invoice ${invoice.number}`,
     subject: `Invoice for ${customer.name}`,
     author: business.name,

@@ -30,7 +30,7 @@ export function paymentMethodText(doc: ReceiptDocument): string {
  */
 export async function receiptPdf(doc: ReceiptDocument): Promise<Uint8Array> {
   const { business, invoice, customer } = doc;
-  const sheet = new Sheet({
+  const sheet = await Sheet.open({
     title: `Receipt ${doc.receiptNumber}`,
     subject: `Receipt for invoice ${invoice.number}`,
     author: business.name,

@@ -5,7 +5,6 @@ import {
   formatMoney,
   type Money,
 } from '@ledger/domain';
-import PDFDocument from 'pdfkit';
 
 /** A4 in points, with the margin every page keeps. */
 const PAGE_HEIGHT = 841.89;
@@ -103,7 +102,16 @@ export class Sheet {
   private readonly ended: Promise<void>;
   private y = MARGIN;
 
-  constructor(info: SheetInfo) {
+  /**
+   * A new sheet. pdfkit loads with the first one (~120 ms, so not at every start of the server
+   * for the few requests that draw a PDF).
+   */
+  static async open(info: SheetInfo): Promise<Sheet> {
+    const { default: PDFDocument } = await import('pdfkit');
+    return new Sheet(info, PDFDocument);
+  }
+
+  private constructor(info: SheetInfo, PDFDocument: typeof import('pdfkit')) {
     this.doc = new PDFDocument({
       size: 'A4',
       margin: MARGIN,
