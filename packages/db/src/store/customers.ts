@@ -12,6 +12,7 @@ import {
   count,
   desc,
   eq,
+  getTableColumns,
   gte,
   ilike,
   isNotNull,
@@ -25,11 +26,12 @@ import {
 import type { Db } from '../database.js';
 import { mapDbErrors } from '../errors.js';
 import { customers } from '../schema/index.js';
-import { insertEvent, queueDeliveriesOf } from './event-insert.js';
-import { executePrepared, preparedOn } from './prepared.js';
+import { eventValues, INSERT_EVENT, queueDeliveriesOf } from './event-insert.js';
+import { fixedStatement, preparedOn } from './prepared.js';
 import { inScope, inScopePlaceholders } from './scope.js';
 
 type Row = typeof customers.$inferSelect;
+type NewRow = typeof customers.$inferInsert;
 
 /** A stored row as the domain's Customer. */
 export function toCustomer(row: Row): Customer {
@@ -70,6 +72,20 @@ function profileColumns(customer: Customer) {
     erasedAt: customer.erasedAt,
   };
 }
+
+/**
+ * A new customer, its `customer.created` event and the event's webhook deliveries, by
+ * placeholders: the customer's columns by their field names, the event's as `eventValues` names
+ * them, and `deliveryBase` (a fresh delivery id).
+ */
+const NEW_CUSTOMER = fixedStatement((db) => {
+  const p = (name: string) => sql.placeholder(name);
+  const columns = Object.keys(getTableColumns(customers)) as Array<keyof NewRow>;
+  const row = Object.fromEntries(columns.map((name) => [name, p(name)])) as unknown as NewRow;
+  return sql`WITH c AS (${db.insert(customers).values(row).getSQL()}),
+    e AS (${INSERT_EVENT})
+    ${queueDeliveriesOf(p('deliveryBase'), undefined)}`;
+});
 
 /** `%` and `_` typed by a caller match themselves, not everything. */
 function likePattern(text: string): string {
@@ -119,22 +135,18 @@ export function customerStore(db: Db): CustomerStore {
   const reads = preparedOn(db, preparedReads);
   return {
     async createCustomer(scope, customer, created, options) {
-      const insert = db.insert(customers).values({
-        ...scope,
-        id: customer.id,
-        ...profileColumns(customer),
-        balance: customer.balance.amount,
-        createdAt: customer.createdAt,
-        eventSequence: CREATED_EVENT_SEQUENCE,
-      });
       // One statement: the customer, its event and the event's webhook deliveries, all or none.
       await mapDbErrors(() =>
-        executePrepared(
-          db,
-          sql`WITH c AS (${insert.getSQL()}),
-          e AS (${insertEvent(created, options.owedInProcess ?? true)})
-          ${queueDeliveriesOf(newId('webhookDelivery'), undefined)}`,
-        ),
+        NEW_CUSTOMER(db, {
+          ...scope,
+          id: customer.id,
+          ...profileColumns(customer),
+          balance: customer.balance.amount,
+          createdAt: customer.createdAt,
+          eventSequence: CREATED_EVENT_SEQUENCE,
+          ...eventValues(created, options.owedInProcess ?? true),
+          deliveryBase: newId('webhookDelivery'),
+        }),
       );
     },
 

@@ -1,5 +1,5 @@
 import type { LedgerEvent } from '@ledger/domain';
-import { type SQL, sql } from 'drizzle-orm';
+import { type Placeholder, type SQL, sql } from 'drizzle-orm';
 import { events } from '../schema/index.js';
 import { fanOutId } from './sql-ids.js';
 
@@ -16,7 +16,10 @@ const SUBSCRIBED = sql`w.status = 'enabled' AND (e.type = ANY(w.enabled_events)
  * alone (the test send). Folding the fan-out into the event's own insert saves the select of the
  * endpoints and the insert of the deliveries a round trip each, and keeps all three atomic.
  */
-export function queueDeliveriesOf(baseId: string, onlyEndpoint: string | undefined): SQL {
+export function queueDeliveriesOf(
+  baseId: string | Placeholder,
+  onlyEndpoint: string | Placeholder | undefined,
+): SQL {
   const which = onlyEndpoint ? sql`w.id = ${onlyEndpoint}` : SUBSCRIBED;
   return sql`INSERT INTO webhook_deliveries (tenant_id, app_id, id, endpoint_id, event_id,
       event_type, customer_id, event_sequence, attempt, status, created_at, next_attempt_at)
@@ -36,34 +39,49 @@ export const EVENT_RETURNING = sql`RETURNING tenant_id, app_id, id, type, custom
   created_at`;
 
 /**
- * The delivery columns' start: due at once, or, when no in-process handler is owed the event
- * (`owed` false), delivered already, so the dispatcher never has it to claim.
+ * The delivery columns' start, of SQL expressions for an event's creation time and whether an
+ * in-process handler is owed it: due at once, or, when none is (`owed` false), delivered
+ * already, so the dispatcher never has it to claim.
  */
-export function deliveryStart(createdAt: Date, owed: boolean): SQL {
-  return deliveryStartOf(sql`${createdAt.toISOString()}::timestamptz`, sql`${owed}::boolean`);
-}
-
-/** {@link deliveryStart} of SQL expressions: an event's creation time and whether it is owed. */
 export function deliveryStartOf(at: SQL, owed: SQL): SQL {
   return sql`${at}, ${at}, CASE WHEN ${owed} THEN NULL ELSE ${at} END`;
 }
 
 /** `event`'s stored payload: its object and the changed fields' old values. */
-export function payloadOf(event: LedgerEvent) {
+function payloadOf(event: LedgerEvent) {
   return {
     data: event.data,
     ...(event.previousAttributes ? { previousAttributes: event.previousAttributes } : {}),
   };
 }
 
+const p = (name: string) => sql.placeholder(name);
+
 /**
  * The insert of one event, returning what {@link queueDeliveriesOf} reads: the `e` of a statement
- * that also queues its webhook deliveries (`owed` as in {@link deliveryStart}).
+ * built once (`fixedStatement`) that also queues its webhook deliveries. Its placeholders are
+ * named `event…`; {@link eventValues} gives their values.
  */
-export function insertEvent(event: LedgerEvent, owed: boolean): SQL {
-  return sql`INSERT INTO ${events} ${EVENT_COLUMNS}
-    VALUES (${event.tenantId}, ${event.appId}, ${event.id}, ${event.type}, ${event.customerId},
-      ${event.sequence}, ${JSON.stringify(payloadOf(event))}::jsonb,
-      ${deliveryStart(event.createdAt, owed)})
-    ${EVENT_RETURNING}`;
+export const INSERT_EVENT = sql`INSERT INTO ${events} ${EVENT_COLUMNS}
+  VALUES (${p('eventTenantId')}, ${p('eventAppId')}, ${p('eventId')}, ${p('eventType')},
+    ${p('eventCustomerId')}, ${p('eventNumber')}, ${p('eventPayload')}::jsonb,
+    ${deliveryStartOf(sql`${p('eventCreatedAt')}::timestamptz`, sql`${p('eventOwed')}::boolean`)})
+  ${EVENT_RETURNING}`;
+
+/**
+ * The values of {@link INSERT_EVENT}'s placeholders for `event`; `owed` as in
+ * {@link deliveryStartOf}.
+ */
+export function eventValues(event: LedgerEvent, owed: boolean): Record<string, unknown> {
+  return {
+    eventTenantId: event.tenantId,
+    eventAppId: event.appId,
+    eventId: event.id,
+    eventType: event.type,
+    eventCustomerId: event.customerId,
+    eventNumber: event.sequence,
+    eventPayload: JSON.stringify(payloadOf(event)),
+    eventCreatedAt: event.createdAt.toISOString(),
+    eventOwed: owed,
+  };
 }

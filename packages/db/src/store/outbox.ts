@@ -9,9 +9,9 @@ import {
 import { and, asc, eq, gte, like, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { events, webhookDeliveries } from '../schema/index.js';
-import { insertEvent, queueDeliveriesOf } from './event-insert.js';
+import { eventValues, INSERT_EVENT, queueDeliveriesOf } from './event-insert.js';
 import { newestFirstPage } from './newest-first.js';
-import { executePrepared } from './prepared.js';
+import { fixedStatement } from './prepared.js';
 import { inScope } from './scope.js';
 
 /**
@@ -68,16 +68,30 @@ function ready(alias: string, now: string) {
     AND (${a}.locked_until IS NULL OR ${a}.locked_until < ${now}::timestamptz)`;
 }
 
+/**
+ * An event and its webhook deliveries (to every subscribed endpoint, or to the endpoint `only`),
+ * built once: placeholders as `eventValues` names them, and `deliveryBase` (a fresh delivery id).
+ */
+const APPEND = fixedStatement(
+  () =>
+    sql`WITH e AS (${INSERT_EVENT}) ${queueDeliveriesOf(sql.placeholder('deliveryBase'), undefined)}`,
+);
+const APPEND_FOR_ENDPOINT = fixedStatement(
+  () =>
+    sql`WITH e AS (${INSERT_EVENT}) ${queueDeliveriesOf(sql.placeholder('deliveryBase'), sql.placeholder('only'))}`,
+);
+
 /** The event outbox over either driver. */
 export function outboxStore(db: Db): OutboxStore {
   return {
     async appendEvent(event, options) {
       // One statement: the event and its webhook deliveries, whatever the number of endpoints.
-      await executePrepared(
-        db,
-        sql`WITH e AS (${insertEvent(event, options?.owedInProcess ?? true)})
-        ${queueDeliveriesOf(newId('webhookDelivery'), options?.onlyEndpoint)}`,
-      );
+      const values = {
+        ...eventValues(event, options?.owedInProcess ?? true),
+        deliveryBase: newId('webhookDelivery'),
+      };
+      const only = options?.onlyEndpoint;
+      await (only ? APPEND_FOR_ENDPOINT(db, { ...values, only }) : APPEND(db, values));
     },
 
     async listEvents(scope, filter) {

@@ -1,4 +1,4 @@
-import { type SQL, sql } from 'drizzle-orm';
+import { type Placeholder, type SQL, sql } from 'drizzle-orm';
 
 /**
  * Crockford base32 as TypeID spells it: an id made in SQL must read like one made by `newId`,
@@ -17,7 +17,7 @@ function digit(value: SQL, shift: number): SQL {
  * replaced by `n`. So one statement can queue any number of deliveries, each with its own id,
  * still time-ordered and unique (the other 54 random bits stay the base's).
  */
-export function fanOutId(base: string, n: SQL): SQL {
+export function fanOutId(base: string | Placeholder, n: SQL): SQL {
   return sql`left(${base}, -4) || ${digit(n, 15)} || ${digit(n, 10)} || ${digit(n, 5)} || ${digit(n, 0)}`;
 }
 
