@@ -54,18 +54,26 @@ export function executePrepared(db: Db, query: SQL): Promise<unknown> {
   return runPrepared(db, internals(db).dialect.sqlToQuery(query));
 }
 
+/** How one parameter of a built statement gets its value on each call. */
+type Slot = (values: Record<string, unknown>) => unknown;
+
 /**
- * `params` with each placeholder's value from `values`, encoded as its column encodes it (a
- * JSON column's value as JSON text, a date as ISO text); null stays null. drizzle's own
- * `fillPlaceholders` hands null to the encoder too, which a date column's cannot take.
+ * The parameters of a built statement as slots, worked out once: a constant stays itself; a
+ * placeholder takes its value from the call's `values`, encoded as its column encodes it (a JSON
+ * column's value as JSON text, a date as ISO text), null staying null (drizzle's own
+ * `fillPlaceholders` hands null to the encoder too, which a date column's cannot take).
  */
-function fill(params: readonly unknown[], values: Record<string, unknown>): unknown[] {
-  return params.map((param) => {
+function slotsOf(params: readonly unknown[]): Slot[] {
+  return params.map((param): Slot => {
     const inner = is(param, Param) ? param.value : param;
-    if (!is(inner, Placeholder)) return param;
-    if (!(inner.name in values)) throw new Error(`No value for placeholder "${inner.name}"`);
-    const value = values[inner.name];
-    return value === null || !is(param, Param) ? value : param.encoder.mapToDriverValue(value);
+    if (!is(inner, Placeholder)) return () => param;
+    const { name } = inner;
+    const encoder = is(param, Param) ? param.encoder : null;
+    return (values) => {
+      if (!(name in values)) throw new Error(`No value for placeholder "${name}"`);
+      const value = values[name];
+      return value === null || !encoder ? value : encoder.mapToDriverValue(value);
+    };
   });
 }
 
@@ -79,9 +87,13 @@ function fill(params: readonly unknown[], values: Record<string, unknown>): unkn
 export function fixedStatement(
   build: (db: Db) => SQL,
 ): (db: Db, values: Record<string, unknown>) => Promise<unknown> {
-  let built: Query | undefined;
+  let built: { sql: string; slots: Slot[] } | undefined;
   return (db, values) => {
-    built ??= internals(db).dialect.sqlToQuery(build(db));
-    return runPrepared(db, { sql: built.sql, params: fill(built.params, values) });
+    if (!built) {
+      const query = internals(db).dialect.sqlToQuery(build(db));
+      built = { sql: query.sql, slots: slotsOf(query.params) };
+    }
+    const params = built.slots.map((slot) => slot(values));
+    return runPrepared(db, { sql: built.sql, params });
   };
 }
