@@ -11,6 +11,7 @@ import {
   EVENT_RETURNING,
   queueDeliveriesOf,
 } from './event-insert.js';
+import { perHandle } from './per-handle.js';
 import { executePrepared } from './prepared.js';
 import { rowsOf } from './scope.js';
 import { CLOCK_MICROS, idAtMicros } from './sql-ids.js';
@@ -136,20 +137,10 @@ interface Waiting {
  * A batch whose outcome is unknown (the connection was lost) fails every posting in it, as a lone
  * posting's would: none is sent twice.
  */
-export function postingGroups(db: Db): Poster {
-  let poster = posters.get(db);
-  if (!poster) {
-    poster = groupPostings(db);
-    posters.set(db, poster);
-  }
-  return poster;
-}
+export const postingGroups = perHandle(groupPostings);
 
 /** How a store posts one posting. */
 type Poster = (scope: Scope, posting: BalancePosting) => Promise<PostedBalance | null>;
-
-/** One group-committing poster per database handle: every store over it shares its queues. */
-const posters = new WeakMap<Db, Poster>();
 
 function groupPostings(db: Db): Poster {
   const queues = new Map<string, Waiting[]>();

@@ -4,7 +4,6 @@ import {
   type CustomerId,
   type CustomerStore,
   type ListCustomersFilter,
-  newId,
   type Scope,
 } from '@ledger/domain';
 import {
@@ -26,7 +25,7 @@ import {
 import type { Db } from '../database.js';
 import { mapDbErrors } from '../errors.js';
 import { customers } from '../schema/index.js';
-import { eventValues, INSERT_EVENT, queueDeliveriesOf } from './event-insert.js';
+import { eventValues, INSERT_EVENT, queueDeliveriesByPlaceholder } from './event-insert.js';
 import { fixedStatement, preparedOn } from './prepared.js';
 import { inScope, inScopePlaceholders } from './scope.js';
 
@@ -75,8 +74,8 @@ function profileColumns(customer: Customer) {
 
 /**
  * A new customer, its `customer.created` event and the event's webhook deliveries, by
- * placeholders: the customer's columns by their field names, the event's as `eventValues` names
- * them, and `deliveryBase` (a fresh delivery id).
+ * placeholders: the customer's columns by their field names, the event's and its deliveries' as
+ * `eventValues` names them.
  */
 const NEW_CUSTOMER = fixedStatement((db) => {
   const p = (name: string) => sql.placeholder(name);
@@ -84,7 +83,7 @@ const NEW_CUSTOMER = fixedStatement((db) => {
   const row = Object.fromEntries(columns.map((name) => [name, p(name)])) as unknown as NewRow;
   return sql`WITH c AS (${db.insert(customers).values(row).getSQL()}),
     e AS (${INSERT_EVENT})
-    ${queueDeliveriesOf(p('deliveryBase'), undefined)}`;
+    ${queueDeliveriesByPlaceholder()}`;
 });
 
 /** `%` and `_` typed by a caller match themselves, not everything. */
@@ -145,7 +144,6 @@ export function customerStore(db: Db): CustomerStore {
           createdAt: customer.createdAt,
           eventSequence: CREATED_EVENT_SEQUENCE,
           ...eventValues(created, options.owedInProcess ?? true),
-          deliveryBase: newId('webhookDelivery'),
         }),
       );
     },

@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { isUnavailable } from '../errors.js';
 import { entitlementChecks } from '../schema/index.js';
+import { perHandle } from './per-handle.js';
 import { executePrepared } from './prepared.js';
 
 /** Checks recorded in one statement at most. */
@@ -53,9 +54,6 @@ interface Waiting extends Recorded {
 /** How a store records one check. */
 type Recorder = (scope: Scope, check: EntitlementCheck) => Promise<void>;
 
-/** One group-committing recorder per database handle: every store over it shares its queue. */
-const recorders = new WeakMap<Db, Recorder>();
-
 /**
  * Group commit of the entitlement checks this process records outside a transaction: the first
  * waits one turn of the event loop, and goes with every check that arrived meanwhile; checks that
@@ -66,14 +64,7 @@ const recorders = new WeakMap<Db, Recorder>();
  * check, so one bad row fails only its own request; a batch whose outcome is unknown (the
  * connection was lost) fails every check in it, as a lone insert's would.
  */
-export function checkRecorder(db: Db): Recorder {
-  let recorder = recorders.get(db);
-  if (!recorder) {
-    recorder = groupChecks(db);
-    recorders.set(db, recorder);
-  }
-  return recorder;
-}
+export const checkRecorder = perHandle(groupChecks);
 
 function groupChecks(db: Db): Recorder {
   const queue: Waiting[] = [];

@@ -1,4 +1,4 @@
-import type { LedgerEvent } from '@ledger/domain';
+import { type LedgerEvent, newId } from '@ledger/domain';
 import { type Placeholder, type SQL, sql } from 'drizzle-orm';
 import { events } from '../schema/index.js';
 import { fanOutId } from './sql-ids.js';
@@ -18,7 +18,7 @@ const SUBSCRIBED = sql`w.status = 'enabled' AND (e.type = ANY(w.enabled_events)
  */
 export function queueDeliveriesOf(
   baseId: string | Placeholder,
-  onlyEndpoint: string | Placeholder | undefined,
+  onlyEndpoint: Placeholder | undefined,
 ): SQL {
   const which = onlyEndpoint ? sql`w.id = ${onlyEndpoint}` : SUBSCRIBED;
   return sql`INSERT INTO webhook_deliveries (tenant_id, app_id, id, endpoint_id, event_id,
@@ -69,11 +69,20 @@ export const INSERT_EVENT = sql`INSERT INTO ${events} ${EVENT_COLUMNS}
   ${EVENT_RETURNING}`;
 
 /**
- * The values of {@link INSERT_EVENT}'s placeholders for `event`; `owed` as in
- * {@link deliveryStartOf}.
+ * The fan-out of {@link INSERT_EVENT}'s event to every subscribed endpoint (`toOne`: to the
+ * endpoint of placeholder `onlyEndpoint` alone), its ids from placeholder `deliveryBase`.
+ */
+export function queueDeliveriesByPlaceholder(toOne = false): SQL {
+  return queueDeliveriesOf(p('deliveryBase'), toOne ? p('onlyEndpoint') : undefined);
+}
+
+/**
+ * The values of the placeholders of {@link INSERT_EVENT} and {@link queueDeliveriesByPlaceholder}
+ * for `event` (a fresh `deliveryBase`); `owed` as in {@link deliveryStartOf}.
  */
 export function eventValues(event: LedgerEvent, owed: boolean): Record<string, unknown> {
   return {
+    deliveryBase: newId('webhookDelivery'),
     eventTenantId: event.tenantId,
     eventAppId: event.appId,
     eventId: event.id,

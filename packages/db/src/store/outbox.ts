@@ -1,15 +1,8 @@
-import {
-  type EventId,
-  type EventKey,
-  type EventType,
-  type LedgerEvent,
-  newId,
-  type OutboxStore,
-} from '@ledger/domain';
+import type { EventId, EventKey, EventType, LedgerEvent, OutboxStore } from '@ledger/domain';
 import { and, asc, eq, gte, like, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { events, webhookDeliveries } from '../schema/index.js';
-import { eventValues, INSERT_EVENT, queueDeliveriesOf } from './event-insert.js';
+import { eventValues, INSERT_EVENT, queueDeliveriesByPlaceholder } from './event-insert.js';
 import { newestFirstPage } from './newest-first.js';
 import { fixedStatement } from './prepared.js';
 import { inScope } from './scope.js';
@@ -69,16 +62,14 @@ function ready(alias: string, now: string) {
 }
 
 /**
- * An event and its webhook deliveries (to every subscribed endpoint, or to the endpoint `only`),
- * built once: placeholders as `eventValues` names them, and `deliveryBase` (a fresh delivery id).
+ * An event and its webhook deliveries (to every subscribed endpoint, or to the endpoint
+ * `onlyEndpoint`), built once: placeholders as `eventValues` names them.
  */
 const APPEND = fixedStatement(
-  () =>
-    sql`WITH e AS (${INSERT_EVENT}) ${queueDeliveriesOf(sql.placeholder('deliveryBase'), undefined)}`,
+  () => sql`WITH e AS (${INSERT_EVENT}) ${queueDeliveriesByPlaceholder()}`,
 );
 const APPEND_FOR_ENDPOINT = fixedStatement(
-  () =>
-    sql`WITH e AS (${INSERT_EVENT}) ${queueDeliveriesOf(sql.placeholder('deliveryBase'), sql.placeholder('only'))}`,
+  () => sql`WITH e AS (${INSERT_EVENT}) ${queueDeliveriesByPlaceholder(true)}`,
 );
 
 /** The event outbox over either driver. */
@@ -86,12 +77,11 @@ export function outboxStore(db: Db): OutboxStore {
   return {
     async appendEvent(event, options) {
       // One statement: the event and its webhook deliveries, whatever the number of endpoints.
-      const values = {
-        ...eventValues(event, options?.owedInProcess ?? true),
-        deliveryBase: newId('webhookDelivery'),
-      };
-      const only = options?.onlyEndpoint;
-      await (only ? APPEND_FOR_ENDPOINT(db, { ...values, only }) : APPEND(db, values));
+      const values = eventValues(event, options?.owedInProcess ?? true);
+      const onlyEndpoint = options?.onlyEndpoint;
+      await (onlyEndpoint
+        ? APPEND_FOR_ENDPOINT(db, { ...values, onlyEndpoint })
+        : APPEND(db, values));
     },
 
     async listEvents(scope, filter) {

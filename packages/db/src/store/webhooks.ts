@@ -322,12 +322,6 @@ export function webhookStore(db: Db): WebhookStore {
       return picked.length;
     },
 
-    // Only the head of each (endpoint, customer) chain is claimable: the pending delivery with
-    // the least sequence, found by one probe of `webhook_deliveries_order_idx` per candidate
-    // while the due index is walked in order, so a claim costs about `limit` probes however
-    // long the backlog. (A NOT EXISTS anti-join here let the planner probe every pending row
-    // and sort them all: 0.4 s a claim at a 20,000 backlog with fresh statistics, minutes
-    // before the first ANALYZE.)
     async anyEnabledWebhookEndpoint() {
       const rows = await db
         .select({ id: webhookEndpoints.id })
@@ -336,6 +330,13 @@ export function webhookStore(db: Db): WebhookStore {
         .limit(1);
       return rows.length > 0;
     },
+
+    // Only the head of each (endpoint, customer) chain is claimable: the pending delivery with
+    // the least sequence, found by one probe of `webhook_deliveries_order_idx` per candidate
+    // while the due index is walked in order, so a claim costs about `limit` probes however
+    // long the backlog. (A NOT EXISTS anti-join here let the planner probe every pending row
+    // and sort them all: 0.4 s a claim at a 20,000 backlog with fresh statistics, minutes
+    // before the first ANALYZE.)
     async claimWebhookDeliveries(nowDate, leaseDate, limit) {
       // Raw SQL bypasses drizzle's column mapping, so timestamps go in as ISO strings.
       const now = nowDate.toISOString();
