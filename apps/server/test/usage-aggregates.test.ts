@@ -186,6 +186,47 @@ describe.each(testDatabaseKinds())('usage totals over random streams on %s', (ki
       }
     }
 
+    // An entitlement check's one read: each subscription's current period, counted in the same
+    // statement as the plans, and the check's answer built on it.
+    let periods = 0;
+    let counted = 0;
+    for (const customer of customers) {
+      for (const feature of FEATURES) {
+        const found = await store.getCustomerPlans(scopeA, customer as CustomerId, {
+          periodUsageOf: feature,
+        });
+        for (const { subscription, periodUsage } of found?.subscriptions ?? []) {
+          periods++;
+          if ((periodUsage ?? 0) > 0) counted++;
+          expect(periodUsage, `${feature} of ${subscription.id} (seed ${SEED})`).toBe(
+            await rawSum(
+              customer,
+              feature,
+              subscription.currentPeriodStart,
+              subscription.currentPeriodEnd,
+            ),
+          );
+        }
+      }
+      const held = await store.getCustomerPlans(scopeA, customer as CustomerId);
+      const first = held?.subscriptions[0];
+      if (!first) throw new Error(`${customer} has no subscription`);
+      const check = await t.rest<{ used: number }>('POST', '/ledger/entitlements/check', {
+        body: { customer_id: customer, feature_key: 'api_calls' },
+      });
+      expect(check.status, check.text).toBe(200);
+      expect(check.body.used).toBe(
+        await rawSum(
+          customer,
+          'api_calls',
+          first.subscription.currentPeriodStart,
+          first.subscription.currentPeriodEnd,
+        ),
+      );
+    }
+    expect(periods).toBeGreaterThan(customers.length * FEATURES.length);
+    expect(counted).toBeGreaterThan(customers.length);
+
     // Close every period the stream reached, then each usage line bills exactly its raw events.
     time.advance(32 * DAY);
     await t.server.ledger.billing.runDue();

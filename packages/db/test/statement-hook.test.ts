@@ -1,4 +1,11 @@
-import { createCustomer, updateCustomer } from '@ledger/domain';
+import {
+  checkEntitlement,
+  createCustomer,
+  createPlan,
+  createSubscription,
+  recordUsage,
+  updateCustomer,
+} from '@ledger/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../src/index.js';
 import {
@@ -40,5 +47,39 @@ describe.runIf(testDatabaseKinds().includes('postgres'))('onStatement on postgre
     expect(seen[0]?.trim().toLowerCase()).toBe('begin');
     expect(seen.at(-1)?.trim().toLowerCase()).toBe('commit');
     expect(seen.some((sql) => /update "customers"/i.test(sql))).toBe(true);
+  });
+
+  it('answers an entitlement check of a period-counted feature from one read, then records it', async () => {
+    const ctx = testServiceContext(database, { tenantId: 't', appId: 'a' });
+    const plan = await createPlan(ctx, {
+      name: 'Metered',
+      slug: 'metered',
+      currency: 'USD',
+      features: [
+        { key: 'calls', name: 'Calls', type: 'metered', limit: 10 },
+        { key: 'tokens', name: 'Tokens', type: 'metered', limit: 10, period: 'none' },
+      ],
+      pricing: { baseAmount: 0, billingPeriod: 'monthly', tiers: [] },
+    });
+    const customer = await createCustomer(ctx, {
+      name: 'C',
+      email: 'c@hook.example',
+      currency: 'USD',
+    });
+    await createSubscription(ctx, { customerId: customer.id, planId: plan.id });
+    for (const featureKey of ['calls', 'tokens'])
+      await recordUsage(ctx, { customerId: customer.id, featureKey, quantity: 4 });
+    seen.length = 0;
+    const check = await checkEntitlement(ctx, { customerId: customer.id, featureKey: 'calls' });
+    expect(check).toMatchObject({ allowed: true, used: 4, remaining: 6 });
+    // The plans with the period's usage, then the check's row: no sum of its own.
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toMatch(/usage_aggregates/);
+    expect(seen[1]).toMatch(/insert into "entitlement_checks"/i);
+    seen.length = 0;
+    // A feature counted over another window (here since the start) still reads its own sum.
+    const since = await checkEntitlement(ctx, { customerId: customer.id, featureKey: 'tokens' });
+    expect(since).toMatchObject({ allowed: true, used: 4, remaining: 6 });
+    expect(seen).toHaveLength(3);
   });
 });

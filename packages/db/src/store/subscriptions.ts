@@ -12,6 +12,7 @@ import { toCustomer } from './customers.js';
 import { toPlan } from './plans.js';
 import { statementOn } from './prepared.js';
 import { inScope, inScopePlaceholders } from './scope.js';
+import { usageTotalOf } from './usage.js';
 
 type Row = typeof subscriptions.$inferSelect;
 
@@ -24,26 +25,45 @@ const planOfSubscription = and(
 
 /**
  * A customer with each of its subscriptions and that subscription's plan (none: one row, both
- * null), by `tenantId`, `appId` and `customerId` placeholders; `prepare` names it for
- * `statementOn` (an entitlement check's first read).
+ * null), by `tenantId`, `appId` and `customerId` placeholders; with `periodUsage`, also each
+ * subscription's usage of the `featureKey` placeholder's feature over its current period (an
+ * entitlement check's sum, in the same read). `prepare` names it for `statementOn`.
  */
-function customerPlans(db: Db, prepare: boolean) {
-  const query = db
-    .select({ customer: customers, subscription: subscriptions, plan: plans })
-    .from(customers)
-    .leftJoin(
-      subscriptions,
-      and(
-        eq(subscriptions.tenantId, customers.tenantId),
-        eq(subscriptions.appId, customers.appId),
-        eq(subscriptions.customerId, customers.id),
-      ),
-    )
-    .leftJoin(plans, planOfSubscription)
-    .where(and(inScopePlaceholders(customers), eq(customers.id, sql.placeholder('customerId'))))
-    .orderBy(asc(subscriptions.id));
-  return prepare ? query.prepare('customer_plans') : query;
+function customerPlansOf(periodUsage: boolean) {
+  return (db: Db, prepare: boolean) => {
+    const usage = usageTotalOf({
+      tenantId: customers.tenantId,
+      appId: customers.appId,
+      customerId: customers.id,
+      featureKey: sql`${sql.placeholder('featureKey')}::text`,
+      start: subscriptions.currentPeriodStart,
+      end: subscriptions.currentPeriodEnd,
+    });
+    const query = db
+      .select({
+        customer: customers,
+        subscription: subscriptions,
+        plan: plans,
+        periodUsage: periodUsage ? sql<string | number | null>`${usage}` : sql<null>`null`,
+      })
+      .from(customers)
+      .leftJoin(
+        subscriptions,
+        and(
+          eq(subscriptions.tenantId, customers.tenantId),
+          eq(subscriptions.appId, customers.appId),
+          eq(subscriptions.customerId, customers.id),
+        ),
+      )
+      .leftJoin(plans, planOfSubscription)
+      .where(and(inScopePlaceholders(customers), eq(customers.id, sql.placeholder('customerId'))))
+      .orderBy(asc(subscriptions.id));
+    return prepare ? query.prepare(periodUsage ? 'customer_plans_usage' : 'customer_plans') : query;
+  };
 }
+
+const customerPlans = customerPlansOf(false);
+const customerPlansWithUsage = customerPlansOf(true);
 
 /** A subscription row as the domain model; shared with the export. */
 export function toSubscription(row: Row): Subscription {
@@ -119,14 +139,26 @@ export function subscriptionStore(db: Db): Pick<BillingStore, SubscriptionMethod
         plan: toPlan(row.plan),
       }));
     },
-    async getCustomerPlans(scope, customerId) {
-      const rows = await statementOn(db, customerPlans).execute({ ...scope, customerId });
+    async getCustomerPlans(scope, customerId, options) {
+      const featureKey = options?.periodUsageOf;
+      const rows =
+        featureKey === undefined
+          ? await statementOn(db, customerPlans).execute({ ...scope, customerId })
+          : await statementOn(db, customerPlansWithUsage).execute({
+              ...scope,
+              customerId,
+              featureKey,
+            });
       const first = rows[0];
       if (!first) return null;
       const held = [];
-      for (const { subscription, plan } of rows) {
+      for (const { subscription, plan, periodUsage } of rows) {
         if (subscription && plan) {
-          held.push({ subscription: toSubscription(subscription), plan: toPlan(plan) });
+          held.push({
+            subscription: toSubscription(subscription),
+            plan: toPlan(plan),
+            ...(featureKey === undefined ? {} : { periodUsage: Number(periodUsage ?? 0) }),
+          });
         }
       }
       return { customer: toCustomer(first.customer), subscriptions: held };

@@ -1,5 +1,5 @@
 import type { BillingStore } from '@ledger/domain';
-import { and, desc, eq, is, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, is, lte, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from '../database.js';
 import { usageEvents } from '../schema/index.js';
@@ -19,37 +19,71 @@ function bound(date: Date): string {
   return date.getUTCFullYear() > 9999 ? 'infinity' : date.toISOString();
 }
 
+/** The terms of a usage total as SQL: whose, of which feature, over which window [start, end). */
+export interface UsageTerms {
+  tenantId: SQLWrapper;
+  appId: SQLWrapper;
+  customerId: SQLWrapper;
+  featureKey: SQLWrapper;
+  /** A `timestamptz`, as is `end`. */
+  start: SQLWrapper;
+  end: SQLWrapper;
+}
+
 /**
- * A customer's usage of a feature in [start, end), by placeholders (`tenantId`, `appId`,
- * `customerId`, `featureKey`, `start`, `end` as {@link bound} writes them). Totals wholly inside
- * the window are added up; a UTC day holding a total that crosses an edge (one not known when its
- * events were stored) is counted from its raw events instead. Totals of earlier days cannot reach
- * `start`: each holds events of its own day only. `prepare` names it for `statementOn`.
+ * A customer's usage of a feature in [start, end), as a scalar subquery over the running totals.
+ * Totals wholly inside the window are added up; a UTC day holding a total that crosses an edge
+ * (one not known when its events were stored) is counted from its raw events instead. Totals of
+ * earlier days cannot reach `start`: each holds events of its own day only. One text for every
+ * reader, so a check's combined read ({@link UsageTerms} of a subscription's period) and
+ * `sumUsage` cannot count differently.
  */
-function usageTotal(db: Db, prepare: boolean) {
-  const query = db.select({ total: sql<string | number>`t.total` }).from(sql`(with buckets as (
+export function usageTotalOf(t: UsageTerms): SQL {
+  return sql`(with buckets as (
           select quantity, bucket_start, last_at,
             date_trunc('day', bucket_start at time zone 'UTC') at time zone 'UTC' as day
           from usage_aggregates
-          where tenant_id = ${sql.placeholder('tenantId')} and app_id = ${sql.placeholder('appId')}
-            and customer_id = ${sql.placeholder('customerId')} and feature_key = ${sql.placeholder('featureKey')}
-            and bucket_start >= date_trunc('day', ${sql.placeholder('start')}::timestamptz at time zone 'UTC') at time zone 'UTC'
-            and bucket_start < ${sql.placeholder('end')}::timestamptz
+          where tenant_id = ${t.tenantId} and app_id = ${t.appId}
+            and customer_id = ${t.customerId} and feature_key = ${t.featureKey}
+            and bucket_start >= date_trunc('day', ${t.start} at time zone 'UTC') at time zone 'UTC'
+            and bucket_start < ${t.end}
         ), edges as (
           select distinct day from buckets
-          where (bucket_start < ${sql.placeholder('start')}::timestamptz and last_at >= ${sql.placeholder('start')}::timestamptz)
-            or last_at >= ${sql.placeholder('end')}::timestamptz
+          where (bucket_start < ${t.start} and last_at >= ${t.start})
+            or last_at >= ${t.end}
         )
         select
           (select coalesce(sum(quantity), 0) from buckets
-            where bucket_start >= ${sql.placeholder('start')}::timestamptz and last_at < ${sql.placeholder('end')}::timestamptz
+            where bucket_start >= ${t.start} and last_at < ${t.end}
               and day not in (select day from edges))
           + (select coalesce(sum(e.quantity), 0) from edges join usage_events e
-              on e.tenant_id = ${sql.placeholder('tenantId')} and e.app_id = ${sql.placeholder('appId')}
-              and e.customer_id = ${sql.placeholder('customerId')} and e.feature_key = ${sql.placeholder('featureKey')}
-              and e."timestamp" >= greatest(${sql.placeholder('start')}::timestamptz, edges.day)
-              and e."timestamp" < least(${sql.placeholder('end')}::timestamptz, edges.day + interval '24 hours'))
-          as total) as t`);
+              on e.tenant_id = ${t.tenantId} and e.app_id = ${t.appId}
+              and e.customer_id = ${t.customerId} and e.feature_key = ${t.featureKey}
+              and e."timestamp" >= greatest(${t.start}, edges.day)
+              and e."timestamp" < least(${t.end}, edges.day + interval '24 hours'))
+          as total)`;
+}
+
+/**
+ * {@link usageTotalOf} by placeholders (`tenantId`, `appId`, `customerId`, `featureKey`, `start`,
+ * `end` as {@link bound} writes them), each sent once. `prepare` names it for `statementOn`.
+ */
+function usageTotal(db: Db, prepare: boolean) {
+  const window = sql`(select ${sql.placeholder('tenantId')}::text as tenant_id,
+    ${sql.placeholder('appId')}::text as app_id, ${sql.placeholder('customerId')}::text as customer_id,
+    ${sql.placeholder('featureKey')}::text as feature_key,
+    ${sql.placeholder('start')}::timestamptz as start, ${sql.placeholder('end')}::timestamptz as "end")`;
+  const total = usageTotalOf({
+    tenantId: sql`w.tenant_id`,
+    appId: sql`w.app_id`,
+    customerId: sql`w.customer_id`,
+    featureKey: sql`w.feature_key`,
+    start: sql`w.start`,
+    end: sql`w."end"`,
+  });
+  const query = db
+    .select({ total: sql<string | number>`t.total` })
+    .from(sql`(select ${total} as total from ${window} w) as t`);
   return prepare ? query.prepare('usage_total') : query;
 }
 

@@ -67,14 +67,18 @@ export interface BillingStore {
   /**
    * The customer (deleted or not) with its subscriptions and their plans, as
    * {@link listSubscriptionPlans}, in one statement: all a usage read or an entitlement check
-   * needs before it sums. Null when the scope has no such customer.
+   * needs before it sums. With `periodUsageOf`, each subscription also comes with that feature's
+   * usage over the subscription's current period, as {@link sumUsage} counts it, read in the
+   * same statement (an entitlement check is then one read). Null when the scope has no such
+   * customer.
    */
   getCustomerPlans(
     scope: Scope,
     customerId: CustomerId,
+    options?: { periodUsageOf?: string },
   ): Promise<{
     customer: Customer;
-    subscriptions: Array<{ subscription: Subscription; plan: Plan }>;
+    subscriptions: Array<{ subscription: Subscription; plan: Plan; periodUsage?: number }>;
   } | null>;
   countSubscriptions(
     scope: Scope,

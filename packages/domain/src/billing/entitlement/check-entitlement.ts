@@ -17,17 +17,24 @@ export type EntitlementReason =
  * May the customer use `quantity` more of a feature? Boolean features are granted by having them;
  * metered and seat features compare `used + quantity` with the limit (-1 unlimited); past a soft
  * limit the answer is yes with `soft_limit_exceeded`, past a hard one no. Every check is recorded
- * (the customer's export includes them) before it is answered. A check reads twice (the customer
- * with its subscriptions and their plans, then the running total) outside any transaction, and
- * then writes the row that records it (the store may commit it with concurrent checks' rows):
- * nothing is held while it reads.
+ * (the customer's export includes them) before it is answered. A check reads once (the customer
+ * with its subscriptions, their plans and the feature's usage over each current period; a feature
+ * counted over another window reads its total after) outside any transaction, and then writes the
+ * row that records it (the store may commit it with concurrent checks' rows): nothing is held
+ * while it reads.
  */
 export async function checkEntitlement(
   ctx: ServiceContext,
   input: CheckEntitlementInput,
 ): Promise<EntitlementCheck & { feature: string }> {
   const data = parseInput(CheckEntitlementInput, input);
-  const granted = await customerGrants(ctx.store, ctx, data.customerId, 'customerId');
+  const granted = await customerGrants(
+    ctx.store,
+    ctx,
+    data.customerId,
+    'customerId',
+    data.featureKey,
+  );
   const match = granted.find((g) => g.feature.key === data.featureKey);
   let answer: Pick<EntitlementCheck, 'allowed' | 'used' | 'limit' | 'remaining' | 'softLimit'> & {
     reason: EntitlementReason;

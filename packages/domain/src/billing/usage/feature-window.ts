@@ -12,16 +12,25 @@ export interface GrantedFeature {
   feature: Feature;
   plan: Plan;
   subscription: Subscription;
+  /** The feature's usage over the subscription's current period, when the read brought it. */
+  periodUsage?: number;
 }
 
 /** The features entitled subscriptions grant, first subscription first. */
 function entitledFeatures(
-  held: ReadonlyArray<{ subscription: Subscription; plan: Plan }>,
+  held: ReadonlyArray<{ subscription: Subscription; plan: Plan; periodUsage?: number }>,
+  periodUsageOf?: string,
 ): GrantedFeature[] {
   const granted: GrantedFeature[] = [];
-  for (const { subscription, plan } of held) {
+  for (const { subscription, plan, periodUsage } of held) {
     if (!(ENTITLED_STATUSES as readonly string[]).includes(subscription.status)) continue;
-    for (const feature of plan.features) granted.push({ feature, plan, subscription });
+    for (const feature of plan.features) {
+      granted.push(
+        feature.key === periodUsageOf && periodUsage !== undefined
+          ? { feature, plan, subscription, periodUsage }
+          : { feature, plan, subscription },
+      );
+    }
   }
   return granted;
 }
@@ -38,18 +47,24 @@ export async function grantedFeatures(
 
 /**
  * The customer's granted features in one read, for usage reads and entitlement checks (which lock
- * nothing); `customer_not_found` naming `param` when the scope has no such customer.
+ * nothing); `customer_not_found` naming `param` when the scope has no such customer. With
+ * `periodUsageOf`, that feature's grants carry their period's usage from the same read.
  */
 export async function customerGrants(
   tx: StoreTx,
   ctx: ServiceContext,
   customerId: CustomerId,
   param: string,
+  periodUsageOf?: string,
 ): Promise<GrantedFeature[]> {
-  const found = await tx.getCustomerPlans(ctx.scope, customerId);
+  const found = await tx.getCustomerPlans(
+    ctx.scope,
+    customerId,
+    periodUsageOf === undefined ? undefined : { periodUsageOf },
+  );
   if (!found)
     throw new LedgerError('customer_not_found', `No customer ${customerId}`, { param: [param] });
-  return entitledFeatures(found.subscriptions);
+  return entitledFeatures(found.subscriptions, periodUsageOf);
 }
 
 /**
@@ -79,6 +94,8 @@ export function featureWindow(granted: GrantedFeature, at: Date): { from: Date; 
 /**
  * How much of a feature the customer has used at `until`: metered features add up their events
  * over the feature's window ({@link featureWindow}), seats are a gauge (the latest reported count).
+ * A window that is the subscription's current period takes the grant's `periodUsage` when the
+ * read brought it, without another statement.
  */
 export async function usedQuantity(
   tx: StoreTx,
@@ -91,6 +108,12 @@ export async function usedQuantity(
     return tx.latestUsage(ctx.scope, subscription.customerId, feature.key, until);
   if (feature.type !== 'metered') return 0;
   const { from, to } = featureWindow(granted, until);
+  if (
+    granted.periodUsage !== undefined &&
+    from.getTime() === subscription.currentPeriodStart.getTime() &&
+    to.getTime() === subscription.currentPeriodEnd.getTime()
+  )
+    return granted.periodUsage;
   return tx.sumUsage(ctx.scope, subscription.customerId, feature.key, from, to);
 }
 
