@@ -7,6 +7,7 @@ import {
 } from '@ledger/domain';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from './env.js';
+import { requestHeader } from './node-request.js';
 import { type RateLimiter, type RateLimitOutcome, showRateLimit } from './rate-limit.js';
 
 /** The key a request presents, and whether its two headers named two different keys. */
@@ -94,7 +95,10 @@ export function authenticate(
   addressOf: (c: Context) => string,
 ): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const presented = presentedKey(c.req.header('Authorization'), c.req.header('X-API-Key'));
+    const presented = presentedKey(
+      requestHeader(c, 'Authorization'),
+      requestHeader(c, 'X-API-Key'),
+    );
     const { scope, apiKeyId } = await callerOf(keys, presented, {
       limiter,
       address: addressOf(c),

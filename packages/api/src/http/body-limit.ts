@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { LedgerError } from '@ledger/domain';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { nodeRequest, requestHeader } from './node-request.js';
 
 /** Request bodies are capped at 1 MiB (REST.md). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -31,12 +32,6 @@ function refuseLargeBody(c: Context): never {
   throw bodyTooLarge();
 }
 
-/** The Node request under `c` (`@hono/node-server` passes it as `env.incoming`), if any. */
-function nodeRequest(c: Context): IncomingMessage | null {
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  return incoming && typeof incoming.on === 'function' ? incoming : null;
-}
-
 /**
  * Refuses larger bodies with `413 body_too_large` before anything reads them. A GET or HEAD is
  * let through unlooked-at: nothing reads its body. Looking (`c.req.raw.body`) makes the Node
@@ -49,9 +44,9 @@ export function limitBody(): MiddlewareHandler {
   const limit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: refuseLargeBody });
   return (c, next) => {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    const declared = c.req.header('Content-Length');
+    const declared = requestHeader(c, 'Content-Length');
     const incoming = nodeRequest(c);
-    if (!incoming || declared === undefined || c.req.header('Transfer-Encoding') !== undefined)
+    if (!incoming || declared === undefined || requestHeader(c, 'Transfer-Encoding') !== undefined)
       return limit(c, next);
     if (Number.parseInt(declared, 10) > MAX_BODY_BYTES) refuseLargeBody(c);
     c.set('bodyStream', incoming);

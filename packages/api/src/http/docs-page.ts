@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Hono } from 'hono';
+import { requestHeader } from './node-request.js';
 
 /** Where the page asks swagger-ui for the document: the unauthenticated route `createApp` serves. */
 const DOCUMENT_URL = '/ledger/openapi.json';
@@ -136,7 +137,7 @@ export function docsPage(): Hono {
         'Cache-Control': 'no-cache',
         ETag: etag,
       };
-      if (c.req.header('If-None-Match') === etag) return c.body(null, 304, headers);
+      if (requestHeader(c, 'If-None-Match') === etag) return c.body(null, 304, headers);
       return c.body(body, 200, headers);
     });
   }

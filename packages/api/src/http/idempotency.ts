@@ -17,6 +17,7 @@ import superjson from 'superjson';
 import { toLedgerError } from '../errors/normalize.js';
 import { requestText } from './body-limit.js';
 import type { AppEnv } from './env.js';
+import { requestHeader } from './node-request.js';
 
 /** How long a key is remembered, and how long a running request holds it. */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -293,7 +294,7 @@ export async function runIdempotently<T>(
  */
 export function idempotency(ports: IdempotencyPorts): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const key = c.req.header('Idempotency-Key');
+    const key = requestHeader(c, 'Idempotency-Key');
     if (key === undefined || !['POST', 'PUT', 'DELETE'].includes(c.req.method)) return next();
     const outcome = await runIdempotently(
       ports,

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { newPortalToken } from '@ledger/domain';
 import type { Context, MiddlewareHandler } from 'hono';
+import { requestHeader } from '../http/node-request.js';
 import type { PortalEnv } from './env.js';
 import { errorPage } from './pages/error-page.js';
 
@@ -54,9 +55,9 @@ function sameText(a: string, b: string): boolean {
  * public URL behind a proxy).
  */
 function fromHere(c: Context, publicOrigin: string | null): boolean {
-  const site = c.req.header('Sec-Fetch-Site');
+  const site = requestHeader(c, 'Sec-Fetch-Site');
   if (site && site !== 'same-origin' && site !== 'none') return false;
-  const origin = c.req.header('Origin');
+  const origin = requestHeader(c, 'Origin');
   if (origin === undefined) return true;
   // Under `Referrer-Policy: no-referrer` Chromium sends `Origin: null` even for its own forms;
   // then the browser's own Sec-Fetch-Site must vouch for it.

@@ -1,6 +1,7 @@
 import { LedgerError } from '@ledger/domain';
 import { type Context, Hono } from 'hono';
 import { type ApiDeps, serviceContext } from '../deps.js';
+import { jsonAnswer } from '../http/api-headers.js';
 import type { AppEnv } from '../http/env.js';
 import { snakeParam, toWire } from './casing.js';
 import { errorsOf, isWrite } from './errors-of.js';
@@ -151,7 +152,7 @@ export function mountOperations(
       if (op.status === 204) return c.body(null, 204);
       const body = toWire(result);
       if (options.checkResponses) checkAnswer(op, body);
-      return c.json(body as object, op.status);
+      return jsonAnswer(c, body, op.status);
     });
   }
   return routes;

@@ -2,6 +2,7 @@ import { LedgerError } from '@ledger/domain';
 import type { Context } from 'hono';
 import { requestText } from '../http/body-limit.js';
 import type { AppEnv } from '../http/env.js';
+import { requestHeader } from '../http/node-request.js';
 import { fromWire } from './casing.js';
 
 /**
@@ -12,7 +13,7 @@ import { fromWire } from './casing.js';
 export async function readBody<T = Record<string, unknown>>(c: Context<AppEnv>): Promise<T> {
   const text = await requestText(c);
   if (text.trim() === '') return {} as T;
-  const type = c.req.header('Content-Type') ?? '';
+  const type = requestHeader(c, 'Content-Type') ?? '';
   if (type && !/^application\/json\b/i.test(type)) {
     throw new LedgerError(
       'invalid_input',

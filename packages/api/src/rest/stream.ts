@@ -1,6 +1,7 @@
 import { LedgerError, type Logger } from '@ledger/domain';
 import type { Context } from 'hono';
 import type { AppEnv } from '../http/env.js';
+import { requestHeader } from '../http/node-request.js';
 import { toSnake, toWire } from './casing.js';
 import type { Operation, StreamAnswer, StreamRecord, StreamSection } from './operation.js';
 import { restSchema } from './wire.js';
@@ -102,7 +103,7 @@ async function* ndjsonText(
 
 /** True when the client asked for NDJSON rather than the one JSON document. */
 function wantsNdjson(c: Context<AppEnv>): boolean {
-  return (c.req.header('accept') ?? '').toLowerCase().includes(NDJSON);
+  return (requestHeader(c, 'accept') ?? '').toLowerCase().includes(NDJSON);
 }
 
 /**

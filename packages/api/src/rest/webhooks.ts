@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import type { ApiDeps } from '../deps.js';
 import { requestText } from '../http/body-limit.js';
 import type { AppEnv } from '../http/env.js';
+import { requestHeader } from '../http/node-request.js';
 
 /**
  * `POST /webhooks/stripe`: the signature is checked on the raw body with the SDK and
@@ -13,7 +14,7 @@ export function webhookRoutes(deps: ApiDeps) {
   return new Hono<AppEnv>().post('/stripe', async (c) => {
     const verify = deps.webhooks.stripe;
     if (!verify) throw new LedgerError('not_found', 'Stripe webhooks are not configured');
-    const signature = c.req.header('Stripe-Signature');
+    const signature = requestHeader(c, 'Stripe-Signature');
     if (!signature) {
       throw new LedgerError('invalid_signature', 'The Stripe-Signature header is missing', {
         param: ['Stripe-Signature'],

@@ -5,6 +5,7 @@ import { type ApiDeps, idempotencyPorts, serviceContext } from '../deps.js';
 import { type PresentedKey, presentedKey } from '../http/auth.js';
 import type { AppEnv } from '../http/env.js';
 import type { IdempotencyPorts } from '../http/idempotency.js';
+import { requestHeader } from '../http/node-request.js';
 import type { RateLimiter, RateLimitOutcome } from '../http/rate-limit.js';
 
 /**
@@ -78,8 +79,8 @@ export function createTrpcContext(
   };
   return {
     requestId: c.get('requestId'),
-    apiKey: presentedKey(c.req.header('Authorization'), c.req.header('X-API-Key')),
-    idempotencyKey: c.req.header('Idempotency-Key'),
+    apiKey: presentedKey(requestHeader(c, 'Authorization'), requestHeader(c, 'X-API-Key')),
+    idempotencyKey: requestHeader(c, 'Idempotency-Key'),
     bodyTooLarge: c.get('bodyTooLarge') === true,
     calls: info.calls.length,
     setHeader,
