@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { testDatabaseKinds } from '@ledger/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestLedger, type TestLedger } from './harness.js';
@@ -48,6 +49,29 @@ describe.each(testDatabaseKinds())('HTTP hygiene on %s', (kind) => {
     expect(trpc.status).toBe(400);
     const same = await t.rest('GET', '/ledger/customers', { headers: { 'X-API-Key': t.keyA } });
     expect(same.status).toBe(200);
+  });
+
+  it('reads a repeated header whole: two Authorization headers are not taken as the first', async () => {
+    // Sent raw: fetch would join the two itself. Node keeps only the first Authorization in
+    // `req.headers`; the API reads every repeat, as a fetch Request has them.
+    const { hostname: host, port } = new URL(t.url);
+    const head = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), host, () => {
+        socket.write(
+          `GET /ledger/customers HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${t.keyA}\r\n` +
+            `Authorization: Bearer ${t.keyA}\r\nX-Request-Id: one\r\nX-Request-Id: two\r\nConnection: close\r\n\r\n`,
+        );
+      });
+      let text = '';
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString('latin1');
+      });
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(head).toMatch(/^HTTP\/1\.1 401 /);
+    // "one, two" is not a token a request id may be: the answer has a fresh one.
+    expect(head).toMatch(/\r\nx-request-id: req_[0-9a-z]{26}\r\n/i);
   });
 
   it('answers no cross-origin request by default', async () => {
