@@ -1,3 +1,4 @@
+import { TypeID } from 'typeid-js';
 import { describe, expect, it } from 'vitest';
 import { ID_PREFIXES, type IdKind, idSchema, isId, newId } from './ids.js';
 import { parseInput } from './validation.js';
@@ -29,6 +30,45 @@ describe('ids', () => {
     const id = newId(kind);
     expect(id).toMatch(new RegExp(`^${ID_PREFIXES[kind]}_[0-7][0-9a-hjkmnp-tv-z]{25}$`));
     expect(isId(kind, id)).toBe(true);
+  });
+
+  it('makes what typeid-js makes: a UUIDv7 of now, in its base32', () => {
+    const before = Date.now();
+    const id = newId('customer');
+    const uuid = TypeID.fromString(id, 'cus').toUUID();
+    expect(uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const ms = Number.parseInt(uuid.replace(/-/g, '').slice(0, 12), 16);
+    expect(ms).toBeGreaterThanOrEqual(before);
+    expect(ms).toBeLessThanOrEqual(Date.now());
+    expect(TypeID.fromUUID('cus', uuid).toString()).toBe(id);
+  });
+
+  it('makes ids that sort in the order they were made, within a millisecond too', () => {
+    const ids = Array.from({ length: 20_000 }, () => newId('event'));
+    expect(ids.every((id, i) => i === 0 || (ids[i - 1] as string) < id)).toBe(true);
+    expect(new Set(ids.map((id) => id.slice(0, 14))).size).toBeLessThan(ids.length);
+  });
+
+  it('accepts exactly what typeid-js accepts', () => {
+    const valid: string = newId('customer');
+    const alphabet = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-. ';
+    const candidates = [valid];
+    for (let at = 0; at < valid.length; at++) {
+      for (const char of alphabet) candidates.push(valid.slice(0, at) + char + valid.slice(at + 1));
+      candidates.push(valid.slice(0, at) + valid.slice(at + 1));
+    }
+    let accepted = 0;
+    for (const value of candidates) {
+      let reference = true;
+      try {
+        TypeID.fromString(value, 'cus');
+      } catch {
+        reference = false;
+      }
+      expect(isId('customer', value), value).toBe(reference);
+      if (reference) accepted++;
+    }
+    expect(accepted).toBeGreaterThan(100);
   });
 
   it('makes distinct ids', () => {
