@@ -8,7 +8,6 @@ import type {
 import { and, asc, count, eq, inArray, lte, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { customers, plans, subscriptions } from '../schema/index.js';
-import { toCustomer } from './customers.js';
 import { toPlan } from './plans.js';
 import { statementOn } from './prepared.js';
 import { inScope, inScopePlaceholders } from './scope.js';
@@ -24,8 +23,8 @@ const planOfSubscription = and(
 );
 
 /**
- * A customer with each of its subscriptions and that subscription's plan (none: one row, both
- * null), by `tenantId`, `appId` and `customerId` placeholders; with `periodUsage`, also each
+ * A customer's id with each of its subscriptions and that subscription's plan (none: one row,
+ * both null), by `tenantId`, `appId` and `customerId` placeholders; with `periodUsage`, also each
  * subscription's usage of the `featureKey` placeholder's feature over its current period (an
  * entitlement check's sum, in the same read). `prepare` names it for `statementOn`.
  */
@@ -41,7 +40,7 @@ function customerPlansOf(periodUsage: boolean) {
     });
     const query = db
       .select({
-        customer: customers,
+        customerId: customers.id,
         subscription: subscriptions,
         plan: plans,
         periodUsage: periodUsage ? sql<string | number | null>`${usage}` : sql<null>`null`,
@@ -149,8 +148,7 @@ export function subscriptionStore(db: Db): Pick<BillingStore, SubscriptionMethod
               customerId,
               featureKey,
             });
-      const first = rows[0];
-      if (!first) return null;
+      if (rows.length === 0) return null;
       const held = [];
       for (const { subscription, plan, periodUsage } of rows) {
         if (subscription && plan) {
@@ -161,7 +159,7 @@ export function subscriptionStore(db: Db): Pick<BillingStore, SubscriptionMethod
           });
         }
       }
-      return { customer: toCustomer(first.customer), subscriptions: held };
+      return { subscriptions: held };
     },
 
     async countSubscriptions(scope, customerId, statuses) {

@@ -65,9 +65,9 @@ export interface BillingStore {
     options?: { forShare?: boolean },
   ): Promise<Array<{ subscription: Subscription; plan: Plan }>>;
   /**
-   * The customer (deleted or not) with its subscriptions and their plans, as
-   * {@link listSubscriptionPlans}, in one statement: all a usage read or an entitlement check
-   * needs before it sums. With `periodUsageOf`, each subscription also comes with that feature's
+   * The subscriptions of the customer (deleted or not) and their plans, as
+   * {@link listSubscriptionPlans}, in one statement that also finds the customer: all a usage
+   * read or an entitlement check needs before it sums. With `periodUsageOf`, each subscription also comes with that feature's
    * usage over the subscription's current period, as {@link sumUsage} counts it, read in the
    * same statement (an entitlement check is then one read). Null when the scope has no such
    * customer.
@@ -77,7 +77,6 @@ export interface BillingStore {
     customerId: CustomerId,
     options?: { periodUsageOf?: string },
   ): Promise<{
-    customer: Customer;
     subscriptions: Array<{ subscription: Subscription; plan: Plan; periodUsage?: number }>;
   } | null>;
   countSubscriptions(
