@@ -3,11 +3,17 @@ import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database, Db } from '../src/index.js';
+import type { Db } from '../src/index.js';
 import * as schema from '../src/schema/index.js';
 import { createStore } from '../src/store/bind.js';
+import { MAX_CHECK_STATEMENTS_IN_FLIGHT } from '../src/store/entitlement-checks.js';
 import { rowsOf } from '../src/store/scope.js';
-import { createTestDatabase, postgresUrl, testDatabaseKinds } from '../src/testing.js';
+import {
+  createTestDatabase,
+  postgresUrl,
+  type TestDatabase,
+  testDatabaseKinds,
+} from '../src/testing.js';
 
 const scope = { tenantId: 'checks', appId: 'app' };
 
@@ -34,7 +40,7 @@ function checkOf(customerId: string, i: number): EntitlementCheck {
  * refuses fails its own call only.
  */
 describe.each(testDatabaseKinds())('recording entitlement checks on %s', (kind) => {
-  let database: Database;
+  let database: TestDatabase;
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
@@ -123,5 +129,58 @@ describe.each(testDatabaseKinds())('recording entitlement checks on %s', (kind) 
       }),
     ).rejects.toThrow('roll back');
     expect((await stored('cus_tx')).map((row) => row.id)).toEqual([kept.id]);
+  });
+});
+
+/** On PostgreSQL, waiting for one commit does not hold back the next checks' statements. */
+describe.runIf(testDatabaseKinds().includes('postgres'))('recording checks on postgres', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+  });
+  afterAll(() => database.close());
+
+  async function stored(customerId: string) {
+    return rowsOf(
+      await database.db.execute(
+        sql`SELECT id FROM entitlement_checks WHERE customer_id = ${customerId}`,
+      ),
+    );
+  }
+
+  it('keeps several inserts in flight while earlier ones wait for their commit', async () => {
+    const store = createStore(database.db);
+    const locker = postgres(database.url ?? '', { max: 1, onnotice: () => {} });
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    const pending: Promise<void>[] = [];
+    let waiting = 0;
+    try {
+      await locker.begin(async (tx) => {
+        // Every insert waits on this lock, so none commits: if only one statement could run
+        // at a time, each turn's check would queue behind the first.
+        await tx`LOCK TABLE entitlement_checks IN EXCLUSIVE MODE`;
+        for (let i = 0; i < 8; i++) {
+          pending.push(store.insertEntitlementCheck(scope, checkOf('cus_flight', i)));
+          await turn();
+          await turn();
+        }
+        for (let tries = 0; tries < 100; tries++) {
+          // pg_stat_activity is read once per transaction unless the snapshot is cleared.
+          await tx`SELECT pg_stat_clear_snapshot()`;
+          const [row] = await tx`SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+          waiting = Number(row?.n);
+          if (waiting >= MAX_CHECK_STATEMENTS_IN_FLIGHT) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      });
+    } finally {
+      await Promise.allSettled(pending);
+      await locker.end();
+    }
+    await Promise.all(pending);
+    expect(waiting).toBeGreaterThan(1);
+    expect(waiting).toBe(MAX_CHECK_STATEMENTS_IN_FLIGHT);
+    expect(await stored('cus_flight')).toHaveLength(8);
   });
 });

@@ -1,5 +1,6 @@
 import type { EntitlementCheck, Scope } from '@ledger/domain';
-import { sql } from 'drizzle-orm';
+import { is, sql } from 'drizzle-orm';
+import { PgliteDatabase } from 'drizzle-orm/pglite';
 import type { Db } from '../database.js';
 import { isUnavailable } from '../errors.js';
 import { entitlementChecks } from '../schema/index.js';
@@ -55,20 +56,30 @@ interface Waiting extends Recorded {
 type Recorder = (scope: Scope, check: EntitlementCheck) => Promise<void>;
 
 /**
+ * Statements recording checks that may run at once on PostgreSQL. Each waits for its commit's WAL
+ * flush; with one at a time, a few concurrent checks queued behind every flush (8 connections:
+ * 1,800 checks/s, p99 13 ms), while PostgreSQL flushes concurrent commits together. PGlite runs
+ * one statement at a time whatever is sent, so there one batch gathers all that waits.
+ */
+export const MAX_CHECK_STATEMENTS_IN_FLIGHT = 4;
+
+/**
  * Group commit of the entitlement checks this process records outside a transaction: the first
  * waits one turn of the event loop, and goes with every check that arrived meanwhile; checks that
- * arrive while its statement runs go together in the next (up to
- * {@link MAX_CHECKS_PER_STATEMENT}). Each check is still answered only once its row is committed,
- * so an answered check is never lost: many concurrent checks cost one statement and one commit
- * instead of one each. A batch refused for a reason that wrote nothing is recorded again check by
- * check, so one bad row fails only its own request; a batch whose outcome is unknown (the
- * connection was lost) fails every check in it, as a lone insert's would.
+ * arrive while {@link MAX_CHECK_STATEMENTS_IN_FLIGHT} statements run go together in the next (up
+ * to {@link MAX_CHECKS_PER_STATEMENT}). Each check is still answered only once its row is
+ * committed, so an answered check is never lost: many concurrent checks cost one statement and
+ * one commit instead of one each. A batch refused for a reason that wrote nothing is recorded
+ * again check by check, so one bad row fails only its own request; a batch whose outcome is
+ * unknown (the connection was lost) fails every check in it, as a lone insert's would.
  */
 export const checkRecorder = perHandle(groupChecks);
 
 function groupChecks(db: Db): Recorder {
   const queue: Waiting[] = [];
-  let draining = false;
+  const inFlightAtMost = is(db, PgliteDatabase) ? 1 : MAX_CHECK_STATEMENTS_IN_FLIGHT;
+  let inFlight = 0;
+  let scheduled = false;
 
   const settle = async (batch: Waiting[]) => {
     try {
@@ -83,20 +94,28 @@ function groupChecks(db: Db): Recorder {
     }
   };
 
-  const drain = async () => {
-    draining = true;
-    while (queue.length > 0) {
-      // One turn of the event loop first, so checks of requests already read join the batch
-      // (PGlite runs a statement within the microtasks of the request that sent it).
-      await new Promise((resolve) => setImmediate(resolve));
-      await settle(queue.splice(0, MAX_CHECKS_PER_STATEMENT));
+  const send = () => {
+    scheduled = false;
+    while (inFlight < inFlightAtMost && queue.length > 0) {
+      inFlight++;
+      void settle(queue.splice(0, MAX_CHECKS_PER_STATEMENT)).finally(() => {
+        inFlight--;
+        schedule();
+      });
     }
-    draining = false;
+  };
+
+  // One turn of the event loop first, so checks of requests already read join the batch
+  // (PGlite runs a statement within the microtasks of the request that sent it).
+  const schedule = () => {
+    if (scheduled || queue.length === 0 || inFlight >= inFlightAtMost) return;
+    scheduled = true;
+    setImmediate(send);
   };
 
   return (scope, check) =>
     new Promise((resolve, reject) => {
       queue.push({ scope, check, resolve, reject });
-      if (!draining) void drain();
+      schedule();
     });
 }
