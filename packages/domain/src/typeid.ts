@@ -56,38 +56,23 @@ function nextUuidV7(): Uint8Array {
   return uuid;
 }
 
-/** The 26 characters of 16 bytes in TypeID's base32 (the first one 0–7: 128 bits in 130). */
-function encode(b: Uint8Array): string {
-  const at = (i: number) => b[i] as number;
-  const c = (value: number) => ALPHABET[value] as string;
-  return (
-    c((at(0) & 224) >> 5) +
-    c(at(0) & 31) +
-    c((at(1) & 248) >> 3) +
-    c(((at(1) & 7) << 2) | ((at(2) & 192) >> 6)) +
-    c((at(2) & 62) >> 1) +
-    c(((at(2) & 1) << 4) | ((at(3) & 240) >> 4)) +
-    c(((at(3) & 15) << 1) | ((at(4) & 128) >> 7)) +
-    c((at(4) & 124) >> 2) +
-    c(((at(4) & 3) << 3) | ((at(5) & 224) >> 5)) +
-    c(at(5) & 31) +
-    c((at(6) & 248) >> 3) +
-    c(((at(6) & 7) << 2) | ((at(7) & 192) >> 6)) +
-    c((at(7) & 62) >> 1) +
-    c(((at(7) & 1) << 4) | ((at(8) & 240) >> 4)) +
-    c(((at(8) & 15) << 1) | ((at(9) & 128) >> 7)) +
-    c((at(9) & 124) >> 2) +
-    c(((at(9) & 3) << 3) | ((at(10) & 224) >> 5)) +
-    c(at(10) & 31) +
-    c((at(11) & 248) >> 3) +
-    c(((at(11) & 7) << 2) | ((at(12) & 192) >> 6)) +
-    c((at(12) & 62) >> 1) +
-    c(((at(12) & 1) << 4) | ((at(13) & 240) >> 4)) +
-    c(((at(13) & 15) << 1) | ((at(14) & 128) >> 7)) +
-    c((at(14) & 124) >> 2) +
-    c(((at(14) & 3) << 3) | ((at(15) & 224) >> 5)) +
-    c(at(15) & 31)
-  );
+/**
+ * The 26 characters of 16 bytes in TypeID's base32: the 128 bits after two zero bits, five at a
+ * time (so the first character is 0–7).
+ */
+function encode(bytes: Uint8Array): string {
+  let out = '';
+  let pending = 0;
+  let bits = 2;
+  for (const byte of bytes) {
+    pending = ((pending << 8) | byte) & 0xfff;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += ALPHABET[(pending >> bits) & 31];
+    }
+  }
+  return out;
 }
 
 /**

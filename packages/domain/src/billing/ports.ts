@@ -67,10 +67,10 @@ export interface BillingStore {
   /**
    * The subscriptions of the customer (deleted or not) and their plans, as
    * {@link listSubscriptionPlans}, in one statement that also finds the customer: all a usage
-   * read or an entitlement check needs before it sums. With `periodUsageOf`, each subscription also comes with that feature's
-   * usage over the subscription's current period, as {@link sumUsage} counts it, read in the
-   * same statement (an entitlement check is then one read). Null when the scope has no such
-   * customer.
+   * read or an entitlement check needs before it sums. With `periodUsageOf`, each subscription
+   * also comes with that feature's usage over its current period, as {@link sumUsage} counts it,
+   * read in the same statement (an entitlement check is then one read). Null when the scope has
+   * no such customer.
    */
   getCustomerPlans(
     scope: Scope,
