@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -9,6 +8,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { type HolderDetails, lockDataDir } from './data-dir-lock.js';
+import { MIGRATIONS_FOLDER as migrationsFolder, templateFor } from './pglite-template.js';
 import * as schema from './schema/index.js';
 import { keepStatistics } from './statistics.js';
 
@@ -65,7 +65,6 @@ export interface DatabaseConfig {
   onStatement?: ((sql: string) => void) | undefined;
 }
 
-const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
 /** Serialises migrations when several server processes start at once against one PostgreSQL. */
 const MIGRATION_LOCK = 7_318_004_211;
 
@@ -122,7 +121,10 @@ async function openPglite(dataDir: string | undefined, holder: string): Promise<
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const lock = dataDir ? lockDataDir(dataDir, holder) : null;
   try {
-    const client = dataDir ? new PGlite(dataDir) : new PGlite();
+    // A database that does not exist yet starts from the build's template, not from initdb.
+    const loadDataDir = templateFor(dataDir);
+    const options = loadDataDir ? { loadDataDir } : {};
+    const client = dataDir ? new PGlite(dataDir, options) : new PGlite(options);
     const db = drizzlePglite(client, { schema });
     await migratePglite(db, { migrationsFolder });
     // Statistics before the first request (tables that grew since the last run), then kept.
