@@ -36,9 +36,9 @@ export interface Database {
    */
   listen(channel: string, onNotify: (payload: string) => void, onListen: () => void): Promise<void>;
   /**
-   * PGlite: analyzes now the tables whose planner statistics are missing or stale (it has no
-   * autovacuum; a background pass does the same every few seconds) and names them. PostgreSQL:
-   * nothing, its autovacuum keeps them.
+   * Analyzes now the tables whose planner statistics are missing or stale and that nothing else
+   * analyzes (PGlite has no autovacuum; on PostgreSQL, those autovacuum is off for), and names
+   * them; a background pass does the same every few seconds.
    */
   refreshStatistics(): Promise<string[]>;
   close(): Promise<void>;
@@ -97,6 +97,18 @@ async function openPostgres(
           },
         }),
   });
+  // Tables autovacuum leaves alone (it is off, for the server or for them) are analyzed here.
+  const statistics = keepStatistics(
+    async <T extends Record<string, unknown>>(text: string) => [
+      ...(await client.unsafe<T[]>(text)),
+    ],
+    'autovacuum-off',
+  );
+  await statistics.refresh().catch(async (error: unknown) => {
+    await statistics.stop();
+    await client.end({ timeout: 5 });
+    throw error;
+  });
   return {
     db: drizzlePostgres(client, { schema }) as unknown as Db,
     kind: 'postgres',
@@ -108,8 +120,11 @@ async function openPostgres(
     listen: async (channel, onNotify, onListen) => {
       await client.listen(channel, onNotify, onListen);
     },
-    refreshStatistics: async () => [],
-    close: () => client.end({ timeout: 5 }),
+    refreshStatistics: () => statistics.refresh(),
+    close: async () => {
+      await statistics.stop();
+      await client.end({ timeout: 5 });
+    },
   };
 }
 
@@ -128,7 +143,10 @@ async function openPglite(dataDir: string | undefined, holder: string): Promise<
     const db = drizzlePglite(client, { schema });
     await migratePglite(db, { migrationsFolder });
     // Statistics before the first request (tables that grew since the last run), then kept.
-    const statistics = keepStatistics(client);
+    const statistics = keepStatistics(
+      async <T extends Record<string, unknown>>(text: string) => (await client.query<T>(text)).rows,
+      'all',
+    );
     await statistics.refresh().catch(async (error: unknown) => {
       await statistics.stop();
       throw error;

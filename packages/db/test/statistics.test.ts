@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../src/index.js';
+import { createScratchPostgres, type ScratchPostgres, testDatabaseKinds } from '../src/testing.js';
 
 /**
  * PGlite has no autovacuum: Ledger gathers its planner statistics itself (after migrations and
@@ -14,7 +15,8 @@ import { type Database, openDatabase } from '../src/index.js';
 type Row = Record<string, unknown>;
 
 async function rows<T = Row>(database: Database, statement: ReturnType<typeof sql>): Promise<T[]> {
-  return ((await database.db.execute(statement)) as unknown as { rows: T[] }).rows;
+  const result = (await database.db.execute(statement)) as unknown as T[] | { rows: T[] };
+  return Array.isArray(result) ? [...result] : result.rows;
 }
 
 const SCOPE = { tenant: 'ten_stats', app: 'app_stats' };
@@ -66,8 +68,11 @@ async function byIdPlans(database: Database, table: string, id: string): Promise
   return plans;
 }
 
-async function expectPrimaryKeyLookups(database: Database): Promise<void> {
-  for (const [table, id] of BY_ID) {
+async function expectPrimaryKeyLookups(
+  database: Database,
+  tables: ReadonlyArray<readonly [string, string]> = BY_ID,
+): Promise<void> {
+  for (const [table, id] of tables) {
     for (const plan of await byIdPlans(database, table, id)) {
       expect(plan, `${table}: ${plan}`).toMatch(new RegExp(`Index Scan using ${table}_pkey on`));
     }
@@ -135,3 +140,70 @@ describe('planner statistics on PGlite', { timeout: 120_000 }, () => {
     }
   });
 });
+
+/**
+ * An entitlement check's read of its customer's plans (the store's statement, prepared), as
+ * PostgreSQL plans it once it plans generically: the plan's lines.
+ */
+async function genericPlanOfCustomerPlans(database: Database): Promise<string> {
+  const { tenant, app } = SCOPE;
+  await database.db.execute(sql.raw('DEALLOCATE ALL'));
+  await database.db.execute(
+    sql.raw(`PREPARE plans_of(text, text, text) AS
+      SELECT customers.id, subscriptions.id, plans.id FROM customers
+      LEFT JOIN subscriptions ON subscriptions.tenant_id = customers.tenant_id
+        AND subscriptions.app_id = customers.app_id AND subscriptions.customer_id = customers.id
+      LEFT JOIN plans ON plans.tenant_id = subscriptions.tenant_id
+        AND plans.app_id = subscriptions.app_id AND plans.id = subscriptions.plan_id
+      WHERE customers.tenant_id = $1 AND customers.app_id = $2 AND customers.id = $3
+      ORDER BY subscriptions.id`),
+  );
+  await database.db.execute(sql.raw('SET plan_cache_mode = force_generic_plan'));
+  const lines = await rows<{ 'QUERY PLAN': string }>(
+    database,
+    sql.raw(`EXPLAIN EXECUTE plans_of('${tenant}', '${app}', 'cus_7')`),
+  );
+  await database.db.execute(sql.raw('RESET plan_cache_mode'));
+  return lines.map((line) => line['QUERY PLAN']).join('\n');
+}
+
+describe.runIf(testDatabaseKinds().includes('postgres'))(
+  'planner statistics on PostgreSQL where autovacuum is off',
+  { timeout: 120_000 },
+  () => {
+    let scratch: ScratchPostgres;
+    let database: Database;
+    beforeAll(async () => {
+      scratch = await createScratchPostgres();
+      database = await openDatabase({ url: scratch.url, poolSize: 1 });
+    });
+    afterAll(async () => {
+      await database.close();
+      await scratch.drop();
+    });
+
+    it('are gathered for its tables that grew, so a prepared read by id keeps the primary key', async () => {
+      const [setting] = await rows<{ on: boolean }>(
+        database,
+        sql`SELECT current_setting('autovacuum') = 'on' AS on`,
+      );
+      // Off for three of the tables looked up by id; `invoices` keeps the server's setting.
+      const off = BY_ID.filter(([table]) => table !== 'invoices');
+      for (const [table] of off)
+        await database.db.execute(sql.raw(`ALTER TABLE ${table} SET (autovacuum_enabled = false)`));
+      await grow(database, 1, 2);
+      await database.db.execute(sql.raw('ANALYZE'));
+      // 2,500× the customers the statistics describe.
+      await grow(database, 3, 4_998);
+      const analyzed = await database.refreshStatistics();
+      expect(analyzed).toEqual(expect.arrayContaining(off.map(([table]) => table)));
+      expect(analyzed.includes('invoices')).toBe(!setting?.on);
+      expect(await reltuples(database, 'customers')).toBeGreaterThanOrEqual(5_000);
+      expect(await genericPlanOfCustomerPlans(database)).toMatch(
+        /using customers_pkey on customers/,
+      );
+      await expectPrimaryKeyLookups(database, off);
+      expect(await database.refreshStatistics()).toEqual([]);
+    });
+  },
+);
