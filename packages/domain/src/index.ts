@@ -54,6 +54,8 @@ export {
   FEATURE_TYPES,
   type Feature,
   type FeatureUsage,
+  type GrantingPlan,
+  type GrantingSubscription,
   INVOICE_STATUSES,
   type Invoice,
   type InvoiceFx,

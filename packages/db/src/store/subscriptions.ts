@@ -2,6 +2,7 @@ import type {
   BillingStore,
   CustomerId,
   PlanId,
+  Pricing,
   Subscription,
   SubscriptionId,
 } from '@ledger/domain';
@@ -23,10 +24,13 @@ const planOfSubscription = and(
 );
 
 /**
- * A customer's id with each of its subscriptions and that subscription's plan (none: one row,
- * both null), by `tenantId`, `appId` and `customerId` placeholders; with `periodUsage`, also each
- * subscription's usage of the `featureKey` placeholder's feature over its current period (an
- * entitlement check's sum, in the same read). `prepare` names it for `statementOn`.
+ * A customer's id with what each of its subscriptions' grants are counted by (the subscription's
+ * status and dates, its plan's features and billing period; none: one row, all null), by
+ * `tenantId`, `appId` and `customerId` placeholders; with `periodUsage`, also each subscription's
+ * usage of the `featureKey` placeholder's feature over its current period (an entitlement check's
+ * sum, in the same read). Only those columns: the whole rows (four JSON documents and a dozen
+ * timestamps) were most of what a check's read cost to send and to map. `prepare` names it for
+ * `statementOn`.
  */
 function customerPlansOf(periodUsage: boolean) {
   return (db: Db, prepare: boolean) => {
@@ -41,8 +45,13 @@ function customerPlansOf(periodUsage: boolean) {
     const query = db
       .select({
         customerId: customers.id,
-        subscription: subscriptions,
-        plan: plans,
+        subscriptionId: subscriptions.id,
+        status: subscriptions.status,
+        createdAt: subscriptions.createdAt,
+        currentPeriodStart: subscriptions.currentPeriodStart,
+        currentPeriodEnd: subscriptions.currentPeriodEnd,
+        features: plans.features,
+        billingPeriod: sql<Pricing['billingPeriod'] | null>`${plans.pricing}->>'billingPeriod'`,
         periodUsage: periodUsage ? sql<string | number | null>`${usage}` : sql<null>`null`,
       })
       .from(customers)
@@ -150,14 +159,23 @@ export function subscriptionStore(db: Db): Pick<BillingStore, SubscriptionMethod
             });
       if (rows.length === 0) return null;
       const held = [];
-      for (const { subscription, plan, periodUsage } of rows) {
-        if (subscription && plan) {
-          held.push({
-            subscription: toSubscription(subscription),
-            plan: toPlan(plan),
-            ...(featureKey === undefined ? {} : { periodUsage: Number(periodUsage ?? 0) }),
-          });
-        }
+      for (const row of rows) {
+        const { subscriptionId, status, createdAt, currentPeriodStart, currentPeriodEnd } = row;
+        if (!subscriptionId || !status || !createdAt || !currentPeriodStart || !currentPeriodEnd)
+          continue;
+        if (!row.features || !row.billingPeriod) continue;
+        held.push({
+          subscription: {
+            id: subscriptionId as SubscriptionId,
+            customerId,
+            status: status as Subscription['status'],
+            createdAt,
+            currentPeriodStart,
+            currentPeriodEnd,
+          },
+          plan: { features: row.features, pricing: { billingPeriod: row.billingPeriod } },
+          ...(featureKey === undefined ? {} : { periodUsage: Number(row.periodUsage ?? 0) }),
+        });
       }
       return { subscriptions: held };
     },

@@ -108,6 +108,19 @@ export interface Subscription {
   updatedAt: Date;
 }
 
+/**
+ * What of a subscription its grants are counted by: whose it is, whether it entitles, and the
+ * dates windows are measured from. A whole {@link Subscription} is one; the read behind an
+ * entitlement check brings only these.
+ */
+export type GrantingSubscription = Pick<
+  Subscription,
+  'id' | 'customerId' | 'status' | 'createdAt' | 'currentPeriodStart' | 'currentPeriodEnd'
+>;
+
+/** What of a plan its grants are counted by: its features and the period it bills over. */
+export type GrantingPlan = Pick<Plan, 'features'> & { pricing: Pick<Pricing, 'billingPeriod'> };
+
 /** An invoice's lifecycle: `draft` until finalised, then `open` until `paid` or `void`. */
 export const INVOICE_STATUSES = ['draft', 'open', 'paid', 'past_due', 'void'] as const;
 /** One of {@link INVOICE_STATUSES}. */

@@ -8,6 +8,8 @@ import type { Scope } from '../scope.js';
 import type { TaxAddress, TaxRate } from '../tax/get-rate.js';
 import type {
   EntitlementCheck,
+  GrantingPlan,
+  GrantingSubscription,
   Invoice,
   InvoiceId,
   InvoiceStatus,
@@ -66,8 +68,9 @@ export interface BillingStore {
   ): Promise<Array<{ subscription: Subscription; plan: Plan }>>;
   /**
    * The subscriptions of the customer (deleted or not) and their plans, as
-   * {@link listSubscriptionPlans}, in one statement that also finds the customer: all a usage
-   * read or an entitlement check needs before it sums. With `periodUsageOf`, each subscription
+   * {@link listSubscriptionPlans} but only what grants are counted by (a subscription's status and
+   * dates, a plan's features and billing period), in one statement that also finds the customer:
+   * all a usage read or an entitlement check needs before it sums. With `periodUsageOf`, each subscription
    * also comes with that feature's usage over its current period, as {@link sumUsage} counts it,
    * read in the same statement (an entitlement check is then one read). Null when the scope has
    * no such customer.
@@ -77,7 +80,11 @@ export interface BillingStore {
     customerId: CustomerId,
     options?: { periodUsageOf?: string },
   ): Promise<{
-    subscriptions: Array<{ subscription: Subscription; plan: Plan; periodUsage?: number }>;
+    subscriptions: Array<{
+      subscription: GrantingSubscription;
+      plan: GrantingPlan;
+      periodUsage?: number;
+    }>;
   } | null>;
   countSubscriptions(
     scope: Scope,

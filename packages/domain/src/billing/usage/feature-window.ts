@@ -1,7 +1,7 @@
 import { LedgerError } from '../../errors.js';
 import type { CustomerId } from '../../ids.js';
 import type { ServiceContext, StoreTx } from '../../ports.js';
-import type { Feature, Plan, Subscription } from '../model.js';
+import type { Feature, GrantingPlan, GrantingSubscription } from '../model.js';
 import { addPeriod } from '../periods.js';
 
 /** Subscriptions whose plan still grants its features (paused ones do not). */
@@ -10,15 +10,19 @@ export const ENTITLED_STATUSES = ['active', 'trialing', 'past_due'] as const;
 /** A feature as one of the customer's subscriptions grants it. */
 export interface GrantedFeature {
   feature: Feature;
-  plan: Plan;
-  subscription: Subscription;
+  plan: GrantingPlan;
+  subscription: GrantingSubscription;
   /** The feature's usage over the subscription's current period, when the read brought it. */
   periodUsage?: number;
 }
 
 /** The features entitled subscriptions grant, first subscription first. */
 function entitledFeatures(
-  held: ReadonlyArray<{ subscription: Subscription; plan: Plan; periodUsage?: number }>,
+  held: ReadonlyArray<{
+    subscription: GrantingSubscription;
+    plan: GrantingPlan;
+    periodUsage?: number;
+  }>,
   periodUsageOf?: string,
 ): GrantedFeature[] {
   const granted: GrantedFeature[] = [];
