@@ -85,4 +85,50 @@ describe.runIf(testDatabaseKinds().includes('postgres'))('onStatement on postgre
     expect(since).toMatchObject({ allowed: true, used: 4, remaining: 6 });
     expect(seen).toHaveLength(3);
   });
+
+  it('reads concurrent checks in one statement, each in its own scope', async () => {
+    const scopes = [
+      { tenantId: 't', appId: 'a' },
+      { tenantId: 't2', appId: 'a' },
+    ];
+    const customers = [];
+    for (const [n, scope] of scopes.entries()) {
+      const ctx = testServiceContext(database, scope);
+      const plan = await createPlan(ctx, {
+        name: 'Batch',
+        slug: 'batch',
+        currency: 'USD',
+        features: [{ key: 'calls', name: 'Calls', type: 'metered', limit: 10 * (n + 1) }],
+        pricing: { baseAmount: 0, billingPeriod: 'monthly', tiers: [] },
+      });
+      const customer = await createCustomer(ctx, {
+        name: 'B',
+        email: `b${n}@batch.example`,
+        currency: 'USD',
+      });
+      await createSubscription(ctx, { customerId: customer.id, planId: plan.id });
+      await recordUsage(ctx, { customerId: customer.id, featureKey: 'calls', quantity: n + 1 });
+      customers.push({ ctx, customer });
+    }
+    const [first, second] = customers;
+    if (!first || !second) throw new Error('seeded two');
+    seen.length = 0;
+    const checks = await Promise.allSettled([
+      ...Array.from({ length: 6 }, () =>
+        checkEntitlement(first.ctx, { customerId: first.customer.id, featureKey: 'calls' }),
+      ),
+      checkEntitlement(second.ctx, { customerId: second.customer.id, featureKey: 'calls' }),
+      // The first scope's customer is no customer of the second's, in the same statement.
+      checkEntitlement(second.ctx, { customerId: first.customer.id, featureKey: 'calls' }),
+    ]);
+    const reads = seen.filter((text) => /usage_aggregates/.test(text));
+    expect(reads).toHaveLength(1);
+    for (const check of checks.slice(0, 6))
+      expect(check).toMatchObject({ value: { used: 1, limit: 10, remaining: 9 } });
+    expect(checks[6]).toMatchObject({ value: { used: 2, limit: 20, remaining: 18 } });
+    expect(checks[7]).toMatchObject({
+      status: 'rejected',
+      reason: { code: 'customer_not_found' },
+    });
+  });
 });

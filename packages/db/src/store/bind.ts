@@ -8,6 +8,7 @@ import {
   unavailable,
 } from '../errors.js';
 import { balanceStore } from './balance.js';
+import { customerPlansStore } from './customer-plans.js';
 import { customerStore } from './customers.js';
 import { erasureStore } from './erasure.js';
 import { exportStore } from './export.js';
@@ -29,6 +30,7 @@ function storeTx(db: Db): StoreTx {
     ...outboxStore(db),
     ...planStore(db),
     ...subscriptionStore(db),
+    ...customerPlansStore(db),
     ...usageStore(db),
     ...invoiceStore(db),
     ...fxStore(db),

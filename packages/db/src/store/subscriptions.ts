@@ -2,76 +2,23 @@ import type {
   BillingStore,
   CustomerId,
   PlanId,
-  Pricing,
   Subscription,
   SubscriptionId,
 } from '@ledger/domain';
-import { and, asc, count, eq, inArray, lte, notInArray, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, lte, notInArray } from 'drizzle-orm';
 import type { Db } from '../database.js';
-import { customers, plans, subscriptions } from '../schema/index.js';
+import { plans, subscriptions } from '../schema/index.js';
 import { toPlan } from './plans.js';
-import { statementOn } from './prepared.js';
-import { inScope, inScopePlaceholders } from './scope.js';
-import { usageTotalOf } from './usage.js';
+import { inScope } from './scope.js';
 
 type Row = typeof subscriptions.$inferSelect;
 
 /** A subscription's plan, joined within the scope. */
-const planOfSubscription = and(
+export const planOfSubscription = and(
   eq(plans.tenantId, subscriptions.tenantId),
   eq(plans.appId, subscriptions.appId),
   eq(plans.id, subscriptions.planId),
 );
-
-/**
- * A customer's id with what each of its subscriptions' grants are counted by (the subscription's
- * status and dates, its plan's features and billing period; none: one row, all null), by
- * `tenantId`, `appId` and `customerId` placeholders; with `periodUsage`, also each subscription's
- * usage of the `featureKey` placeholder's feature over its current period (an entitlement check's
- * sum, in the same read). Only those columns: the whole rows (four JSON documents and a dozen
- * timestamps) were most of what a check's read cost to send and to map. `prepare` names it for
- * `statementOn`.
- */
-function customerPlansOf(periodUsage: boolean) {
-  return (db: Db, prepare: boolean) => {
-    const usage = usageTotalOf({
-      tenantId: customers.tenantId,
-      appId: customers.appId,
-      customerId: customers.id,
-      featureKey: sql`${sql.placeholder('featureKey')}::text`,
-      start: subscriptions.currentPeriodStart,
-      end: subscriptions.currentPeriodEnd,
-    });
-    const query = db
-      .select({
-        customerId: customers.id,
-        subscriptionId: subscriptions.id,
-        status: subscriptions.status,
-        createdAt: subscriptions.createdAt,
-        currentPeriodStart: subscriptions.currentPeriodStart,
-        currentPeriodEnd: subscriptions.currentPeriodEnd,
-        features: plans.features,
-        billingPeriod: sql<Pricing['billingPeriod'] | null>`${plans.pricing}->>'billingPeriod'`,
-        periodUsage: periodUsage ? sql<string | number | null>`${usage}` : sql<null>`null`,
-      })
-      .from(customers)
-      .leftJoin(
-        subscriptions,
-        and(
-          eq(subscriptions.tenantId, customers.tenantId),
-          eq(subscriptions.appId, customers.appId),
-          eq(subscriptions.customerId, customers.id),
-        ),
-      )
-      .leftJoin(plans, planOfSubscription)
-      .where(and(inScopePlaceholders(customers), eq(customers.id, sql.placeholder('customerId'))))
-      .orderBy(asc(subscriptions.id));
-    return prepare ? query.prepare(periodUsage ? 'customer_plans_usage' : 'customer_plans') : query;
-  };
-}
-
-const customerPlans = customerPlansOf(false);
-const customerPlansWithUsage = customerPlansOf(true);
 
 /** A subscription row as the domain model; shared with the export. */
 export function toSubscription(row: Row): Subscription {
@@ -92,7 +39,6 @@ type SubscriptionMethods =
   | 'updateSubscription'
   | 'listCustomerSubscriptions'
   | 'listSubscriptionPlans'
-  | 'getCustomerPlans'
   | 'countSubscriptions'
   | 'claimDueSubscriptions';
 
@@ -147,39 +93,6 @@ export function subscriptionStore(db: Db): Pick<BillingStore, SubscriptionMethod
         plan: toPlan(row.plan),
       }));
     },
-    async getCustomerPlans(scope, customerId, options) {
-      const featureKey = options?.periodUsageOf;
-      const rows =
-        featureKey === undefined
-          ? await statementOn(db, customerPlans).execute({ ...scope, customerId })
-          : await statementOn(db, customerPlansWithUsage).execute({
-              ...scope,
-              customerId,
-              featureKey,
-            });
-      if (rows.length === 0) return null;
-      const held = [];
-      for (const row of rows) {
-        const { subscriptionId, status, createdAt, currentPeriodStart, currentPeriodEnd } = row;
-        if (!subscriptionId || !status || !createdAt || !currentPeriodStart || !currentPeriodEnd)
-          continue;
-        if (!row.features || !row.billingPeriod) continue;
-        held.push({
-          subscription: {
-            id: subscriptionId as SubscriptionId,
-            customerId,
-            status: status as Subscription['status'],
-            createdAt,
-            currentPeriodStart,
-            currentPeriodEnd,
-          },
-          plan: { features: row.features, pricing: { billingPeriod: row.billingPeriod } },
-          ...(featureKey === undefined ? {} : { periodUsage: Number(row.periodUsage ?? 0) }),
-        });
-      }
-      return { subscriptions: held };
-    },
-
     async countSubscriptions(scope, customerId, statuses) {
       const rows = await db
         .select({ n: count() })
