@@ -3,6 +3,7 @@ import {
   createCustomer,
   createPlan,
   createSubscription,
+  getCustomer,
   recordUsage,
   updateCustomer,
 } from '@ledger/domain';
@@ -130,5 +131,26 @@ describe.runIf(testDatabaseKinds().includes('postgres'))('onStatement on postgre
       status: 'rejected',
       reason: { code: 'customer_not_found' },
     });
+  });
+
+  it('reads concurrent lookups of customers by id in one statement, each in its own scope', async () => {
+    const a = testServiceContext(database, { tenantId: 'ga', appId: 'a' });
+    const b = testServiceContext(database, { tenantId: 'gb', appId: 'a' });
+    const ofA = await createCustomer(a, { name: 'A', email: 'a@group.example', currency: 'USD' });
+    const ofB = await createCustomer(b, { name: 'B', email: 'b@group.example', currency: 'EUR' });
+    seen.length = 0;
+    const found = await Promise.allSettled([
+      getCustomer(a, { id: ofA.id }),
+      getCustomer(b, { id: ofB.id }),
+      getCustomer(a, { id: ofA.id }),
+      // A's customer is no customer of B's, in the same statement.
+      getCustomer(b, { id: ofA.id }),
+    ]);
+    expect(seen.filter((text) => /from jsonb_to_recordset/i.test(text))).toHaveLength(1);
+    expect(seen).toHaveLength(1);
+    expect(found[0]).toMatchObject({ value: { id: ofA.id, name: 'A' } });
+    expect(found[1]).toMatchObject({ value: { id: ofB.id, name: 'B', currency: 'EUR' } });
+    expect(found[2]).toMatchObject({ value: { id: ofA.id } });
+    expect(found[3]).toMatchObject({ status: 'rejected', reason: { code: 'customer_not_found' } });
   });
 });

@@ -12,14 +12,11 @@ import { and, asc, eq, is, sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from '../database.js';
 import { customers, plans, subscriptions } from '../schema/index.js';
-import { perHandle } from './per-handle.js';
+import { groupedRead } from './grouped-read.js';
 import { statementOn } from './prepared.js';
 import { inScopePlaceholders } from './scope.js';
 import { planOfSubscription } from './subscriptions.js';
 import { usageTotalOf } from './usage.js';
-
-/** Reads answered by one statement at most. */
-export const MAX_PLAN_READS_PER_STATEMENT = 500;
 
 /** What `getCustomerPlans` answers for a customer that exists. */
 type Held = Array<{ subscription: GrantingSubscription; plan: GrantingPlan; periodUsage?: number }>;
@@ -158,46 +155,11 @@ async function readPlans(db: Db, reads: readonly PlansRead[]): Promise<Array<Hel
   return heldByRead(rows, reads.length);
 }
 
-/** One read waiting for the statement that answers it. */
-interface Waiting extends PlansRead {
-  resolve: (held: Held | null) => void;
-  reject: (error: unknown) => void;
-}
-
 /**
  * The reads of customers' plans with usage that entitlement checks make outside a transaction,
- * gathered as their inserts are: the first waits one turn of the event loop and goes with every
- * read that arrived meanwhile (up to {@link MAX_PLAN_READS_PER_STATEMENT}), in one statement. Each
- * statement is a write to a PostgreSQL connection and a backend woken to answer it; with one per
- * check they were the largest share of a check's CPU under load. A failed statement fails every
- * read in it, as a lone read's would: it only reads, so a request may be retried.
+ * gathered into one statement per turn of the event loop (as their inserts are gathered).
  */
-const planReader = perHandle((db: Db) => {
-  const queue: Waiting[] = [];
-  let scheduled = false;
-  const send = () => {
-    scheduled = false;
-    while (queue.length > 0) {
-      const batch = queue.splice(0, MAX_PLAN_READS_PER_STATEMENT);
-      readPlans(db, batch).then(
-        (held) => {
-          for (const [i, waiting] of batch.entries()) waiting.resolve(held[i] ?? null);
-        },
-        (error: unknown) => {
-          for (const waiting of batch) waiting.reject(error);
-        },
-      );
-    }
-  };
-  return (read: PlansRead) =>
-    new Promise<Held | null>((resolve, reject) => {
-      queue.push({ ...read, resolve, reject });
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(send);
-      }
-    });
-});
+const planReader = groupedRead(readPlans);
 
 /** The customer-plans read over either driver. */
 export function customerPlansStore(db: Db): Pick<BillingStore, 'getCustomerPlans'> {

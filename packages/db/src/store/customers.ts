@@ -25,6 +25,7 @@ import {
 import type { Db } from '../database.js';
 import { mapDbErrors } from '../errors.js';
 import { customers } from '../schema/index.js';
+import { customerById } from './customer-by-id.js';
 import { eventValues, INSERT_EVENT, queueDeliveriesByPlaceholder } from './event-insert.js';
 import { fixedStatement, preparedOn } from './prepared.js';
 import { inScope, inScopePlaceholders } from './scope.js';
@@ -108,13 +109,8 @@ function listConditions(scope: Scope, filter: ListCustomersFilter): SQL[] {
   return conditions.filter((c): c is SQL => c !== undefined);
 }
 
-/** The reads a plain `GET` makes, prepared (see `preparedOn`). */
+/** A lookup by email, prepared (see `preparedOn`); one by id is grouped (`customerById`). */
 function preparedReads(db: Db) {
-  const byId = db
-    .select()
-    .from(customers)
-    .where(and(inScopePlaceholders(customers), eq(customers.id, sql.placeholder('id'))))
-    .prepare('customer_by_id');
   const byEmail = db
     .select()
     .from(customers)
@@ -126,7 +122,7 @@ function preparedReads(db: Db) {
       ),
     )
     .prepare('customer_by_email');
-  return { byId, byEmail };
+  return { byEmail };
 }
 
 /** The customer half of the store, over either driver. */
@@ -150,8 +146,8 @@ export function customerStore(db: Db): CustomerStore {
 
     async getCustomer(scope, id, options) {
       if (reads && !options?.forUpdate) {
-        const rows = await reads.byId.execute({ ...scope, id });
-        return rows[0] ? toCustomer(rows[0]) : null;
+        const row = await customerById(db)({ scope, id });
+        return row ? toCustomer(row) : null;
       }
       const query = db
         .select()

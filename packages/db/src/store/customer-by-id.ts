@@ -1,0 +1,60 @@
+import type { CustomerId, Scope } from '@ledger/domain';
+import { and, eq, sql } from 'drizzle-orm';
+import type { Db } from '../database.js';
+import { customers } from '../schema/index.js';
+import { groupedRead } from './grouped-read.js';
+import { statementOn } from './prepared.js';
+
+type Row = typeof customers.$inferSelect;
+
+/** One customer to look up by id, in its scope. */
+interface ById {
+  scope: Scope;
+  id: CustomerId;
+}
+
+/**
+ * The customers of several lookups by id in one statement: the `keys` placeholder is a JSON array
+ * of `{i, tenant_id, app_id, id}`, each joined by the primary key within its own scope, and each
+ * row carries the `i` of its lookup. `prepare` names it for `statementOn`.
+ */
+function customersById(db: Db, prepare: boolean) {
+  const key = (column: string) => sql.raw(`k.${column}`);
+  const query = db
+    .select({ i: sql<number>`k.i`, customer: customers })
+    .from(
+      sql`jsonb_to_recordset(${sql.placeholder('keys')}::jsonb)
+        as k(i int, tenant_id text, app_id text, id text)`,
+    )
+    .innerJoin(
+      customers,
+      and(
+        eq(customers.tenantId, key('tenant_id')),
+        eq(customers.appId, key('app_id')),
+        eq(customers.id, key('id')),
+      ),
+    );
+  return prepare ? query.prepare('customers_by_id') : query;
+}
+
+/** The row of each lookup, in their order (null: none in that scope). */
+async function readCustomers(db: Db, lookups: readonly ById[]): Promise<Array<Row | null>> {
+  const keys = JSON.stringify(
+    lookups.map(({ scope, id }, i) => ({
+      i,
+      tenant_id: scope.tenantId,
+      app_id: scope.appId,
+      id,
+    })),
+  );
+  const found: Array<Row | null> = lookups.map(() => null);
+  for (const row of await statementOn(db, customersById).execute({ keys }))
+    found[row.i] = row.customer;
+  return found;
+}
+
+/**
+ * Customers looked up by id outside a transaction (a `GET`, a portal page), gathered into one
+ * statement per turn of the event loop ({@link groupedRead}).
+ */
+export const customerById = groupedRead(readCustomers);
