@@ -1,8 +1,8 @@
 import type { CustomerId, Scope } from '@ledger/domain';
-import { and, eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { customers } from '../schema/index.js';
-import { groupedRead } from './grouped-read.js';
+import { byKey, groupedRead } from './grouped-read.js';
 import { statementOn } from './prepared.js';
 
 type Row = typeof customers.$inferSelect;
@@ -19,21 +19,13 @@ interface ById {
  * row carries the `i` of its lookup. `prepare` names it for `statementOn`.
  */
 function customersById(db: Db, prepare: boolean) {
-  const key = (column: string) => sql.raw(`k.${column}`);
   const query = db
     .select({ i: sql<number>`k.i`, customer: customers })
     .from(
       sql`jsonb_to_recordset(${sql.placeholder('keys')}::jsonb)
         as k(i int, tenant_id text, app_id text, id text)`,
     )
-    .innerJoin(
-      customers,
-      and(
-        eq(customers.tenantId, key('tenant_id')),
-        eq(customers.appId, key('app_id')),
-        eq(customers.id, key('id')),
-      ),
-    );
+    .innerJoin(customers, byKey(customers, customers.id, 'id'));
   return prepare ? query.prepare('customers_by_id') : query;
 }
 

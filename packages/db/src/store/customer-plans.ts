@@ -12,7 +12,7 @@ import { and, asc, eq, is, sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from '../database.js';
 import { customers, plans, subscriptions } from '../schema/index.js';
-import { groupedRead } from './grouped-read.js';
+import { byKey, groupedRead, keyColumn } from './grouped-read.js';
 import { statementOn } from './prepared.js';
 import { inScopePlaceholders } from './scope.js';
 import { planOfSubscription } from './subscriptions.js';
@@ -64,12 +64,11 @@ function customerPlans(db: Db, prepare: boolean) {
  * of its read. Every read is joined within its own scope.
  */
 function customerPlansWithUsage(db: Db, prepare: boolean) {
-  const key = (column: string) => sql.raw(`k.${column}`);
   const usage = usageTotalOf({
     tenantId: customers.tenantId,
     appId: customers.appId,
     customerId: customers.id,
-    featureKey: key('feature_key'),
+    featureKey: keyColumn('feature_key'),
     start: subscriptions.currentPeriodStart,
     end: subscriptions.currentPeriodEnd,
   });
@@ -83,17 +82,10 @@ function customerPlansWithUsage(db: Db, prepare: boolean) {
       sql`jsonb_to_recordset(${sql.placeholder('keys')}::jsonb)
         as k(i int, tenant_id text, app_id text, customer_id text, feature_key text)`,
     )
-    .innerJoin(
-      customers,
-      and(
-        eq(customers.tenantId, key('tenant_id')),
-        eq(customers.appId, key('app_id')),
-        eq(customers.id, key('customer_id')),
-      ),
-    )
+    .innerJoin(customers, byKey(customers, customers.id, 'customer_id'))
     .leftJoin(subscriptions, subscriptionOfCustomer)
     .leftJoin(plans, planOfSubscription)
-    .orderBy(key('i'), asc(subscriptions.id));
+    .orderBy(keyColumn('i'), asc(subscriptions.id));
   return prepare ? query.prepare('customer_plans_usage') : query;
 }
 

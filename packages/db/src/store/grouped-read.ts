@@ -1,3 +1,5 @@
+import { and, eq, type SQL, sql } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../database.js';
 import { perHandle } from './per-handle.js';
 
@@ -53,4 +55,23 @@ export function groupedRead<K, R>(
         }
       });
   });
+}
+
+/** A column of `k`, the keys relation a grouped read's statement selects from. */
+export const keyColumn = (column: string): SQL => sql.raw(`k.${column}`);
+
+/**
+ * The join of `table` to a grouped read's key: `k.tenant_id`, `k.app_id` and `k.<keyId>` against
+ * the table's scope and `id`, so every key finds only rows of its own tenant and app.
+ */
+export function byKey(
+  table: { tenantId: PgColumn; appId: PgColumn },
+  id: PgColumn,
+  keyId: string,
+): SQL {
+  return and(
+    eq(table.tenantId, keyColumn('tenant_id')),
+    eq(table.appId, keyColumn('app_id')),
+    eq(id, keyColumn(keyId)),
+  ) as SQL;
 }
