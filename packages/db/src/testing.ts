@@ -79,13 +79,28 @@ export async function createScratchPostgres(): Promise<ScratchPostgres> {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const others = `datname = '${name}' AND pid <> pg_backend_pid()`;
-  // Statements waiting on a lock go first, and each is waited for until it is gone: ended in
-  // one sweep, a lock holder could end first and let a waiter run to an answer before its own
-  // connection is cut, which no real cut would allow after the test saw it waiting.
+  // Every connection that holds no lock another waits on goes first, each waited for until it
+  // is gone; the lock holders last. Ended in one sweep, a holder could end first and let a waiter
+  // run to an answer before its own connection is cut, which no real cut would allow after the
+  // test saw it waiting; and a read whose connection was cut is tried again on another pooled
+  // one, so those must be gone too before any lock is released.
   const terminate = async () => {
-    await admin.unsafe(
-      `SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE ${others} AND wait_event_type = 'Lock'`,
+    const cut = await admin.unsafe<Array<{ pid: number }>>(
+      `SELECT pid FROM pg_stat_activity WHERE ${others}
+         AND pid <> ALL (SELECT unnest(pg_blocking_pids(w.pid)) FROM pg_stat_activity w
+                         WHERE w.datname = '${name}')`,
     );
+    const pids = cut.map((row) => row.pid);
+    const listed = `'{${pids.join(',')}}'::int[]`;
+    if (pids.length > 0)
+      await admin.unsafe(`SELECT pg_terminate_backend(pid) FROM unnest(${listed}) AS pid`);
+    for (let waited = 0; pids.length > 0 && waited < 5000; waited += 5) {
+      const [left] = await admin.unsafe<Array<{ n: number }>>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ANY(${listed})`,
+      );
+      if (!left?.n) break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     await admin.unsafe(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE ${others}`);
   };
   return {
