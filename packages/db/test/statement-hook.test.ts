@@ -146,7 +146,7 @@ describe.runIf(testDatabaseKinds().includes('postgres'))('onStatement on postgre
       // A's customer is no customer of B's, in the same statement.
       getCustomer(b, { id: ofA.id }),
     ]);
-    expect(seen.filter((text) => /from jsonb_to_recordset/i.test(text))).toHaveLength(1);
+    expect(seen.filter((text) => /from ledger_read_keys/i.test(text))).toHaveLength(1);
     expect(seen).toHaveLength(1);
     expect(found[0]).toMatchObject({ value: { id: ofA.id, name: 'A' } });
     expect(found[1]).toMatchObject({ value: { id: ofB.id, name: 'B', currency: 'EUR' } });

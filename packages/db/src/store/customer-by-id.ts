@@ -15,16 +15,13 @@ interface ById {
 
 /**
  * The customers of several lookups by id in one statement: the `keys` placeholder is a JSON array
- * of `{i, tenant_id, app_id, id}`, each joined by the primary key within its own scope, and each
- * row carries the `i` of its lookup. `prepare` names it for `statementOn`.
+ * of `{i, tenant_id, app_id, id}` read by `ledger_read_keys` (migration 0018), each joined by the
+ * primary key within its own scope, and each row carries the `i` of its lookup. `prepare` names it for `statementOn`.
  */
 function customersById(db: Db, prepare: boolean) {
   const query = db
     .select({ i: sql<number>`k.i`, customer: customers })
-    .from(
-      sql`jsonb_to_recordset(${sql.placeholder('keys')}::jsonb)
-        as k(i int, tenant_id text, app_id text, id text)`,
-    )
+    .from(sql`ledger_read_keys(${sql.placeholder('keys')}::jsonb) as k`)
     .innerJoin(customers, byKey(customers, customers.id, 'id'));
   return prepare ? query.prepare('customers_by_id') : query;
 }

@@ -60,8 +60,8 @@ function customerPlans(db: Db, prepare: boolean) {
 /**
  * {@link customerPlans} of several reads in one statement, each also with its feature's usage over
  * each subscription's current period (an entitlement check's sum): the `keys` placeholder is a
- * JSON array of `{i, tenant_id, app_id, customer_id, feature_key}`, and each row carries the `i`
- * of its read. Every read is joined within its own scope.
+ * JSON array of `{i, tenant_id, app_id, id, feature_key}` read by `ledger_read_keys` (migration
+ * 0018), and each row carries the `i` of its read. Every read is joined within its own scope.
  */
 function customerPlansWithUsage(db: Db, prepare: boolean) {
   const usage = usageTotalOf({
@@ -78,11 +78,8 @@ function customerPlansWithUsage(db: Db, prepare: boolean) {
       ...grantColumns,
       periodUsage: sql<string | number | null>`${usage}`,
     })
-    .from(
-      sql`jsonb_to_recordset(${sql.placeholder('keys')}::jsonb)
-        as k(i int, tenant_id text, app_id text, customer_id text, feature_key text)`,
-    )
-    .innerJoin(customers, byKey(customers, customers.id, 'customer_id'))
+    .from(sql`ledger_read_keys(${sql.placeholder('keys')}::jsonb) as k`)
+    .innerJoin(customers, byKey(customers, customers.id, 'id'))
     .leftJoin(subscriptions, subscriptionOfCustomer)
     .leftJoin(plans, planOfSubscription)
     .orderBy(keyColumn('i'), asc(subscriptions.id));
@@ -139,7 +136,7 @@ async function readPlans(db: Db, reads: readonly PlansRead[]): Promise<Array<Hel
       i,
       tenant_id: read.scope.tenantId,
       app_id: read.scope.appId,
-      customer_id: read.customerId,
+      id: read.customerId,
       feature_key: read.featureKey,
     })),
   );
