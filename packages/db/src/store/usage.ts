@@ -33,7 +33,9 @@ export interface UsageTerms {
 /**
  * A customer's usage of a feature in [start, end), as a scalar subquery over the running totals.
  * Totals wholly inside the window are added up; a UTC day holding a total that crosses an edge
- * (one not known when its events were stored) is counted from its raw events instead. Totals of
+ * (one not known when its events were stored) is counted from its raw events instead, through
+ * `ledger_raw_usage` (migration 0019), so the statement's cost does not grow with the events
+ * table's statistics (see the migration for what that did to a prepared check). Totals of
  * earlier days cannot reach `start`: each holds events of its own day only. One text for every
  * reader, so a check's combined read ({@link UsageTerms} of a subscription's period) and
  * `sumUsage` cannot count differently.
@@ -56,11 +58,9 @@ export function usageTotalOf(t: UsageTerms): SQL {
           (select coalesce(sum(quantity), 0) from buckets
             where bucket_start >= ${t.start} and last_at < ${t.end}
               and day not in (select day from edges))
-          + (select coalesce(sum(e.quantity), 0) from edges join usage_events e
-              on e.tenant_id = ${t.tenantId} and e.app_id = ${t.appId}
-              and e.customer_id = ${t.customerId} and e.feature_key = ${t.featureKey}
-              and e."timestamp" >= greatest(${t.start}, edges.day)
-              and e."timestamp" < least(${t.end}, edges.day + interval '24 hours'))
+          + (select coalesce(sum(ledger_raw_usage(${t.tenantId}, ${t.appId}, ${t.customerId},
+              ${t.featureKey}, greatest(${t.start}, edges.day),
+              least(${t.end}, edges.day + interval '24 hours'))), 0) from edges)
           as total)`;
 }
 
