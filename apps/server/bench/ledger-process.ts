@@ -25,6 +25,8 @@ await serveParent(async () => {
     LEDGER_RATE_LIMIT_INGEST: '0',
     LEDGER_LOG_LEVEL: 'silent',
     LEDGER_SECRET_KEY: 'bench-secret-key-bench-secret-key-0123456789',
+    // The pool size `ledger serve` would take from the environment, if the bench is given one.
+    LEDGER_DB_POOL_SIZE: process.env.LEDGER_DB_POOL_SIZE,
     ...(onPostgres ? { DATABASE_URL: target } : { LEDGER_DATA_DIR: target }),
   });
   let statements = 0;
@@ -32,6 +34,7 @@ await serveParent(async () => {
     url: config.DATABASE_URL,
     dataDir: onPostgres ? undefined : config.LEDGER_DATA_DIR,
     statementTimeoutMs: config.LEDGER_DB_STATEMENT_TIMEOUT_MS,
+    poolSize: config.LEDGER_DB_POOL_SIZE,
     holder: 'the ceiling bench',
     onStatement: () => {
       statements++;

@@ -51,6 +51,9 @@ const milliseconds = (fallback: number) =>
     .transform((value) => (value === undefined ? fallback : Number(value)))
     .pipe(z.number().max(2_147_483_647, 'must be at most 2147483647 (about 24.8 days)'));
 
+/** What `LEDGER_DB_POOL_SIZE` must be. */
+const POOL_SIZE = 'must be a whole number of connections (2 to 1000)';
+
 /**
  * The configuration contract of ARCHITECTURE.md, validated once. This is the only module that
  * reads `process.env`; everything else receives a `Config`.
@@ -71,6 +74,16 @@ export const ConfigSchema = z.object({
    * connections: a statement stuck behind a lock answers 503 instead of holding a request open.
    */
   LEDGER_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  /**
+   * PostgreSQL only: the connections each process pools. Ten by default; on a machine with few
+   * cores a smaller pool can serve more (each busy backend is a process competing for them), so
+   * it is a setting rather than a constant. At least 2, so one open transaction does not stall
+   * every other request.
+   */
+  LEDGER_DB_POOL_SIZE: optional
+    .pipe(z.string().regex(/^\d+$/, POOL_SIZE).optional())
+    .transform((value) => (value === undefined ? 10 : Number(value)))
+    .pipe(z.number().min(2, POOL_SIZE).max(1000, POOL_SIZE)),
   LEDGER_PUBLIC_URL: optional.pipe(z.url().optional()),
   LEDGER_DEV_API_KEY: optional.pipe(z.string().min(16).optional()),
   LEDGER_TAX_ORIGIN: z

@@ -54,6 +54,7 @@ export async function openConfiguredDatabase(config: Config, holder: string): Pr
       url: config.DATABASE_URL,
       dataDir: config.LEDGER_DATA_DIR,
       statementTimeoutMs: config.LEDGER_DB_STATEMENT_TIMEOUT_MS,
+      poolSize: config.LEDGER_DB_POOL_SIZE,
       holder,
     });
   } catch (error) {

@@ -251,6 +251,20 @@ describe('ledger with bad input', () => {
     }
   });
 
+  it('refuses a LEDGER_DB_POOL_SIZE that is not 2 to 1000 connections, naming it', async () => {
+    for (const value of ['1', '1001', 'ten', '2.5']) {
+      const exit = await ledger(['serve'], {
+        LEDGER_DB_POOL_SIZE: value,
+        LEDGER_DATA_DIR: join(root, 'bad'),
+      });
+      expect({ value, code: exit.code }).toEqual({ value, code: 1 });
+      expect(exit.stderr).toMatch(
+        /LEDGER_DB_POOL_SIZE: must be a whole number of connections \(2 to 1000\)/,
+      );
+      expect(exit.stdout).not.toMatch(/listening/);
+    }
+  });
+
   it('prints the usage for --help, help and <command> --help, and exits 0', async () => {
     for (const args of [['--help'], ['help'], ['serve', '--help'], ['api-keys', 'create', '-h']]) {
       const exit = await ledger(args, { LEDGER_DATA_DIR: join(root, 'bad') });
