@@ -8,6 +8,7 @@ import {
   type ErrorBody,
   errorOf,
   expectEnvelopeFields,
+  holdOpen,
   type Wire,
 } from './support.js';
 
@@ -105,27 +106,18 @@ describe.each(testDatabaseKinds().filter((kind) => kind === 'postgres'))(
 
     it('answers 503 database_unavailable, writes nothing, and the next request succeeds', async () => {
       const customer = await createCustomer(t, { email: 'locked@example.com' });
-      let release = () => {};
-      const released = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      let onLocked = () => {};
-      const locked = new Promise<void>((resolve) => {
-        onLocked = resolve;
-      });
       // Another client holds the customer's row (as a long report or a stuck job would).
-      const holder = other.begin(async (sql) => {
-        await sql`SELECT 1 FROM customers WHERE id = ${customer.id} FOR UPDATE`;
-        onLocked();
-        await released;
-      });
-      await locked;
+      const release = await holdOpen((hold) =>
+        other.begin(async (sql) => {
+          await sql`SELECT 1 FROM customers WHERE id = ${customer.id} FOR UPDATE`;
+          await hold();
+        }),
+      );
       const credit = { amount: { amount: 500, currency: 'USD' }, reason: 'stuck' };
       const stuck = await t.rest<ErrorBody>('POST', `/ledger/customers/${customer.id}/credit`, {
         body: credit,
       });
-      release();
-      await holder;
+      await release();
       expect(stuck.status).toBe(503);
       expect(expectEnvelopeFields(stuck)).toMatchObject({
         code: 'database_unavailable',

@@ -6,6 +6,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Deployment, deploy } from './deployments.js';
 import { killChildren, type Served, serve } from './processes.js';
+import { holdOpen } from './support.js';
 import { type Api, call, until } from './webhook-fleet.js';
 
 /**
@@ -41,20 +42,12 @@ describe.runIf(testDatabaseKinds().includes('postgres'))('LEDGER_DB_POOL_SIZE', 
   it('waits on at most that many connections, and answers every request', async () => {
     // The key is looked up (and cached) before the table is locked.
     expect((await call(api, 'GET', '/ledger/customers')).status).toBe(200);
-    let release = () => {};
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let locked = () => {};
-    const isLocked = new Promise<void>((resolve) => {
-      locked = resolve;
-    });
-    const holder = admin.begin(async (tx) => {
-      await tx`LOCK TABLE customers IN ACCESS EXCLUSIVE MODE`;
-      locked();
-      await released;
-    });
-    await isLocked;
+    const release = await holdOpen((hold) =>
+      admin.begin(async (tx) => {
+        await tx`LOCK TABLE customers IN ACCESS EXCLUSIVE MODE`;
+        await hold();
+      }),
+    );
     const creates = Array.from({ length: BURST }, (_, i) =>
       call(api, 'POST', '/ledger/customers', {
         name: `Pooled ${i}`,
@@ -79,8 +72,7 @@ describe.runIf(testDatabaseKinds().includes('postgres'))('LEDGER_DB_POOL_SIZE', 
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(await waiting()).toBe(POOL_SIZE);
     } finally {
-      release();
-      await holder;
+      await release();
     }
     const answers = await Promise.all(creates);
     expect(answers.map((answer) => answer.status)).toEqual(answers.map(() => 201));

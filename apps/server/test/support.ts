@@ -286,14 +286,13 @@ export function eventsOf(
 }
 
 /**
- * Opens a transaction beside the server's, runs `statements` in it (a `select … for update`, an
- * update) and holds it open; the returned function ends it and resolves once it has committed.
- * For tests of what a request does while another transaction holds a row: only on PostgreSQL,
- * since PGlite runs one transaction at a time.
+ * Runs `open`, a transaction of any client that calls `hold` once it holds what it locked, and
+ * resolves once it does (or has ended without); the returned function lets it commit and resolves
+ * once it has. For tests of what a request does while another transaction holds a lock: only on
+ * PostgreSQL, since PGlite runs one transaction at a time.
  */
-export async function holdTransaction(
-  t: TestLedger,
-  ...statements: string[]
+export async function holdOpen(
+  open: (hold: () => Promise<void>) => Promise<unknown>,
 ): Promise<() => Promise<void>> {
   let release = () => {};
   const released = new Promise<void>((resolve) => {
@@ -303,16 +302,31 @@ export async function holdTransaction(
   const held = new Promise<void>((resolve) => {
     onHeld = resolve;
   });
-  const done = t.server.ledger.database.db.transaction(async (tx) => {
-    for (const statement of statements) await tx.execute(statement);
+  const done = open(() => {
     onHeld();
-    await released;
+    return released;
   });
   await Promise.race([held, done]);
   return async () => {
     release();
     await done;
   };
+}
+
+/**
+ * Opens a transaction beside the server's, runs `statements` in it (a `select … for update`, an
+ * update) and holds it open (see {@link holdOpen}).
+ */
+export function holdTransaction(
+  t: TestLedger,
+  ...statements: string[]
+): Promise<() => Promise<void>> {
+  return holdOpen((hold) =>
+    t.server.ledger.database.db.transaction(async (tx) => {
+      for (const statement of statements) await tx.execute(statement);
+      await hold();
+    }),
+  );
 }
 
 /** The rows of a raw query on either driver (postgres.js returns rows, PGlite `{rows}`). */

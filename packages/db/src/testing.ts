@@ -124,17 +124,18 @@ export async function createScratchPostgres(): Promise<ScratchPostgres> {
 
 /**
  * A fresh, migrated database of `kind` for one test file: PGlite in memory, or a new database
- * on the PostgreSQL server (dropped again on close), so test files never share state.
+ * on the PostgreSQL server (dropped again on close), so test files never share state. Its pool
+ * has 20 connections unless `poolSize` says otherwise (1: every statement on one session).
  */
 export async function createTestDatabase(
   kind: DatabaseKind,
-  options: { statementTimeoutMs?: number } = {},
+  options: { statementTimeoutMs?: number; poolSize?: number } = {},
 ): Promise<TestDatabase> {
   if (kind === 'pglite') return openDatabase({});
   const scratch = await createScratchPostgres();
   const database = await openDatabase({
     url: scratch.url,
-    poolSize: 20,
+    poolSize: options.poolSize ?? 20,
     statementTimeoutMs: options.statementTimeoutMs,
   });
   return {

@@ -7,13 +7,8 @@ import {
 } from '@ledger/domain';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from '../src/index.js';
-import {
-  createScratchPostgres,
-  type ScratchPostgres,
-  testDatabaseKinds,
-  testServiceContext,
-} from '../src/testing.js';
+import type { Database } from '../src/index.js';
+import { createTestDatabase, testDatabaseKinds, testServiceContext } from '../src/testing.js';
 
 /**
  * PostgreSQL plans a prepared statement's first five runs with their values (custom plans), then
@@ -41,18 +36,12 @@ async function checkReadPlans(database: Database): Promise<Counts> {
 }
 
 describe.runIf(testDatabaseKinds().includes('postgres'))('the check read on postgres', () => {
-  let scratch: ScratchPostgres;
   let database: Database;
-
+  // One connection: the prepared statements counted are those every check ran on.
   beforeAll(async () => {
-    scratch = await createScratchPostgres();
-    // One connection: the prepared statements counted are those every check ran on.
-    database = await openDatabase({ url: scratch.url, poolSize: 1 });
+    database = await createTestDatabase('postgres', { poolSize: 1 });
   });
-  afterAll(async () => {
-    await database.close();
-    await scratch.drop();
-  });
+  afterAll(() => database.close());
 
   it('keeps its generic plan once statistics show a customer with many events', async () => {
     const ctx = testServiceContext(database, { tenantId: 'tp', appId: 'a' });
