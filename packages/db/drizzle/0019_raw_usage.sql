@@ -2,7 +2,7 @@
 -- bucket straddles the window's edge (packages/db/src/store/usage.ts, usageTotalOf). A scalar SQL
 -- function is never inlined, so a statement calling it is costed at the function's COST instead
 -- of by the events table's statistics. Written inline, that path (almost never taken) made the
--- entitlement check's prepared read cost 100 at 10 events and 30,000 at 400,000: PostgreSQL,
+-- entitlement check's prepared read cost 31 at 10 events and 31,829 at 400,000: PostgreSQL,
 -- comparing that generic plan with the cheap custom plans of its first five executions, then
 -- planned the read afresh on every execution for thousands more (checks at 8 connections: twice
 -- the database CPU), until the average of those custom plans caught up.
