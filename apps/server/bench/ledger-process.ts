@@ -5,11 +5,11 @@
 import { cpSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
-import { openDatabase } from '@ledger/db';
 import { issueApiKey, systemClock } from '@ledger/domain';
 import type { Sql } from 'postgres';
 import { loadConfig } from '../src/env.js';
 import { startServer } from '../src/server.js';
+import { openConfiguredDatabase } from '../src/start-checks.js';
 import { serveParent } from './child.js';
 
 const target = process.argv[2] ?? '';
@@ -30,15 +30,8 @@ await serveParent(async () => {
     ...(onPostgres ? { DATABASE_URL: target } : { LEDGER_DATA_DIR: target }),
   });
   let statements = 0;
-  const database = await openDatabase({
-    url: config.DATABASE_URL,
-    dataDir: onPostgres ? undefined : config.LEDGER_DATA_DIR,
-    statementTimeoutMs: config.LEDGER_DB_STATEMENT_TIMEOUT_MS,
-    poolSize: config.LEDGER_DB_POOL_SIZE,
-    holder: 'the ceiling bench',
-    onStatement: () => {
-      statements++;
-    },
+  const database = await openConfiguredDatabase(config, 'the ceiling bench', () => {
+    statements++;
   });
   const server = await startServer(config, { database });
   const scope = { tenantId: 'bench', appId: 'app' };

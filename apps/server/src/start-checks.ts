@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { type Database, openDatabase } from '@ledger/db';
+import { type Database, type DatabaseConfig, openDatabase } from '@ledger/db';
 import type { Config } from './env.js';
 
 /**
@@ -46,9 +46,14 @@ export function portError(
 /**
  * Opens the configured database for `holder` (the command, named to a second process refused the
  * same PGlite data directory); a PostgreSQL that cannot be reached is reported with the variable
- * that chose it (and without the password of its URL).
+ * that chose it (and without the password of its URL). `onStatement` hears every statement the
+ * PostgreSQL pool sends (the bench counts them).
  */
-export async function openConfiguredDatabase(config: Config, holder: string): Promise<Database> {
+export async function openConfiguredDatabase(
+  config: Config,
+  holder: string,
+  onStatement?: DatabaseConfig['onStatement'],
+): Promise<Database> {
   try {
     return await openDatabase({
       url: config.DATABASE_URL,
@@ -56,6 +61,7 @@ export async function openConfiguredDatabase(config: Config, holder: string): Pr
       statementTimeoutMs: config.LEDGER_DB_STATEMENT_TIMEOUT_MS,
       poolSize: config.LEDGER_DB_POOL_SIZE,
       holder,
+      onStatement,
     });
   } catch (error) {
     if (!config.DATABASE_URL) throw error;

@@ -2,7 +2,7 @@ import type { CustomerId, Scope } from '@ledger/domain';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { customers } from '../schema/index.js';
-import { byKey, groupedRead } from './grouped-read.js';
+import { byKey, groupedRead, readKeysParam } from './grouped-read.js';
 import { statementOn } from './prepared.js';
 
 type Row = typeof customers.$inferSelect;
@@ -28,14 +28,7 @@ function customersById(db: Db, prepare: boolean) {
 
 /** The row of each lookup, in their order (null: none in that scope). */
 async function readCustomers(db: Db, lookups: readonly ById[]): Promise<Array<Row | null>> {
-  const keys = JSON.stringify(
-    lookups.map(({ scope, id }, i) => ({
-      i,
-      tenant_id: scope.tenantId,
-      app_id: scope.appId,
-      id,
-    })),
-  );
+  const keys = readKeysParam(lookups);
   const found: Array<Row | null> = lookups.map(() => null);
   for (const row of await statementOn(db, customersById).execute({ keys }))
     found[row.i] = row.customer;

@@ -12,7 +12,7 @@ import { and, asc, eq, is, sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from '../database.js';
 import { customers, plans, subscriptions } from '../schema/index.js';
-import { byKey, groupedRead, keyColumn } from './grouped-read.js';
+import { byKey, groupedRead, keyColumn, readKeysParam } from './grouped-read.js';
 import { statementOn } from './prepared.js';
 import { inScopePlaceholders } from './scope.js';
 import { planOfSubscription } from './subscriptions.js';
@@ -131,14 +131,8 @@ interface PlansRead {
 
 /** Reads them all in one statement; each answer in the order asked. */
 async function readPlans(db: Db, reads: readonly PlansRead[]): Promise<Array<Held | null>> {
-  const keys = JSON.stringify(
-    reads.map((read, i) => ({
-      i,
-      tenant_id: read.scope.tenantId,
-      app_id: read.scope.appId,
-      id: read.customerId,
-      feature_key: read.featureKey,
-    })),
+  const keys = readKeysParam(
+    reads.map(({ scope, customerId, featureKey }) => ({ scope, id: customerId, featureKey })),
   );
   const rows = await statementOn(db, customerPlansWithUsage).execute({ keys });
   return heldByRead(rows, reads.length);

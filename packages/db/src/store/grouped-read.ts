@@ -1,3 +1,4 @@
+import type { Scope } from '@ledger/domain';
 import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../database.js';
@@ -55,6 +56,29 @@ export function groupedRead<K, R>(
         }
       });
   });
+}
+
+/** One key of a grouped read: whose (`id` in `scope`), and for some reads which feature. */
+export interface ReadKey {
+  scope: Scope;
+  id: string;
+  featureKey?: string;
+}
+
+/**
+ * The `keys` parameter of a grouped read: `keys` as the JSON array `ledger_read_keys` (migration
+ * 0018) reads, each numbered `i` by its position, so its rows can be matched back to it.
+ */
+export function readKeysParam(keys: readonly ReadKey[]): string {
+  return JSON.stringify(
+    keys.map(({ scope, id, featureKey }, i) => ({
+      i,
+      tenant_id: scope.tenantId,
+      app_id: scope.appId,
+      id,
+      feature_key: featureKey,
+    })),
+  );
 }
 
 /** A column of `k`, the keys relation a grouped read's statement selects from. */
