@@ -1,4 +1,6 @@
-import countries from 'i18n-iso-countries';
+// The package's index alone: its main entry also registers every language's country names (78
+// JSON files, 600 KB read at every start), and only the alpha-2 list is used here.
+import countries from 'i18n-iso-countries/index.js';
 import { z } from 'zod';
 
 const ALPHA2 = new Set(Object.keys(countries.getAlpha2Codes()));
