@@ -5,7 +5,7 @@ import {
   type TaxIdType,
 } from '@ledger/domain';
 import { html } from 'hono/html';
-import { COUNTRY_OPTIONS } from '../countries.js';
+import { countryOptions } from '../countries.js';
 import type { PortalState } from '../env.js';
 import { csrfField, notice, page } from '../layout.js';
 
@@ -98,7 +98,7 @@ function field(
   if (control === 'country') {
     input = html`<select id="${id}" name="${name}"${auto}${invalid}>
 <option value="">No address</option>
-${COUNTRY_OPTIONS.map((c) => html`<option value="${c.code}"${c.code === value.toUpperCase() ? html` selected` : ''}>${c.name}</option>`)}
+${countryOptions().map((c) => html`<option value="${c.code}"${c.code === value.toUpperCase() ? html` selected` : ''}>${c.name}</option>`)}
 </select>`;
   } else if (control === 'tax_type') {
     input = html`<select id="${id}" name="${name}"${invalid}>
