@@ -1,14 +1,15 @@
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-import { type HolderDetails, lockDataDir } from './data-dir-lock.js';
-import { MIGRATIONS_FOLDER as migrationsFolder, templateFor } from './pglite-template.js';
+import { bootEmbedded, type EmbeddedBoot } from './boot.js';
+import type { HolderDetails } from './data-dir-lock.js';
+import { MIGRATIONS_FOLDER as migrationsFolder } from './pglite-template.js';
 import * as schema from './schema/index.js';
 import { keepStatistics } from './statistics.js';
 
@@ -63,6 +64,8 @@ export interface DatabaseConfig {
    * guessing them. Unset, postgres.js is given no hook and pays nothing.
    */
   onStatement?: ((sql: string) => void) | undefined;
+  /** PGlite only: a boot already under way (`bootEmbedded`), opened instead of `dataDir`. */
+  embedded?: EmbeddedBoot | undefined;
 }
 
 /** Serialises migrations when several server processes start at once against one PostgreSQL. */
@@ -129,19 +132,41 @@ async function openPostgres(
 }
 
 /**
- * PGlite in `dataDir` (locked for this process: a second one is refused with
- * `DataDirInUseError`), or in memory.
+ * Whether the committed migrations hold one newer than the last applied, by drizzle's own rule:
+ * its migrator applies each journal entry whose `when` is later than the newest `created_at` in
+ * `drizzle.__drizzle_migrations`. One read, so a restart with nothing to apply skips the
+ * migrator's statements (two of them DDL; some 50 ms of every embedded start).
  */
-async function openPglite(dataDir: string | undefined, holder: string): Promise<Database> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const lock = dataDir ? lockDataDir(dataDir, holder) : null;
+async function hasPendingMigrations(client: PGlite): Promise<boolean> {
+  const journal = JSON.parse(
+    readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8'),
+  ) as { entries: { when: number }[] };
+  let applied: number;
   try {
-    // A database that does not exist yet starts from the build's template, not from initdb.
-    const loadDataDir = templateFor(dataDir);
-    const options = loadDataDir ? { loadDataDir } : {};
-    const client = dataDir ? new PGlite(dataDir, options) : new PGlite(options);
+    const { rows } = await client.query<{ created_at: string | null }>(
+      'SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY created_at DESC LIMIT 1',
+    );
+    applied = Number(rows[0]?.created_at ?? Number.NEGATIVE_INFINITY);
+  } catch {
+    return true; // No migrations table yet.
+  }
+  return journal.entries.some((entry) => entry.when > applied);
+}
+
+/**
+ * PGlite in `dataDir` (locked for this process: a second one is refused with
+ * `DataDirInUseError`), or in memory; or the boot `embedded` already started.
+ */
+async function openPglite(
+  dataDir: string | undefined,
+  holder: string,
+  embedded: EmbeddedBoot | undefined,
+): Promise<Database> {
+  const boot = embedded ?? bootEmbedded(dataDir, holder);
+  const { client, lock } = boot.claim();
+  try {
     const db = drizzlePglite(client, { schema });
-    await migratePglite(db, { migrationsFolder });
+    if (await hasPendingMigrations(client)) await migratePglite(db, { migrationsFolder });
     // Statistics before the first request (tables that grew since the last run), then kept.
     const statistics = keepStatistics(
       async <T extends Record<string, unknown>>(text: string) => (await client.query<T>(text)).rows,
@@ -157,7 +182,7 @@ async function openPglite(dataDir: string | undefined, holder: string): Promise<
       ping: async () => {
         await client.query('SELECT 1');
       },
-      dataDir: dataDir ? resolve(dataDir) : null,
+      dataDir: boot.dataDir ? resolve(boot.dataDir) : null,
       advertise: (details) => lock?.advertise(details),
       listen: async (channel, onNotify, onListen) => {
         await client.listen(channel, onNotify);
@@ -174,6 +199,7 @@ async function openPglite(dataDir: string | undefined, holder: string): Promise<
       },
     };
   } catch (error) {
+    await client.close().catch(() => {});
     lock?.release();
     throw error;
   }
@@ -186,5 +212,5 @@ async function openPglite(dataDir: string | undefined, holder: string): Promise<
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   return config.url
     ? openPostgres(config.url, config.poolSize ?? 10, config.statementTimeoutMs, config.onStatement)
-    : openPglite(config.dataDir, config.holder ?? 'a Ledger process');
+    : openPglite(config.dataDir, config.holder ?? 'a Ledger process', config.embedded);
 }

@@ -1,3 +1,4 @@
+export { bootEmbedded, type EmbeddedBoot } from './boot.js';
 export {
   DataDirInUseError,
   type HolderDetails,

@@ -1,15 +1,16 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../src/index.js';
-import { TEMPLATE_PATH, templateFor, writeTemplate } from '../src/pglite-template.js';
+import { copyTemplate, TEMPLATE_DIR, tarballOf, templateFor } from '../src/pglite-template.js';
+import { writeTemplate } from '../src/write-template.js';
 
 /**
- * A database that does not exist yet starts from the build's template (an initialised, migrated
- * and analyzed data directory) instead of running initdb. initdb gives every cluster a new random
+ * A database that does not exist yet starts from the build's template (an initialised and
+ * migrated data directory, copied; in memory, its tarball) instead of running initdb. initdb gives every cluster a new random
  * system identifier, so a database loaded from the template is recognised by carrying its one.
  */
 
@@ -23,8 +24,8 @@ async function systemIdOf(database: Database): Promise<string> {
   return result.rows[0]?.id ?? '';
 }
 
-async function templateSystemId(path: string): Promise<string> {
-  const client = new PGlite({ loadDataDir: templateFor(undefined, path) });
+async function templateSystemId(templateDir: string): Promise<string> {
+  const client = new PGlite({ loadDataDir: templateFor(templateDir) });
   try {
     const { rows } = await client.query<{ id: string }>(
       'select system_identifier::text as id from pg_control_system()',
@@ -36,12 +37,13 @@ async function templateSystemId(path: string): Promise<string> {
 }
 
 describe('the PGlite template', () => {
-  it('is written by the build', () => {
-    expect(existsSync(TEMPLATE_PATH)).toBe(true);
+  it('is written by the build, as a data directory and as a tarball', () => {
+    expect(existsSync(join(TEMPLATE_DIR, 'PG_VERSION'))).toBe(true);
+    expect(existsSync(tarballOf(TEMPLATE_DIR))).toBe(true);
   });
 
   it('is what a new database in memory and in a new data directory start from, migrated', async () => {
-    const expected = await templateSystemId(TEMPLATE_PATH);
+    const expected = await templateSystemId(TEMPLATE_DIR);
     expect(expected).toMatch(/^\d+$/);
     const dataDir = join(root, 'fresh');
     for (const database of [await openDatabase({}), await openDatabase({ dataDir })]) {
@@ -65,7 +67,7 @@ describe('the PGlite template', () => {
           values ('t', 'a', 'cus_kept', 'Kept', 'kept@example.com', 'USD', now(), now())`,
     );
     await first.close();
-    expect(templateFor(dataDir)).toBeUndefined();
+    expect(copyTemplate(dataDir)).toBe(false);
     const again = await openDatabase({ dataDir });
     try {
       const found = (await again.db.execute(
@@ -77,12 +79,38 @@ describe('the PGlite template', () => {
     }
   });
 
+  it('is copied again over a copy cut short, which has no PG_VERSION yet', async () => {
+    const dataDir = join(root, 'cut-short');
+    // What a crash part way through the copy leaves: some files, one of them half written.
+    mkdirSync(join(dataDir, 'global'), { recursive: true });
+    writeFileSync(join(dataDir, 'global', 'pg_control'), 'half');
+    const database = await openDatabase({ dataDir });
+    try {
+      expect(await systemIdOf(database)).toBe(await templateSystemId(TEMPLATE_DIR));
+    } finally {
+      await database.close();
+    }
+  });
+
   it('is written afresh with a new identity, and none at a path means initdb', async () => {
-    const path = join(root, 'other.tar.gz');
-    expect(templateFor(undefined, path)).toBeUndefined();
-    await writeTemplate(path);
-    const other = await templateSystemId(path);
-    expect(other).toMatch(/^\d+$/);
-    expect(other).not.toBe(await templateSystemId(TEMPLATE_PATH));
+    const other = join(root, 'other');
+    expect(templateFor(other)).toBeUndefined();
+    expect(copyTemplate(join(root, 'unbuilt'), other)).toBe(false);
+    await writeTemplate(other);
+    const identity = await templateSystemId(other);
+    expect(identity).toMatch(/^\d+$/);
+    expect(identity).not.toBe(await templateSystemId(TEMPLATE_DIR));
+    // Its data directory is the same database as its tarball.
+    const dataDir = join(root, 'from-other');
+    expect(copyTemplate(dataDir, other)).toBe(true);
+    const client = new PGlite(dataDir);
+    try {
+      const { rows } = await client.query<{ id: string }>(
+        'select system_identifier::text as id from pg_control_system()',
+      );
+      expect(rows[0]?.id).toBe(identity);
+    } finally {
+      await client.close();
+    }
   });
 });
