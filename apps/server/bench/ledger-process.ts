@@ -30,8 +30,10 @@ await serveParent(async () => {
     ...(onPostgres ? { DATABASE_URL: target } : { LEDGER_DATA_DIR: target }),
   });
   let statements = 0;
-  const database = await openConfiguredDatabase(config, 'the ceiling bench', () => {
-    statements++;
+  const database = await openConfiguredDatabase(config, 'the ceiling bench', {
+    onStatement: () => {
+      statements++;
+    },
   });
   const server = await startServer(config, { database });
   const scope = { tenantId: 'bench', appId: 'app' };

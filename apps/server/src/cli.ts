@@ -1,13 +1,16 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createPlatformStore, type Database, DataDirInUseError } from '@ledger/db';
-import { issueApiKey, systemClock } from '@ledger/domain';
-import { type AdminAnswer, type AdminRequest, askServer } from './admin-channel.js';
-import { ensureDevKey } from './dev-key.js';
+import type { Database } from '@ledger/db';
+import { bootEmbedded, DataDirInUseError, type EmbeddedBoot } from '@ledger/db/boot';
+import type { ApiKeyStore, Clock } from '@ledger/domain';
+import type { AdminAnswer, AdminRequest } from './admin-channel.js';
 import { type Config, loadConfig } from './env.js';
 import { type Command, withAdvice } from './in-use.js';
-import { type RunningServer, startServer } from './server.js';
-import { openConfiguredDatabase } from './start-checks.js';
+import { checkPortFree } from './port-check.js';
+import type { RunningServer } from './server.js';
+
+// Only light modules load before a command starts: `serve` boots the embedded database while
+// the rest of Ledger (half a second of modules) loads, and each command imports what it uses.
 
 const USAGE = `Usage:
   ledger serve                                   start the HTTP server
@@ -36,10 +39,28 @@ function where(config: Config): string {
     : `PGlite at ${resolve(config.LEDGER_DATA_DIR)}`;
 }
 
+/**
+ * On the embedded database the port is checked and PGlite starts booting (its files read, its
+ * WASM compiled on V8's background threads) before the server's modules load, so the two overlap.
+ */
 async function serve(config: Config): Promise<void> {
-  const server = await startServer(config).catch((error: unknown) => {
+  let embedded: EmbeddedBoot | undefined;
+  let server: RunningServer;
+  try {
+    if (!config.DATABASE_URL) {
+      await checkPortFree(config);
+      embedded = bootEmbedded(config.LEDGER_DATA_DIR, 'ledger serve');
+    }
+    const { startServer } = await import('./server.js');
+    server = await startServer(config, embedded ? { embedded } : {});
+  } catch (error) {
+    await embedded?.discard();
     throw withAdvice(error, 'serve');
-  });
+  }
+  const [{ ensureDevKey }, { systemClock }] = await Promise.all([
+    import('./dev-key.js'),
+    import('@ledger/domain'),
+  ]);
   const { deps, database } = server.ledger;
   console.log(`Ledger is listening on ${server.url} (database: ${where(config)})`);
   console.log(`API reference: ${server.url}/docs`);
@@ -98,6 +119,7 @@ function stopOnSignals(server: RunningServer, config: Config): void {
 }
 
 async function migrate(config: Config): Promise<void> {
+  const { openConfiguredDatabase } = await import('./start-checks.js');
   const database = await openConfiguredDatabase(config, 'ledger migrate').catch(
     (error: unknown) => {
       throw withAdvice(error, 'migrate');
@@ -124,6 +146,7 @@ async function throughServer(
   request: AdminRequest,
 ): Promise<Exclude<AdminAnswer, { ok: false }>> {
   const { admin, pid } = refusal.holder;
+  const { askServer } = await import('./admin-channel.js');
   let answer: AdminAnswer;
   try {
     answer = await askServer(admin as string, request);
@@ -154,16 +177,21 @@ function keyArgs(args: string[], positionals: boolean) {
 }
 
 /**
- * Runs `work` on the configured database, or, when a server holds the embedded data directory,
- * sends `request` to that server instead (`remote` prints its answer).
+ * Runs `work` on the configured database's keys, or, when a server holds the embedded data
+ * directory, sends `request` to that server instead (`remote` prints its answer).
  */
 async function onDatabase(
   config: Config,
   command: 'api-keys create' | 'api-keys revoke',
   request: AdminRequest,
-  work: (database: Database) => Promise<void>,
+  work: (keys: ApiKeyStore, clock: Clock) => Promise<void>,
   remote: (answer: Exclude<AdminAnswer, { ok: false }>) => void,
 ): Promise<void> {
+  const [{ openConfiguredDatabase }, { createPlatformStore }, { systemClock }] = await Promise.all([
+    import('./start-checks.js'),
+    import('@ledger/db'),
+    import('@ledger/domain'),
+  ]);
   let database: Database;
   try {
     database = await openConfiguredDatabase(config, `ledger ${command}`);
@@ -173,7 +201,7 @@ async function onDatabase(
     throw withAdvice(error, command);
   }
   try {
-    await work(database);
+    await work(await createPlatformStore(database.db), systemClock);
   } finally {
     await database.close();
   }
@@ -186,10 +214,11 @@ async function createKey(config: Config, args: string[]): Promise<void> {
     config,
     'api-keys create',
     request,
-    async (database) => {
+    async (keys, clock) => {
+      const { issueApiKey } = await import('@ledger/domain');
       const { secret, key } = await issueApiKey(
-        await createPlatformStore(database.db),
-        systemClock,
+        keys,
+        clock,
         scope,
         values.name ? { name: values.name } : {},
       );
@@ -220,9 +249,8 @@ async function revokeKey(config: Config, args: string[]): Promise<void> {
     config,
     'api-keys revoke',
     { op: 'api-keys.revoke', ...scope, id },
-    async (database) => {
-      const keys = await createPlatformStore(database.db);
-      report(await keys.revokeApiKey(scope, id, systemClock.now()));
+    async (keys, clock) => {
+      report(await keys.revokeApiKey(scope, id, clock.now()));
     },
     (answer) => report('revoked' in answer && answer.revoked),
   );

@@ -7,6 +7,7 @@ import {
   createStore,
   type Database,
   databaseRateLimiter,
+  type EmbeddedBoot,
 } from '@ledger/db';
 import {
   type BillingGuards,
@@ -81,6 +82,8 @@ export interface LedgerOverrides {
   checkResponses?: boolean;
   /** An already open database (tests create one per file). */
   database?: Database;
+  /** The embedded database `ledger serve` started booting before this module loaded. */
+  embedded?: EmbeddedBoot;
   /** Test ports for fault tests (see `ApiDeps.faults`). */
   faults?: ApiDeps['faults'];
   /**
@@ -123,7 +126,9 @@ export async function composeLedger(
   const log = createLog(config.LEDGER_LOG_LEVEL, overrides.logDestination);
   // Before the database opens: a missing LEDGER_SECRET_KEY stops the start with nothing opened.
   const secrets = webhookSecrets(webhookSecretKey(config));
-  const database = overrides.database ?? (await openConfiguredDatabase(config, 'ledger serve'));
+  const database =
+    overrides.database ??
+    (await openConfiguredDatabase(config, 'ledger serve', { embedded: overrides.embedded }));
   const clock = overrides.clock ?? systemClock;
   const store = (overrides.wrapStore ?? ((real: Store) => real))(createStore(database.db));
   const events = createEventDispatcher({

@@ -1,4 +1,4 @@
-import { DataDirInUseError, type LockHolder } from '@ledger/db';
+import { DataDirInUseError, type LockHolder } from '@ledger/db/boot';
 
 /** The CLI's commands that open the database themselves. */
 export type Command = 'serve' | 'migrate' | 'api-keys create' | 'api-keys revoke';

@@ -9,7 +9,7 @@ import { composeLedger, type Ledger, type LedgerOverrides } from './compose.js';
 import { type DrainReport, drainable } from './drain.js';
 import type { Config } from './env.js';
 import type { ServerLog } from './logger.js';
-import { checkPortFree, portError } from './start-checks.js';
+import { checkPortFree, portError } from './port-check.js';
 
 /** A running server: where it listens, the composed Ledger, and a graceful `close`. */
 export interface RunningServer {
