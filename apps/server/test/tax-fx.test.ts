@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FxRatesObject, InvoiceObject, TaxRateObject } from '@ledger/api';
@@ -194,8 +194,8 @@ describe.each(testDatabaseKinds())('tax id verification on %s', (kind) => {
 
 describe.each(testDatabaseKinds())('a deployment’s tax rate overrides on %s', (kind) => {
   let t: TestLedger;
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-tax-'));
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ledger-tax-'));
     const file = join(dir, 'rates.json');
     writeFileSync(
       file,
@@ -206,7 +206,10 @@ describe.each(testDatabaseKinds())('a deployment’s tax rate overrides on %s', 
     );
     t = await startTestLedger(kind, {}, { LEDGER_TAX_RATES_FILE: file, LEDGER_TAX_ORIGIN: 'de' });
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('lays the file over the shipped table for rates and invoices', async () => {
     expect(
