@@ -36,7 +36,7 @@ export function templateFor(templateDir: string = TEMPLATE_DIR): Blob | undefine
  *
  * - Why not `loadDataDir`: PGlite unpacks a tarball file by file through its WASM file system,
  *   some 1.7 s of every fresh start for the template's 40 MB and 1,100 files; copied here, they
- *   take about 0.3 s.
+ *   took 0.3 to 1 s on the same disk.
  * - Synchronously: copied on libuv's thread pool, the small files took three times as long, and
  *   held up the module loader's reads queued behind them.
  * - `PG_VERSION` is copied last, so a copy cut short (a crash) is not taken for a database: the
