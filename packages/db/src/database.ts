@@ -9,6 +9,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { bootEmbedded, type EmbeddedBoot } from './boot.js';
 import type { HolderDetails } from './data-dir-lock.js';
+import { withNamedStatements } from './pglite-statements.js';
 import { MIGRATIONS_FOLDER as migrationsFolder } from './pglite-template.js';
 import * as schema from './schema/index.js';
 import { keepStatistics } from './statistics.js';
@@ -165,7 +166,7 @@ async function openPglite(
   const boot = embedded ?? bootEmbedded(dataDir, holder);
   const { client, lock } = boot.claim();
   try {
-    const db = drizzlePglite(client, { schema });
+    const db = drizzlePglite(withNamedStatements(client), { schema });
     if (await hasPendingMigrations(client)) await migratePglite(db, { migrationsFolder });
     // Statistics before the first request (tables that grew since the last run), then kept.
     const statistics = keepStatistics(

@@ -6,6 +6,7 @@ export {
   type LockHolder,
 } from './data-dir-lock.js';
 export { type Database, type DatabaseConfig, type Db, openDatabase } from './database.js';
+export { withNamedStatements } from './pglite-statements.js';
 export {
   API_KEY_CACHE_MAX_ENTRIES,
   API_KEY_CACHE_TTL_MS,
