@@ -1,10 +1,12 @@
 // The ceiling: what a bare server does for the same requests. Hono + @hono/node-server, a bearer
 // key checked against an in-memory hash, and one SQL statement per request on Ledger's own tables
 // and scope columns: postgres.js (prepared statements) on the PostgreSQL URL, or PGlite on a copy
-// of Ledger's data directory (`argv: pglite <data dir>`). argv after that: secret, tenant, app.
+// of Ledger's data directory (`argv: pglite <data dir>`), its statements named and prepared as
+// Ledger's are (`withNamedStatements`). argv after that: secret, tenant, app.
 import { createHash, randomUUID } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { serve } from '@hono/node-server';
+import { withNamedStatements } from '@ledger/db';
 import { Hono } from 'hono';
 import postgres from 'postgres';
 import { serveParent } from './child.js';
@@ -19,7 +21,7 @@ await serveParent(async () => {
   let run: (text: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
   let close: () => Promise<void>;
   if (kind === 'pglite') {
-    const db = await PGlite.create(target);
+    const db = withNamedStatements(await PGlite.create(target));
     run = async (text, params) => {
       statements++;
       return (await db.query<Record<string, unknown>>(text, params)).rows;
