@@ -8,7 +8,7 @@ import {
   updateCustomer,
 } from '@ledger/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Database, openDatabase } from '../src/index.js';
+import { createPlatformStore, type Database, openDatabase } from '../src/index.js';
 import {
   createScratchPostgres,
   type ScratchPostgres,
@@ -51,6 +51,41 @@ describe.runIf(testDatabaseKinds().includes('postgres'))('onStatement on postgre
     expect(seen[0]?.trim().toLowerCase()).toBe('begin');
     expect(seen.at(-1)?.trim().toLowerCase()).toBe('commit');
     expect(seen.some((sql) => /update "customers"/i.test(sql))).toBe(true);
+  });
+
+  it('keeps a keyed answer that mentions a customer in one statement, and replays it', async () => {
+    const scope = { tenantId: 't', appId: 'a' };
+    const platform = await createPlatformStore(database.db);
+    const customer = await createCustomer(testServiceContext(database, scope), {
+      name: 'K',
+      email: 'k@hook.example',
+      currency: 'USD',
+    });
+    const now = new Date();
+    const request = {
+      key: 'keep-1',
+      requestHash: 'hash',
+      now,
+      expiredBefore: new Date(now.getTime() - 86_400_000),
+      lockedUntil: new Date(now.getTime() + 300_000),
+      owner: 'attempt-1',
+    };
+    expect(await platform.reserveIdempotencyKey(scope, request)).toMatchObject({ reserved: true });
+    const response = {
+      status: 201,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: customer.id, name: 'K' }),
+    };
+    seen.length = 0;
+    await platform.completeIdempotencyKey(scope, 'keep-1', response, {
+      customerIds: [customer.id],
+      scrub: () => 'scrubbed',
+    });
+    // The shared lock on the customer and the write of the answer: no BEGIN, read and COMMIT.
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatch(/FOR SHARE/);
+    const replay = await platform.reserveIdempotencyKey(scope, { ...request, owner: 'attempt-2' });
+    expect(replay).toMatchObject({ reserved: false, record: { status: 'completed', response } });
   });
 
   it('answers an entitlement check of a period-counted feature from one read, then records it', async () => {

@@ -9,7 +9,32 @@ import { and, asc, count, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { apiKeys, customers, idempotencyKeys, idempotencySteps } from '../schema/index.js';
 import { journaledStore } from './bind.js';
-import { inScope } from './scope.js';
+import { fixedStatement } from './prepared.js';
+import { inScope, rowsOf } from './scope.js';
+
+/**
+ * A kept answer written in one statement, unless a customer it mentions is erased: the
+ * `mentioned` customers are read under shared row locks, which wait for an erasure of any of
+ * them in flight (it holds the row for update from its start), so the answer is kept either
+ * before the erasure looks for it or after it, when this returns the erased ids and writes
+ * nothing (then `completeIdempotencyKey` keeps the answer scrubbed). One round trip where a
+ * transaction of a read and an update took four.
+ */
+const KEEP_UNLESS_ERASED = fixedStatement(() => {
+  const p = (name: string) => sql.placeholder(name);
+  return sql`WITH mentioned AS (
+      SELECT c.id, c.erased_at FROM ${customers} c
+      WHERE c.tenant_id = ${p('tenantId')} AND c.app_id = ${p('appId')}
+        AND c.id IN (SELECT jsonb_array_elements_text(${p('customerIds')}::jsonb))
+      ORDER BY c.id FOR SHARE OF c),
+    kept AS (
+      UPDATE ${idempotencyKeys} SET status = 'completed', response_status = ${p('status')},
+        response_headers = ${p('headers')}::jsonb, response_body = ${p('body')}
+      WHERE tenant_id = ${p('tenantId')} AND app_id = ${p('appId')} AND key = ${p('key')}
+        AND NOT EXISTS (SELECT 1 FROM mentioned WHERE erased_at IS NOT NULL)
+      RETURNING 1)
+    SELECT id FROM mentioned WHERE erased_at IS NOT NULL`;
+});
 
 /** API keys over either driver. */
 export function apiKeyStore(db: Db): ApiKeyStore {
@@ -155,10 +180,20 @@ export function idempotencyStore(db: Db): IdempotencyStore {
         await keep(db, response.body);
         return;
       }
+      const erasedMeanwhile = rowsOf<{ id: string }>(
+        await KEEP_UNLESS_ERASED(db, {
+          ...scope,
+          key,
+          customerIds: JSON.stringify(guard.customerIds),
+          status: response.status,
+          headers: JSON.stringify(response.headers),
+          body: response.body,
+        }),
+      );
+      if (erasedMeanwhile.length === 0) return;
+      // A customer it mentions was erased while the request ran: kept scrubbed, under the locks
+      // again (another of them may be erased between that statement and this transaction).
       await db.transaction(async (tx) => {
-        // Shared row locks wait for an erasure of any of them in flight (it holds the row for
-        // update from its start), so the answer is kept either before the erasure looks for it
-        // or after, scrubbed here.
         const mentioned = await tx
           .select({ id: customers.id, erasedAt: customers.erasedAt })
           .from(customers)
