@@ -36,6 +36,24 @@ describe.each(testDatabaseKinds())('store on %s', (kind) => {
     expect(stored?.balance.amount).toBe(-10_000);
   });
 
+  it('gives a transaction every method of the store, each part built as it is used', async () => {
+    const created = await createCustomer(ctx, {
+      name: 'Tx',
+      email: 'tx@example.com',
+      currency: 'USD',
+    });
+    const { store, scope } = ctx;
+    await store.transaction(async (tx) => {
+      expect(Object.keys(tx).sort()).toEqual(Object.keys(store).sort());
+      expect('listEvents' in tx && 'transaction' in tx).toBe(true);
+      expect('noSuchMethod' in tx).toBe(false);
+      // A copy of it (a test's wrapper spreads one) still runs in the transaction.
+      const copy = { ...tx };
+      expect((await copy.getCustomer(scope, created.id, { forUpdate: true }))?.name).toBe('Tx');
+      expect((await tx.getCustomer(scope, created.id))?.email).toBe('tx@example.com');
+    });
+  });
+
   it('refuses to update or delete journal rows', async () => {
     const refused = {
       cause: expect.objectContaining({ message: expect.stringMatching(/immutable/) }),

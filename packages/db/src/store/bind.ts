@@ -22,22 +22,67 @@ import { subscriptionStore } from './subscriptions.js';
 import { usageStore } from './usage.js';
 import { webhookStore } from './webhooks.js';
 
+type Part = (db: Db) => object;
+
+/** The parts of the store, each over one handle; a later part's method wins a shared name. */
+const PARTS: readonly Part[] = [
+  customerStore,
+  balanceStore,
+  paymentMethodStore,
+  outboxStore,
+  planStore,
+  subscriptionStore,
+  customerPlansStore,
+  usageStore,
+  invoiceStore,
+  fxStore,
+  webhookStore,
+  portalStore,
+  erasureStore,
+  exportStore,
+];
+
+/** Which part makes each method, learnt once (from parts built over `db`). */
+let partOf: ReadonlyMap<string, Part> | undefined;
+function owners(db: Db): ReadonlyMap<string, Part> {
+  partOf ??= new Map(PARTS.flatMap((part) => Object.keys(part(db)).map((name) => [name, part])));
+  return partOf;
+}
+
+/** Every part over `db`, built now: the store of a handle that lives as long as the server. */
 function storeTx(db: Db): StoreTx {
-  return translatingUnavailable({
-    ...customerStore(db),
-    ...balanceStore(db),
-    ...paymentMethodStore(db),
-    ...outboxStore(db),
-    ...planStore(db),
-    ...subscriptionStore(db),
-    ...customerPlansStore(db),
-    ...usageStore(db),
-    ...invoiceStore(db),
-    ...fxStore(db),
-    ...webhookStore(db),
-    ...portalStore(db),
-    ...erasureStore(db),
-    ...exportStore(db),
+  return translatingUnavailable(Object.assign({}, ...PARTS.map((part) => part(db))));
+}
+
+/**
+ * The store over `db` (a transaction's, or one keyed request's) with `extra`'s `transaction`, each
+ * part built on first use: a transaction uses one or two of the fourteen, and building them all
+ * cost a keyed POST more CPU than its statements did (with the garbage it left to collect).
+ */
+function lazyStore(db: Db, extra: Pick<Store, 'transaction'>): Store {
+  const ownerOf = owners(db);
+  const built = new Map<Part, Record<string, unknown>>();
+  const has = (name: PropertyKey): name is string =>
+    name === 'transaction' || (typeof name === 'string' && ownerOf.has(name));
+  const methodOf = (name: PropertyKey): unknown => {
+    if (name === 'transaction') return extra.transaction;
+    const part = typeof name === 'string' ? ownerOf.get(name) : undefined;
+    if (!part) return undefined;
+    let methods = built.get(part);
+    if (!methods) {
+      methods = translatingUnavailable(part(db)) as Record<string, unknown>;
+      built.set(part, methods);
+    }
+    return methods[name as string];
+  };
+  return new Proxy({} as Store, {
+    get: (_, name) => methodOf(name),
+    has: (_, name) => has(name),
+    ownKeys: () => ['transaction', ...ownerOf.keys()],
+    getOwnPropertyDescriptor: (_, name) =>
+      has(name)
+        ? { value: methodOf(name), enumerable: true, configurable: true, writable: false }
+        : undefined,
   });
 }
 
@@ -80,7 +125,8 @@ async function withRetries<T>(db: Db, work: (tx: Db) => Promise<T>): Promise<T> 
 
 /** A store inside a transaction: a nested call reuses it, so services compose without savepoints. */
 function inside(tx: Db): Store {
-  return { ...storeTx(tx), transaction: (fn) => fn(inside(tx)) };
+  const store: Store = lazyStore(tx, { transaction: (fn) => fn(store) });
+  return store;
 }
 
 /**
@@ -109,8 +155,7 @@ export function journaledStore(
   writeStep: (tx: Db, seq: number, result: string) => Promise<void>,
 ): Store {
   let next = 0;
-  return {
-    ...storeTx(db),
+  return lazyStore(db, {
     // Always a transaction (`oneStatement` or not): the step is written in it.
     async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
       const seq = next++;
@@ -124,5 +169,5 @@ export function journaledStore(
       await journal.afterCommit?.();
       return result;
     },
-  };
+  });
 }
