@@ -36,6 +36,61 @@ const KEEP_UNLESS_ERASED = fixedStatement(() => {
     SELECT id FROM mentioned WHERE erased_at IS NOT NULL`;
 });
 
+/**
+ * A key reserved in one statement: inserted; or taken over when its record expired (a new
+ * generation); or resumed when its request, with these same parameters, was abandoned (its lease
+ * passed) or is this attempt's own. Otherwise the record is left as it is and nothing returns.
+ * `inserted` (xmax 0: a row this statement inserted, not one it updated) spares a new key the
+ * read of its steps. Built once (`fixedStatement`): drizzle built this upsert anew on every keyed
+ * request, about a tenth of its CPU.
+ */
+const RESERVE = fixedStatement((db) => {
+  const p = (name: string) => sql.placeholder(name);
+  const expired = sql`${idempotencyKeys.createdAt} < ${p('expiredBefore')}::timestamptz`;
+  const upsert = db
+    .insert(idempotencyKeys)
+    .values({
+      tenantId: p('tenantId'),
+      appId: p('appId'),
+      key: p('key'),
+      requestHash: p('requestHash'),
+      status: 'in_progress',
+      createdAt: p('now'),
+      lockedUntil: p('lockedUntil'),
+      owner: p('owner'),
+    })
+    .onConflictDoUpdate({
+      target: [idempotencyKeys.tenantId, idempotencyKeys.appId, idempotencyKeys.key],
+      // `excluded` is the row proposed above: this request's hash, lease and owner, and now.
+      set: {
+        requestHash: sql`excluded.request_hash`,
+        status: 'in_progress',
+        responseStatus: null,
+        responseHeaders: null,
+        responseBody: null,
+        createdAt: sql`CASE WHEN ${expired} THEN excluded.created_at ELSE ${idempotencyKeys.createdAt} END`,
+        lockedUntil: sql`excluded.locked_until`,
+        owner: sql`excluded.owner`,
+      },
+      setWhere: sql`${expired}
+        OR (${idempotencyKeys.status} = 'in_progress'
+          AND ${idempotencyKeys.requestHash} = excluded.request_hash
+          AND (${idempotencyKeys.lockedUntil} < excluded.created_at
+            OR ${idempotencyKeys.owner} = excluded.owner))`,
+    });
+  return sql`${upsert.getSQL()} RETURNING created_at AS generation, (xmax = 0) AS inserted`;
+});
+
+/** A journal step, which takes its record's current generation as it inserts; built once. */
+const STEP = fixedStatement(() => {
+  const p = (name: string) => sql.placeholder(name);
+  return sql`INSERT INTO ${idempotencySteps} (tenant_id, app_id, key, generation, seq, result)
+    SELECT tenant_id, app_id, key, created_at, ${p('seq')}::integer, ${p('result')}::text
+    FROM ${idempotencyKeys}
+    WHERE tenant_id = ${p('tenantId')} AND app_id = ${p('appId')} AND key = ${p('key')}
+    RETURNING seq`;
+});
+
 /** API keys over either driver. */
 export function apiKeyStore(db: Db): ApiKeyStore {
   return {
@@ -64,61 +119,25 @@ export function apiKeyStore(db: Db): ApiKeyStore {
   };
 }
 
-/** A timestamp parameter in raw SQL (postgres.js refuses Date params outside drizzle's mapping). */
-function ts(date: Date) {
-  return sql`${date.toISOString()}::timestamptz`;
-}
-
 /** Idempotency records and their steps over either driver. */
 export function idempotencyStore(db: Db): IdempotencyStore {
   const stepsOf = (scope: Scope, key: string) =>
     and(inScope(idempotencySteps, scope), eq(idempotencySteps.key, key));
   return {
     async reserveIdempotencyKey(scope, request) {
-      const expired = sql`${idempotencyKeys.createdAt} < ${ts(request.expiredBefore)}`;
-      // One statement: insert; or take over a record that expired (a new generation); or resume
-      // one whose request, with these same parameters, was abandoned (its lease passed).
-      // Otherwise the existing record is left as it is.
-      const taken = await db
-        .insert(idempotencyKeys)
-        .values({
+      const taken = rowsOf<{ generation: string; inserted: boolean }>(
+        await RESERVE(db, {
           ...scope,
           key: request.key,
           requestHash: request.requestHash,
-          status: 'in_progress',
-          createdAt: request.now,
+          now: request.now,
+          expiredBefore: request.expiredBefore.toISOString(),
           lockedUntil: request.lockedUntil,
           owner: request.owner,
-        })
-        .onConflictDoUpdate({
-          target: [idempotencyKeys.tenantId, idempotencyKeys.appId, idempotencyKeys.key],
-          set: {
-            requestHash: request.requestHash,
-            status: 'in_progress',
-            responseStatus: null,
-            responseHeaders: null,
-            responseBody: null,
-            createdAt: sql`CASE WHEN ${expired} THEN ${ts(request.now)} ELSE ${idempotencyKeys.createdAt} END`,
-            lockedUntil: request.lockedUntil,
-            owner: request.owner,
-          },
-          setWhere: sql`${expired}
-            OR (${idempotencyKeys.status} = 'in_progress'
-              AND ${idempotencyKeys.requestHash} = ${request.requestHash}
-              AND (${idempotencyKeys.lockedUntil} < ${ts(request.now)}
-                OR ${idempotencyKeys.owner} = ${request.owner}))`,
-        })
-        // xmax is 0 on a row this statement inserted (not one it updated): a new key has no
-        // steps, so the read of them is spared.
-        .returning({
-          generation: idempotencyKeys.createdAt,
-          inserted: sql<boolean>`(xmax = 0)`.mapWith(Boolean),
-        })
-        // Prepared, as the other fixed texts of a keyed request: one round trip, not two.
-        .prepare('idempotency_reserve')
-        .execute();
-      const generation = taken[0]?.generation;
-      if (generation && taken[0]?.inserted) return { reserved: true, steps: new Map() };
+        }),
+      );
+      if (taken[0]?.inserted) return { reserved: true, steps: new Map() };
+      const generation = taken[0] ? new Date(taken[0].generation) : undefined;
       if (generation) {
         const rows = await db
           .select({
@@ -233,25 +252,7 @@ export function idempotencyStore(db: Db): IdempotencyStore {
 
     journaledStore(scope, key, journal) {
       return journaledStore(db, journal, async (tx, seq, result) => {
-        // One statement: the step takes the record's current generation as it inserts.
-        const written = await tx
-          .insert(idempotencySteps)
-          .select(
-            tx
-              .select({
-                tenantId: idempotencyKeys.tenantId,
-                appId: idempotencyKeys.appId,
-                key: idempotencyKeys.key,
-                generation: idempotencyKeys.createdAt,
-                seq: sql<number>`${seq}::integer`.as('seq'),
-                result: sql<string>`${result}::text`.as('result'),
-              })
-              .from(idempotencyKeys)
-              .where(and(inScope(idempotencyKeys, scope), eq(idempotencyKeys.key, key))),
-          )
-          .returning({ seq: idempotencySteps.seq })
-          .prepare('idempotency_step')
-          .execute();
+        const written = rowsOf(await STEP(tx, { ...scope, key, seq, result }));
         if (written.length === 0) {
           throw new Error(`Idempotency record ${key} vanished while its request ran`);
         }
