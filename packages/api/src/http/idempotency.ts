@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   type ErrorCode,
   type IdempotencyStore,
@@ -27,9 +28,12 @@ const KEPT_HEADERS = ['content-type', 'location'];
 /** The response header that marks an answer as a replay of the first one. */
 export const IDEMPOTENT_REPLAYED = 'Idempotent-Replayed';
 
-async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return Buffer.from(digest).toString('hex');
+/**
+ * Hex SHA-256 of `text`, with node's synchronous hash: WebCrypto's `digest` went through the
+ * thread pool and back, about 170 µs of each keyed request.
+ */
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 /** Nesting `canonical` will not recurse into (the verb refuses such a body anyway). */
@@ -239,7 +243,7 @@ export async function runIdempotently<T>(
       param: ['Idempotency-Key'],
     });
   }
-  const requestHash = await sha256(await request.fingerprint());
+  const requestHash = sha256(await request.fingerprint());
   const owner = crypto.randomUUID();
   const reservation = await reserve(ports, scope, { key, requestHash, owner });
   if (!reservation.reserved) {
