@@ -5,7 +5,7 @@ import type { Db } from '../database.js';
 import { isUnavailable } from '../errors.js';
 import { entitlementChecks } from '../schema/index.js';
 import { perHandle } from './per-handle.js';
-import { executePrepared } from './prepared.js';
+import { fixedStatement } from './prepared.js';
 
 /** Checks recorded in one statement at most. */
 export const MAX_CHECKS_PER_STATEMENT = 500;
@@ -15,6 +15,17 @@ interface Recorded {
   scope: Scope;
   check: EntitlementCheck;
 }
+
+/** The INSERT of a batch of checks, its rows one JSON parameter; built once. */
+const INSERT_CHECKS = fixedStatement(
+  () => sql`
+    INSERT INTO ${entitlementChecks} (tenant_id, app_id, id, customer_id, feature_key, quantity,
+      allowed, used, "limit", remaining, soft_limit, reason, created_at)
+    SELECT * FROM jsonb_to_recordset(${sql.placeholder('rows')}::jsonb) AS r(tenant_id text,
+      app_id text, id text, customer_id text, feature_key text, quantity bigint, allowed boolean,
+      used bigint, "limit" bigint, remaining bigint, soft_limit boolean, reason text,
+      created_at timestamptz)`,
+);
 
 /** Records `checks` (of any scopes) in one INSERT: all of them or, if it fails, none. */
 export async function insertChecks(db: Db, checks: readonly Recorded[]): Promise<void> {
@@ -35,15 +46,7 @@ export async function insertChecks(db: Db, checks: readonly Recorded[]): Promise
       created_at: check.createdAt.toISOString(),
     })),
   );
-  await executePrepared(
-    db,
-    sql`
-    INSERT INTO ${entitlementChecks} (tenant_id, app_id, id, customer_id, feature_key, quantity,
-      allowed, used, "limit", remaining, soft_limit, reason, created_at)
-    SELECT * FROM jsonb_to_recordset(${rows}::jsonb) AS r(tenant_id text, app_id text, id text,
-      customer_id text, feature_key text, quantity bigint, allowed boolean, used bigint,
-      "limit" bigint, remaining bigint, soft_limit boolean, reason text, created_at timestamptz)`,
-  );
+  await INSERT_CHECKS(db, { rows });
 }
 
 /** One check waiting for the statement that records it. */

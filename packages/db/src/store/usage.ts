@@ -4,7 +4,7 @@ import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from '../database.js';
 import { usageEvents } from '../schema/index.js';
 import { checkRecorder, insertChecks } from './entitlement-checks.js';
-import { executePrepared, statementOn } from './prepared.js';
+import { fixedStatement, statementOn } from './prepared.js';
 import { inScope, rowsOf } from './scope.js';
 
 type UsageMethods =
@@ -87,14 +87,28 @@ function usageTotal(db: Db, prepare: boolean) {
   return prepare ? query.prepare('usage_total') : query;
 }
 
+/**
+ * A batch of usage events in one statement, its rows one JSON parameter (no limit on their
+ * number): idempotency keys already stored are skipped (`do nothing`), and the trigger of
+ * migration 0015 adds the stored rows to their running totals. Built once.
+ */
+const INSERT_USAGE = fixedStatement(
+  () => sql`
+    insert into usage_events (tenant_id, app_id, id, customer_id, feature_key, quantity,
+      "timestamp", idempotency_key, created_at, bucket_start)
+    select ${sql.placeholder('tenantId')}::text, ${sql.placeholder('appId')}::text, r.*
+    from jsonb_to_recordset(${sql.placeholder('rows')}::jsonb) as r(id text, customer_id text,
+      feature_key text, quantity bigint, "timestamp" timestamptz, idempotency_key text,
+      created_at timestamptz, bucket_start timestamptz)
+    on conflict (tenant_id, app_id, idempotency_key) do nothing
+    returning id`,
+);
+
 /** Usage and entitlement checks over either driver. */
 export function usageStore(db: Db): Pick<BillingStore, UsageMethods> {
   return {
     async insertUsageEvents(scope, records) {
       if (records.length === 0) return new Set();
-      // One parameter for the whole batch (no limit on the number of events), one statement: the
-      // rows, idempotency keys already stored skipped (`do nothing`), and, by the trigger of
-      // migration 0015, the stored rows added to their running totals.
       const rows = records.map(({ event, bucketStart }) => ({
         id: event.id,
         customer_id: event.customerId,
@@ -105,18 +119,7 @@ export function usageStore(db: Db): Pick<BillingStore, UsageMethods> {
         created_at: event.createdAt.toISOString(),
         bucket_start: bucketStart.toISOString(),
       }));
-      const result = await executePrepared(
-        db,
-        sql`
-        insert into usage_events (tenant_id, app_id, id, customer_id, feature_key, quantity,
-          "timestamp", idempotency_key, created_at, bucket_start)
-        select ${scope.tenantId}::text, ${scope.appId}::text, r.*
-        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(id text, customer_id text,
-          feature_key text, quantity bigint, "timestamp" timestamptz, idempotency_key text,
-          created_at timestamptz, bucket_start timestamptz)
-        on conflict (tenant_id, app_id, idempotency_key) do nothing
-        returning id`,
-      );
+      const result = await INSERT_USAGE(db, { ...scope, rows: JSON.stringify(rows) });
       return new Set(rowsOf<{ id: string }>(result).map((row) => row.id));
     },
     async usageEventIdByKey(scope, idempotencyKey) {
