@@ -18,14 +18,17 @@ import { inScope, rowsOf } from './scope.js';
  * them in flight (it holds the row for update from its start), so the answer is kept either
  * before the erasure looks for it or after it, when this returns the erased ids and writes
  * nothing (then `completeIdempotencyKey` keeps the answer scrubbed). One round trip where a
- * transaction of a read and an update took four.
+ * transaction of a read and an update took four. The ids are compared as one array
+ * (`= ANY (ARRAY(…))`), which probes the primary key: as `IN (SELECT jsonb_array_elements_text…)`
+ * the planner took the set for 100 rows and hashed a scan of the tenant's every customer instead
+ * (PGlite, 5,000 customers: 2.2 ms a keyed request, now 0.2 ms).
  */
-const KEEP_UNLESS_ERASED = fixedStatement(() => {
+export const KEEP_UNLESS_ERASED = fixedStatement(() => {
   const p = (name: string) => sql.placeholder(name);
   return sql`WITH mentioned AS (
       SELECT c.id, c.erased_at FROM ${customers} c
       WHERE c.tenant_id = ${p('tenantId')} AND c.app_id = ${p('appId')}
-        AND c.id IN (SELECT jsonb_array_elements_text(${p('customerIds')}::jsonb))
+        AND c.id = ANY (ARRAY(SELECT jsonb_array_elements_text(${p('customerIds')}::jsonb)))
       ORDER BY c.id FOR SHARE OF c),
     kept AS (
       UPDATE ${idempotencyKeys} SET status = 'completed', response_status = ${p('status')},

@@ -65,9 +65,9 @@ type Slot = (values: Record<string, unknown>) => unknown;
  */
 function slotsOf(params: readonly unknown[]): Slot[] {
   return params.map((param): Slot => {
-    const inner = is(param, Param) ? param.value : param;
-    if (!is(inner, Placeholder)) return () => param;
-    const { name } = inner;
+    const placeholder = placeholderOf(param);
+    if (!placeholder) return () => param;
+    const { name } = placeholder;
     const encoder = is(param, Param) ? param.encoder : null;
     return (values) => {
       if (!(name in values)) throw new Error(`No value for placeholder "${name}"`);
@@ -77,6 +77,24 @@ function slotsOf(params: readonly unknown[]): Slot[] {
   });
 }
 
+/** The placeholder a built parameter stands for (drizzle wraps a column's in a `Param`), if any. */
+function placeholderOf(param: unknown): Placeholder | null {
+  const inner = is(param, Param) ? param.value : param;
+  return is(inner, Placeholder) ? inner : null;
+}
+
+/** A statement {@link fixedStatement} built, and what it is (for the tests of its plan). */
+export interface FixedStatement {
+  (db: Db, values: Record<string, unknown>): Promise<unknown>;
+  /** Its text, and the placeholder each `$n` takes (null: a constant). */
+  textOn(db: Db): { sql: string; names: Array<string | null> };
+}
+
+/** The placeholder name each parameter takes, in order; null for a constant. */
+function namesOf(params: readonly unknown[]): Array<string | null> {
+  return params.map((param) => placeholderOf(param)?.name ?? null);
+}
+
 /**
  * A fixed statement built once: `build` writes it with a `sql.placeholder` for every value, and
  * each call runs it prepared (as {@link executePrepared}) with `values` for the placeholders.
@@ -84,16 +102,24 @@ function slotsOf(params: readonly unknown[]): Slot[] {
  * (a fifth of a new customer's CPU), and its text never changes; both drivers' dialects write the
  * same text, so it is built with the first handle it runs on.
  */
-export function fixedStatement(
-  build: (db: Db) => SQL,
-): (db: Db, values: Record<string, unknown>) => Promise<unknown> {
-  let built: { sql: string; slots: Slot[] } | undefined;
-  return (db, values) => {
+export function fixedStatement(build: (db: Db) => SQL): FixedStatement {
+  type Built = { sql: string; slots: Slot[]; names: Array<string | null> };
+  let built: Built | undefined;
+  const builtOn = (db: Db): Built => {
     if (!built) {
       const query = internals(db).dialect.sqlToQuery(build(db));
-      built = { sql: query.sql, slots: slotsOf(query.params) };
+      built = { sql: query.sql, slots: slotsOf(query.params), names: namesOf(query.params) };
     }
-    const params = built.slots.map((slot) => slot(values));
-    return runPrepared(db, { sql: built.sql, params });
+    return built;
   };
+  const run = (db: Db, values: Record<string, unknown>) => {
+    const { sql, slots } = builtOn(db);
+    return runPrepared(db, { sql, params: slots.map((slot) => slot(values)) });
+  };
+  return Object.assign(run, {
+    textOn: (db: Db) => {
+      const { sql, names } = builtOn(db);
+      return { sql, names };
+    },
+  });
 }
