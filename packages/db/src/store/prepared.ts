@@ -103,23 +103,22 @@ function namesOf(params: readonly unknown[]): Array<string | null> {
  * same text, so it is built with the first handle it runs on.
  */
 export function fixedStatement(build: (db: Db) => SQL): FixedStatement {
-  type Built = { sql: string; slots: Slot[]; names: Array<string | null> };
-  let built: Built | undefined;
-  const builtOn = (db: Db): Built => {
+  let built: { query: Query; slots: Slot[] } | undefined;
+  const builtOn = (db: Db) => {
     if (!built) {
       const query = internals(db).dialect.sqlToQuery(build(db));
-      built = { sql: query.sql, slots: slotsOf(query.params), names: namesOf(query.params) };
+      built = { query, slots: slotsOf(query.params) };
     }
     return built;
   };
   const run = (db: Db, values: Record<string, unknown>) => {
-    const { sql, slots } = builtOn(db);
-    return runPrepared(db, { sql, params: slots.map((slot) => slot(values)) });
+    const { query, slots } = builtOn(db);
+    return runPrepared(db, { sql: query.sql, params: slots.map((slot) => slot(values)) });
   };
   return Object.assign(run, {
     textOn: (db: Db) => {
-      const { sql, names } = builtOn(db);
-      return { sql, names };
+      const { query } = builtOn(db);
+      return { sql: query.sql, names: namesOf(query.params) };
     },
   });
 }
