@@ -12,9 +12,7 @@ import { and, asc, eq, is, sql } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from '../database.js';
 import { customers, plans, subscriptions } from '../schema/index.js';
-import { checkPath } from './check-path.js';
-import { checkRows, insertChecks, insertChecksSql, type Recorded } from './entitlement-checks.js';
-import { byKey, keyColumn, readKeysParam } from './grouped-read.js';
+import { byKey, groupedRead, keyColumn, readKeysParam } from './grouped-read.js';
 import { statementOn } from './prepared.js';
 import { inScopePlaceholders } from './scope.js';
 import { planOfSubscription } from './subscriptions.js';
@@ -64,9 +62,8 @@ function customerPlans(db: Db, prepare: boolean) {
  * each subscription's current period (an entitlement check's sum): the `keys` placeholder is a
  * JSON array of `{i, tenant_id, app_id, id, feature_key}` read by `ledger_read_keys` (migration
  * 0018), and each row carries the `i` of its read. Every read is joined within its own scope.
- * `source` is the handle, or the handle with the `WITH` that records checks in the same statement.
  */
-function plansWithUsageOf(source: Pick<Db, 'select'>) {
+function customerPlansWithUsage(db: Db, prepare: boolean) {
   const usage = usageTotalOf({
     tenantId: customers.tenantId,
     appId: customers.appId,
@@ -75,7 +72,7 @@ function plansWithUsageOf(source: Pick<Db, 'select'>) {
     start: subscriptions.currentPeriodStart,
     end: subscriptions.currentPeriodEnd,
   });
-  return source
+  const query = db
     .select({
       i: sql<number>`k.i`,
       ...grantColumns,
@@ -86,23 +83,7 @@ function plansWithUsageOf(source: Pick<Db, 'select'>) {
     .leftJoin(subscriptions, subscriptionOfCustomer)
     .leftJoin(plans, planOfSubscription)
     .orderBy(keyColumn('i'), asc(subscriptions.id));
-}
-
-/** {@link plansWithUsageOf} alone; `prepare` names it for `statementOn`. */
-function customerPlansWithUsage(db: Db, prepare: boolean) {
-  const query = plansWithUsageOf(db);
   return prepare ? query.prepare('customer_plans_usage') : query;
-}
-
-/**
- * {@link plansWithUsageOf} in a statement that first inserts the checks of its `rows` placeholder
- * (see `insertChecksSql`): PostgreSQL runs a data-modifying `WITH` whether or not the query reads
- * it, and the statement commits or fails as one.
- */
-function customerPlansRecording(db: Db, prepare: boolean) {
-  const recorded = db.$with('recorded', {}).as(insertChecksSql());
-  const query = plansWithUsageOf(db.with(recorded));
-  return prepare ? query.prepare('customer_plans_usage_recording') : query;
 }
 
 type GrantRow = Awaited<ReturnType<ReturnType<typeof customerPlans>['execute']>>[number] & {
@@ -148,57 +129,32 @@ interface PlansRead {
   featureKey: string;
 }
 
-/** The `keys` parameter of the reads of plans with usage. */
-const plansReadKeys = (reads: readonly PlansRead[]) =>
-  readKeysParam(
-    reads.map(({ scope, customerId, featureKey }) => ({ scope, id: customerId, featureKey })),
-  );
-
 /** Reads them all in one statement; each answer in the order asked. */
 async function readPlans(db: Db, reads: readonly PlansRead[]): Promise<Array<Held | null>> {
-  const keys = plansReadKeys(reads);
+  const keys = readKeysParam(
+    reads.map(({ scope, customerId, featureKey }) => ({ scope, id: customerId, featureKey })),
+  );
   const rows = await statementOn(db, customerPlansWithUsage).execute({ keys });
-  return heldByRead(rows, reads.length);
-}
-
-/** Reads them all, and records `checks`, in one statement; each answer in the order asked. */
-async function readPlansRecording(
-  db: Db,
-  reads: readonly PlansRead[],
-  checks: readonly Recorded[],
-): Promise<Array<Held | null>> {
-  const rows = await statementOn(db, customerPlansRecording).execute({
-    keys: plansReadKeys(reads),
-    rows: checkRows(checks),
-  });
   return heldByRead(rows, reads.length);
 }
 
 /**
  * The reads of customers' plans with usage that entitlement checks make outside a transaction,
- * and the checks' records, gathered into one statement per turn of the event loop.
+ * gathered into one statement per turn of the event loop (as their inserts are gathered).
  */
-const checkStatements = checkPath({ read: readPlans, readRecording: readPlansRecording });
+const planReader = groupedRead(readPlans);
 
-/** The customer-plans read, and the record of an entitlement check, over either driver. */
-export function customerPlansStore(
-  db: Db,
-): Pick<BillingStore, 'getCustomerPlans' | 'insertEntitlementCheck'> {
-  const inTransaction = is(db, PgTransaction);
+/** The customer-plans read over either driver. */
+export function customerPlansStore(db: Db): Pick<BillingStore, 'getCustomerPlans'> {
   return {
-    // Outside a transaction, committed with concurrent checks (in the statement reading for the
-    // next ones when there are some); inside one, its own row.
-    insertEntitlementCheck: inTransaction
-      ? (scope, check) => insertChecks(db, [{ scope, check }])
-      : (scope, check) => checkStatements(db).record({ scope, check }),
     async getCustomerPlans(scope, customerId, options) {
       const featureKey = options?.periodUsageOf;
       if (featureKey !== undefined) {
         const read = { scope, customerId, featureKey };
         // Inside a transaction, on its connection, alone; outside, with concurrent reads.
-        const held = inTransaction
+        const held = is(db, PgTransaction)
           ? ((await readPlans(db, [read]))[0] ?? null)
-          : await checkStatements(db).read(read);
+          : await planReader(db)(read);
         return held ? { subscriptions: held } : null;
       }
       const rows = await statementOn(db, customerPlans).execute({ ...scope, customerId });

@@ -1,11 +1,18 @@
 import type { BillingStore } from '@ledger/domain';
-import { and, desc, eq, lte, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import { and, desc, eq, is, lte, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from '../database.js';
 import { usageEvents } from '../schema/index.js';
+import { checkRecorder, insertChecks } from './entitlement-checks.js';
 import { fixedStatement, statementOn } from './prepared.js';
 import { inScope, rowsOf } from './scope.js';
 
-type UsageMethods = 'insertUsageEvents' | 'usageEventIdByKey' | 'sumUsage' | 'latestUsage';
+type UsageMethods =
+  | 'insertUsageEvents'
+  | 'usageEventIdByKey'
+  | 'sumUsage'
+  | 'latestUsage'
+  | 'insertEntitlementCheck';
 
 /** A bound as PostgreSQL reads it: JavaScript's far dates (an open window's end) are `infinity`. */
 function bound(date: Date): string {
@@ -97,7 +104,7 @@ const INSERT_USAGE = fixedStatement(
     returning id`,
 );
 
-/** Usage over either driver. */
+/** Usage and entitlement checks over either driver. */
 export function usageStore(db: Db): Pick<BillingStore, UsageMethods> {
   return {
     async insertUsageEvents(scope, records) {
@@ -143,5 +150,9 @@ export function usageStore(db: Db): Pick<BillingStore, UsageMethods> {
         .limit(1);
       return rows[0]?.quantity ?? 0;
     },
+    // Outside a transaction, group-committed with concurrent checks; inside one, its own row.
+    insertEntitlementCheck: is(db, PgTransaction)
+      ? (scope, check) => insertChecks(db, [{ scope, check }])
+      : checkRecorder(db),
   };
 }
