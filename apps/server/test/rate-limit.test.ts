@@ -183,6 +183,24 @@ describe.each(testDatabaseKinds())('per-key budgets on %s', (kind) => {
     expect(budgetHeaders(other)).toMatchObject({ limit: 4, remaining: 3 });
   });
 
+  it('puts the budget headers on a replayed idempotent answer too', async () => {
+    const key = await freshKey(t);
+    const send = () =>
+      t.rest('POST', '/ledger/customers', {
+        key,
+        body: { name: 'Replayed', email: 'replayed@example.com', currency: 'USD' },
+        headers: { 'Idempotency-Key': 'replayed-budget' },
+      });
+    const first = await send();
+    const again = await send();
+    expect([first.status, again.status], again.text).toEqual([201, 201]);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    for (const res of [first, again]) {
+      expect(budgetHeaders(res)).toMatchObject({ limit: 3, policy: '3;w=2' });
+      expect(budgetHeaders(res).remaining).toBeLessThanOrEqual(2);
+    }
+  });
+
   it('counts usage ingest on its own budget, REST and batch routes alike', async () => {
     const key = await freshKey(t);
     expect(await statuses(4, () => t.rest('GET', '/ledger/customers', { key }))).toEqual([

@@ -1,6 +1,7 @@
 import type { LedgerError } from '@ledger/domain';
 import type { Context } from 'hono';
 import type { GetConnInfo } from 'hono/conninfo';
+import { setAnswerHeader } from './api-headers.js';
 
 /**
  * The budgets an API key spends, each counted on its own so that a burst of one kind never
@@ -106,7 +107,7 @@ export function clientAddressOf(connInfo: GetConnInfo | undefined): (c: Context)
   };
 }
 
-/** Sets an outcome's headers on a Hono answer (before it is made, or after: Hono keeps both). */
+/** Sets an outcome's headers on a Hono answer, before it is made or after ({@link setAnswerHeader}). */
 export function showRateLimit(c: Context, outcome: RateLimitOutcome): void {
-  for (const [name, value] of Object.entries(outcome.headers)) c.header(name, value);
+  for (const [name, value] of Object.entries(outcome.headers)) setAnswerHeader(c, name, value);
 }
