@@ -1,9 +1,18 @@
 import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseRateLimiter, sweepRateLimits } from '../src/index.js';
+import { type Db, databaseRateLimiter, sweepRateLimits } from '../src/index.js';
+import * as schema from '../src/schema/index.js';
 import { rateLimits } from '../src/schema/index.js';
-import { createTestDatabase, type TestDatabase, testDatabaseKinds } from '../src/testing.js';
+import { rowsOf } from '../src/store/scope.js';
+import {
+  createTestDatabase,
+  postgresUrl,
+  type TestDatabase,
+  testDatabaseKinds,
+} from '../src/testing.js';
 
 /** What a consume settled with: passed, or refused because the budget is spent. */
 async function outcome(work: Promise<RateLimiterRes>): Promise<'passed' | 'refused'> {
@@ -74,6 +83,87 @@ describe.each(testDatabaseKinds())('rate limit counters on %s', (kind) => {
     );
     expect(keys).toContain('test:sweep:live');
     expect(keys).not.toContain('test:sweep:old');
+  });
+});
+
+/**
+ * On PostgreSQL, a handle's concurrent increments share one upsert: the requests of one key no
+ * longer queue on its row's lock one commit after another, and each still gets the count it
+ * would have got alone.
+ */
+describe.runIf(testDatabaseKinds().includes('postgres'))('grouped rate limit counters', () => {
+  let database: TestDatabase;
+  /** Handles of their own on the test database, each counting the statements it sends. */
+  const handles: Array<{ db: Db; statements: string[]; end: () => Promise<void> }> = [];
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    const [current] = rowsOf<{ name: string }>(
+      await database.db.execute(sql`SELECT current_database() AS name`),
+    );
+    const url = new URL(postgresUrl());
+    url.pathname = `/${current?.name}`;
+    for (let i = 0; i < 2; i++) {
+      const statements: string[] = [];
+      const client = postgres(url.toString(), {
+        max: 4,
+        onnotice: () => {},
+        fetch_types: false,
+        debug: (_connection, query) => statements.push(query),
+      });
+      const db = drizzle(client, { schema }) as unknown as Db;
+      handles.push({ db, statements, end: () => client.end() });
+    }
+  });
+  afterAll(async () => {
+    for (const handle of handles) await handle.end();
+    await database.close();
+  });
+
+  it('adds 60 concurrent requests of 6 keys in one statement, each counted as if alone', async () => {
+    const [one] = handles;
+    if (!one) throw new Error('no handle');
+    const limiter = databaseRateLimiter(one.db)({
+      keyPrefix: 'test:group',
+      points: 4,
+      duration: 60,
+    });
+    const keys = Array.from({ length: 60 }, (_, i) => `k${i % 6}`);
+    const before = one.statements.length;
+    const answers = await Promise.all(
+      keys.map((key) =>
+        limiter.consume(key).then(
+          (res) => ({ key, passed: true, consumed: res.consumedPoints }),
+          (res: RateLimiterRes) => ({ key, passed: false, consumed: res.consumedPoints }),
+        ),
+      ),
+    );
+    // The counters' upsert, and at most the sweep of ended windows beside it.
+    expect(one.statements.length - before).toBeLessThanOrEqual(2);
+    for (let k = 0; k < 6; k++) {
+      const mine = answers.filter((answer) => answer.key === `k${k}`);
+      // Ten requests of one key: counted 1 to 10, each once, and the first 4 of them passed.
+      expect(mine.map((answer) => answer.consumed)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(mine.map((answer) => answer.passed)).toEqual([
+        ...Array<boolean>(4).fill(true),
+        ...Array<boolean>(6).fill(false),
+      ]);
+      expect((await limiter.get(`k${k}`))?.consumedPoints).toBe(10);
+    }
+  });
+
+  it('counts exactly when two handles (two processes) add to the same keys at once', async () => {
+    const shared = handles.map((handle) =>
+      databaseRateLimiter(handle.db)({ keyPrefix: 'test:both', points: 1000, duration: 60 }),
+    );
+    // Each handle sends its keys in the opposite order, batch after batch.
+    const keys = ['a', 'b', 'c', 'd'];
+    await Promise.all(
+      shared.map(async (limiter, i) => {
+        for (let round = 0; round < 20; round++)
+          await Promise.all((i ? [...keys].reverse() : keys).map((key) => limiter.consume(key)));
+      }),
+    );
+    for (const key of keys) expect((await shared[0]?.get(key))?.consumedPoints).toBe(40);
   });
 });
 

@@ -7,6 +7,7 @@ import type {
 } from 'rate-limiter-flexible';
 import type { Db } from '../database.js';
 import { rateLimits } from '../schema/index.js';
+import { type Counter, counterAdder } from './rate-limit-counters.js';
 
 // Each class is loaded from its own module: the package's index also loads every store it
 // supports (Redis, Mongo, DynamoDB and 20 more, some 40 ms of every start), and its index does
@@ -29,12 +30,6 @@ export interface DatabaseLimiterOptions {
   /** The window, in seconds (at least 1). */
   duration: number;
   insuranceLimiter?: RateLimiterAbstract;
-}
-
-/** A counter as the database answers it: points spent in the window, milliseconds it has left. */
-interface Counter {
-  points: number;
-  msLeft: number;
 }
 
 /**
@@ -76,13 +71,14 @@ export async function sweepRateLimits(db: Db): Promise<number> {
 
 /**
  * rate-limiter-flexible's store limiter over Ledger's drizzle handle (its own Postgres and
- * Drizzle limiters want a `pg` client or load their own drizzle-orm). Each request is one atomic
- * upsert on `rate_limits`: a fixed window per key that starts with its first request, timed by
- * the database's clock. Errors and timeouts go to the insurance limiter (rate-limiter-flexible's
+ * Drizzle limiters want a `pg` client or load their own drizzle-orm). Each request is counted by
+ * an atomic upsert on `rate_limits`, which the requests asked meanwhile share: a fixed window per
+ * key that starts with its first request, timed by the database's clock. Errors and timeouts go to the insurance limiter (rate-limiter-flexible's
  * `_handleError`), so an outage limits per process instead of failing the request.
  */
 class DatabaseLimiter extends RateLimiterStoreAbstract {
   readonly #db: Db;
+  readonly #add: ReturnType<typeof counterAdder>;
   readonly #sweep: () => void;
 
   constructor(db: Db, options: DatabaseLimiterOptions, sweep: () => void) {
@@ -90,6 +86,7 @@ class DatabaseLimiter extends RateLimiterStoreAbstract {
       throw new Error('A shared rate limit needs a window of 1 s or more');
     super({ ...options, storeClient: db });
     this.#db = db;
+    this.#add = counterAdder(db);
     this.#sweep = sweep;
   }
 
@@ -102,7 +99,11 @@ class DatabaseLimiter extends RateLimiterStoreAbstract {
     );
   }
 
-  /** Adds `points` to the key's window, or starts a new one (`forceExpire`: sets them). */
+  /**
+   * Adds `points` to the key's window, or starts a new one: group-committed with the other
+   * increments of this handle ({@link counterAdder}). `forceExpire` (a `set` or `block`, which
+   * Ledger does not call) sets the points and starts a new window, in a statement of its own.
+   */
   async _upsert(
     key: string,
     points: number,
@@ -110,27 +111,16 @@ class DatabaseLimiter extends RateLimiterStoreAbstract {
     forceExpire = false,
   ): Promise<Counter> {
     this.#sweep();
+    if (!forceExpire) return within(STORE_TIMEOUT_MS, this.#add(key, points, msDuration));
     // From now() cut to the millisecond `expire` stores, so a window never reads longer than it is.
     const expire = sql`date_trunc('milliseconds', now()) + ${Math.ceil(msDuration)}::integer * interval '1 millisecond'`;
-    const ended = sql`${rateLimits.expire} <= now()`;
     const rows = await within(
       STORE_TIMEOUT_MS,
       this.#db
         .insert(rateLimits)
         .values({ key, points, expire })
-        .onConflictDoUpdate({
-          target: rateLimits.key,
-          set: forceExpire
-            ? { points, expire }
-            : {
-                points: sql`CASE WHEN ${ended} THEN excluded.points ELSE ${rateLimits.points} + excluded.points END`,
-                expire: sql`CASE WHEN ${ended} THEN excluded.expire ELSE ${rateLimits.expire} END`,
-              },
-        })
-        .returning({ points: rateLimits.points, msLeft })
-        // Prepared (the text is one of two, whatever the values): one round trip, not two.
-        .prepare(forceExpire ? 'rate_limit_set' : 'rate_limit_add')
-        .execute(),
+        .onConflictDoUpdate({ target: rateLimits.key, set: { points, expire } })
+        .returning({ points: rateLimits.points, msLeft }),
     );
     const [counter] = rows;
     if (!counter) throw new Error('The rate limit upsert returned no row');
