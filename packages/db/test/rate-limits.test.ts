@@ -151,6 +151,26 @@ describe.runIf(testDatabaseKinds().includes('postgres'))('grouped rate limit cou
     }
   });
 
+  it("turns synchronous_commit off for the counters' own commit only", async () => {
+    const [current] = rowsOf<{ name: string }>(
+      await database.db.execute(sql`SELECT current_database() AS name`),
+    );
+    const url = new URL(postgresUrl());
+    url.pathname = `/${current?.name}`;
+    // One connection: the statement after the counters' runs where they ran.
+    const client = postgres(url.toString(), { max: 1, onnotice: () => {}, fetch_types: false });
+    try {
+      const db = drizzle(client, { schema }) as unknown as Db;
+      const limiter = databaseRateLimiter(db)({ keyPrefix: 'test:sync', points: 5, duration: 60 });
+      await Promise.all([limiter.consume('k'), limiter.consume('k')]);
+      const [after] = await client`SHOW synchronous_commit`;
+      expect(after?.synchronous_commit).toBe('on');
+      expect((await limiter.get('k'))?.consumedPoints).toBe(2);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('counts exactly when two handles (two processes) add to the same keys at once', async () => {
     const shared = handles.map((handle) =>
       databaseRateLimiter(handle.db)({ keyPrefix: 'test:both', points: 1000, duration: 60 }),

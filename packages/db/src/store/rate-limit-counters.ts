@@ -24,16 +24,32 @@ interface Waiting {
 }
 
 /**
+ * Statements adding to counters that may run at once per handle. The requests of one key still
+ * take its row's lock one statement after another, but the next statement is already at the
+ * database when the lock is released (measured at 8 connections on one key: GET 4,176-4,354 rps
+ * with one at a time, 4,538-5,984 with four).
+ */
+export const MAX_COUNTER_STATEMENTS_IN_FLIGHT = 4;
+
+/**
  * Adds each row's points to its key's window, or starts a new window of `ms` from the database's
  * now (cut to the millisecond `expire` stores, so a window never reads longer than it is) when
- * there is none or it has ended: one row per key, in key order, so two processes' statements lock
- * their common keys in the same order and never deadlock. Built once.
+ * there is none or it has ended: one row per key, in key order, so any two statements lock their
+ * common keys in the same order and never deadlock. Built once.
+ *
+ * Its commit does not wait for the WAL to reach the disk (`synchronous_commit` off for this
+ * statement's transaction alone: `set_config(…, true)`), so the next statement of a key gets its
+ * row's lock sooner (GET at 8 connections, one key: 2,806-3,186 rps waiting, 4,018-4,044 not).
+ * A crash of PostgreSQL itself may then forget the counts of its last moments (at most
+ * 3 × `wal_writer_delay`, 600 ms by default): the budgets of that window allow those requests
+ * again. Nothing else is written with it.
  */
 const ADD_TO_COUNTERS = fixedStatement(
   () => sql`
     INSERT INTO ${rateLimits} AS t (key, points, expire)
     SELECT r.key, r.points, date_trunc('milliseconds', now()) + r.ms * interval '1 millisecond'
     FROM jsonb_to_recordset(${sql.placeholder('rows')}::jsonb) AS r(key text, points integer, ms integer)
+      , (SELECT set_config('synchronous_commit', 'off', true)) AS s
     ORDER BY r.key
     ON CONFLICT (key) DO UPDATE SET
       points = CASE WHEN t.expire <= now() THEN excluded.points ELSE t.points + excluded.points END,
@@ -95,8 +111,9 @@ async function addAll(db: Db, batch: Waiting[]): Promise<void> {
 }
 
 /**
- * Group commit of rate limit counters, one queue per handle: one statement in flight at a time,
- * and the increments asked meanwhile (of any keys) go together in the next. Every request spends
+ * Group commit of rate limit counters, one queue per handle: the first increment waits one turn
+ * of the event loop and goes with every increment (of any key) asked meanwhile; those asked while
+ * {@link MAX_COUNTER_STATEMENTS_IN_FLIGHT} statements run go together in the next. Every request spends
  * its key's budget before its own work, and one row per key takes every increment: one
  * statement per request made the requests of one key queue on that row's lock, each behind the
  * commit of the one before (1,257 GETs/s at 8 connections, against 7,073 with limits off).
@@ -104,29 +121,32 @@ async function addAll(db: Db, batch: Waiting[]): Promise<void> {
  */
 export const counterAdder = perHandle((db: Db) => {
   const queue: Waiting[] = [];
-  let inFlight = false;
+  let inFlight = 0;
   let scheduled = false;
   const send = () => {
     scheduled = false;
-    if (inFlight || queue.length === 0) return;
-    inFlight = true;
-    const batch = queue.splice(0, MAX_INCREMENTS_PER_STATEMENT);
-    addAll(db, batch)
-      .catch((error: unknown) => {
-        for (const waiting of batch) waiting.reject(error);
-      })
-      .finally(() => {
-        inFlight = false;
-        send();
-      });
+    while (inFlight < MAX_COUNTER_STATEMENTS_IN_FLIGHT && queue.length > 0) {
+      inFlight++;
+      const batch = queue.splice(0, MAX_INCREMENTS_PER_STATEMENT);
+      addAll(db, batch)
+        .catch((error: unknown) => {
+          for (const waiting of batch) waiting.reject(error);
+        })
+        .finally(() => {
+          inFlight--;
+          schedule();
+        });
+    }
+  };
+  // One turn of the event loop first, so the requests read meanwhile go with this one.
+  const schedule = () => {
+    if (scheduled || queue.length === 0 || inFlight >= MAX_COUNTER_STATEMENTS_IN_FLIGHT) return;
+    scheduled = true;
+    setImmediate(send);
   };
   return (key: string, points: number, msDuration: number) =>
     new Promise<Counter>((resolve, reject) => {
       queue.push({ key, points, msDuration, resolve, reject });
-      // One turn of the event loop first, so the requests read meanwhile go with this one.
-      if (!inFlight && !scheduled) {
-        scheduled = true;
-        setImmediate(send);
-      }
+      schedule();
     });
 });
