@@ -1,6 +1,6 @@
 // A Ledger server for the ceiling bench, in a process of its own: `ledger serve` as `pnpm start`
 // composes it (same config defaults, rate limits and the billing job off so the load measures
-// requests), on the PostgreSQL URL or PGlite data directory given as argv[2]. It counts the SQL
+// requests, unless argv[3] is `rate-limited`), on the PostgreSQL URL or PGlite data directory given as argv[2]. It counts the SQL
 // statements its pool sends (PostgreSQL) and answers its parent's questions over IPC.
 import { cpSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -14,15 +14,20 @@ import { serveParent } from './child.js';
 
 const target = process.argv[2] ?? '';
 const onPostgres = target.startsWith('postgres');
+/**
+ * `rate-limited`: the budgets counted as by default (in PostgreSQL), but raised so that the
+ * bench's load is never refused; otherwise off, so the load measures the requests alone.
+ */
+const budget = process.argv[3] === 'rate-limited' ? '1000000' : '0';
 
 await serveParent(async () => {
   const config = loadConfig({
     PORT: '0',
     HOST: '127.0.0.1',
     LEDGER_BILLING_INTERVAL_MS: '0',
-    LEDGER_RATE_LIMIT_READS: '0',
-    LEDGER_RATE_LIMIT_WRITES: '0',
-    LEDGER_RATE_LIMIT_INGEST: '0',
+    LEDGER_RATE_LIMIT_READS: budget,
+    LEDGER_RATE_LIMIT_WRITES: budget,
+    LEDGER_RATE_LIMIT_INGEST: budget,
     LEDGER_LOG_LEVEL: 'silent',
     LEDGER_SECRET_KEY: 'bench-secret-key-bench-secret-key-0123456789',
     // The pool size `ledger serve` would take from the environment, if the bench is given one.
