@@ -107,7 +107,7 @@ export function clientAddressOf(connInfo: GetConnInfo | undefined): (c: Context)
   };
 }
 
-/** Sets an outcome's headers on a Hono answer, before it is made or after ({@link setAnswerHeader}). */
+/** Sets an outcome's headers on a Hono answer, before it is made or after (`setAnswerHeader`). */
 export function showRateLimit(c: Context, outcome: RateLimitOutcome): void {
   for (const [name, value] of Object.entries(outcome.headers)) setAnswerHeader(c, name, value);
 }

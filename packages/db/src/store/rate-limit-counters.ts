@@ -12,7 +12,7 @@ export interface Counter {
 }
 
 /** Increments added by one statement at most. */
-export const MAX_INCREMENTS_PER_STATEMENT = 1_000;
+const MAX_INCREMENTS_PER_STATEMENT = 1_000;
 
 /** One increment waiting for the statement that adds it. */
 interface Waiting {
@@ -29,7 +29,7 @@ interface Waiting {
  * database when the lock is released (measured at 8 connections on one key: GET 4,176-4,354 rps
  * with one at a time, 4,538-5,984 with four).
  */
-export const MAX_COUNTER_STATEMENTS_IN_FLIGHT = 4;
+const MAX_COUNTER_STATEMENTS_IN_FLIGHT = 4;
 
 /**
  * Adds each row's points to its key's window, or starts a new window of `ms` from the database's
@@ -113,8 +113,8 @@ async function addAll(db: Db, batch: Waiting[]): Promise<void> {
 /**
  * Group commit of rate limit counters, one queue per handle: the first increment waits one turn
  * of the event loop and goes with every increment (of any key) asked meanwhile; those asked while
- * {@link MAX_COUNTER_STATEMENTS_IN_FLIGHT} statements run go together in the next. Every request spends
- * its key's budget before its own work, and one row per key takes every increment: one
+ * {@link MAX_COUNTER_STATEMENTS_IN_FLIGHT} statements run go together in the next. Every request
+ * spends its key's budget before its own work, and one row per key takes every increment: one
  * statement per request made the requests of one key queue on that row's lock, each behind the
  * commit of the one before (1,257 GETs/s at 8 connections, against 7,073 with limits off).
  * A statement that fails fails every increment in it, as a lone upsert's failure would.

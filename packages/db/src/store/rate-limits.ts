@@ -73,8 +73,9 @@ export async function sweepRateLimits(db: Db): Promise<number> {
  * rate-limiter-flexible's store limiter over Ledger's drizzle handle (its own Postgres and
  * Drizzle limiters want a `pg` client or load their own drizzle-orm). Each request is counted by
  * an atomic upsert on `rate_limits`, which the requests asked meanwhile share: a fixed window per
- * key that starts with its first request, timed by the database's clock. Errors and timeouts go to the insurance limiter (rate-limiter-flexible's
- * `_handleError`), so an outage limits per process instead of failing the request.
+ * key that starts with its first request, timed by the database's clock. Errors and timeouts go
+ * to the insurance limiter (rate-limiter-flexible's `_handleError`), so an outage limits per
+ * process instead of failing the request.
  */
 class DatabaseLimiter extends RateLimiterStoreAbstract {
   readonly #db: Db;
