@@ -4,6 +4,7 @@ import { PgliteDatabase } from 'drizzle-orm/pglite';
 import type { Db } from '../database.js';
 import { isUnavailable } from '../errors.js';
 import { entitlementChecks } from '../schema/index.js';
+import { groupCommit } from './group-commit.js';
 import { perHandle } from './per-handle.js';
 import { fixedStatement } from './prepared.js';
 
@@ -79,12 +80,7 @@ export const MAX_CHECK_STATEMENTS_IN_FLIGHT = 4;
 export const checkRecorder = perHandle(groupChecks);
 
 function groupChecks(db: Db): Recorder {
-  const queue: Waiting[] = [];
-  const inFlightAtMost = is(db, PgliteDatabase) ? 1 : MAX_CHECK_STATEMENTS_IN_FLIGHT;
-  let inFlight = 0;
-  let scheduled = false;
-
-  const settle = async (batch: Waiting[]) => {
+  const settle = async (batch: Waiting[]): Promise<void> => {
     try {
       await insertChecks(db, batch);
       for (const waiting of batch) waiting.resolve();
@@ -96,29 +92,10 @@ function groupChecks(db: Db): Recorder {
       for (const waiting of batch) await settle([waiting]);
     }
   };
-
-  const send = () => {
-    scheduled = false;
-    while (inFlight < inFlightAtMost && queue.length > 0) {
-      inFlight++;
-      void settle(queue.splice(0, MAX_CHECKS_PER_STATEMENT)).finally(() => {
-        inFlight--;
-        schedule();
-      });
-    }
-  };
-
-  // One turn of the event loop first, so checks of requests already read join the batch
-  // (PGlite runs a statement within the microtasks of the request that sent it).
-  const schedule = () => {
-    if (scheduled || queue.length === 0 || inFlight >= inFlightAtMost) return;
-    scheduled = true;
-    setImmediate(send);
-  };
-
+  const enqueue = groupCommit(settle, {
+    inFlightAtMost: is(db, PgliteDatabase) ? 1 : MAX_CHECK_STATEMENTS_IN_FLIGHT,
+    perStatement: MAX_CHECKS_PER_STATEMENT,
+  });
   return (scope, check) =>
-    new Promise((resolve, reject) => {
-      queue.push({ scope, check, resolve, reject });
-      schedule();
-    });
+    new Promise((resolve, reject) => enqueue({ scope, check, resolve, reject }));
 }

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../database.js';
 import { rateLimits } from '../schema/index.js';
+import { groupCommit } from './group-commit.js';
 import { perHandle } from './per-handle.js';
 import { fixedStatement } from './prepared.js';
 import { rowsOf } from './scope.js';
@@ -111,42 +112,27 @@ async function addAll(db: Db, batch: Waiting[]): Promise<void> {
 }
 
 /**
- * Group commit of rate limit counters, one queue per handle: the first increment waits one turn
- * of the event loop and goes with every increment (of any key) asked meanwhile; those asked while
- * {@link MAX_COUNTER_STATEMENTS_IN_FLIGHT} statements run go together in the next. Every request
- * spends its key's budget before its own work, and one row per key takes every increment: one
- * statement per request made the requests of one key queue on that row's lock, each behind the
- * commit of the one before (1,257 GETs/s at 8 connections, against 7,073 with limits off).
- * A statement that fails fails every increment in it, as a lone upsert's failure would.
+ * Group commit ({@link groupCommit}) of rate limit counters, one queue per handle: the increments
+ * (of any key) asked together go in one statement, up to {@link MAX_COUNTER_STATEMENTS_IN_FLIGHT}
+ * of them at once. Every request spends its key's budget before its own work, and one row per key
+ * takes every increment: one statement per request made the requests of one key queue on that
+ * row's lock, each behind the commit of the one before (1,257 GETs/s at 8 connections, against
+ * 7,073 with limits off). A statement that fails fails every increment in it, as a lone upsert's
+ * failure would.
  */
 export const counterAdder = perHandle((db: Db) => {
-  const queue: Waiting[] = [];
-  let inFlight = 0;
-  let scheduled = false;
-  const send = () => {
-    scheduled = false;
-    while (inFlight < MAX_COUNTER_STATEMENTS_IN_FLIGHT && queue.length > 0) {
-      inFlight++;
-      const batch = queue.splice(0, MAX_INCREMENTS_PER_STATEMENT);
-      addAll(db, batch)
-        .catch((error: unknown) => {
-          for (const waiting of batch) waiting.reject(error);
-        })
-        .finally(() => {
-          inFlight--;
-          schedule();
-        });
-    }
-  };
-  // One turn of the event loop first, so the requests read meanwhile go with this one.
-  const schedule = () => {
-    if (scheduled || queue.length === 0 || inFlight >= MAX_COUNTER_STATEMENTS_IN_FLIGHT) return;
-    scheduled = true;
-    setImmediate(send);
-  };
+  const enqueue = groupCommit(
+    (batch: Waiting[]) =>
+      addAll(db, batch).catch((error: unknown) => {
+        for (const waiting of batch) waiting.reject(error);
+      }),
+    {
+      inFlightAtMost: MAX_COUNTER_STATEMENTS_IN_FLIGHT,
+      perStatement: MAX_INCREMENTS_PER_STATEMENT,
+    },
+  );
   return (key: string, points: number, msDuration: number) =>
-    new Promise<Counter>((resolve, reject) => {
-      queue.push({ key, points, msDuration, resolve, reject });
-      schedule();
-    });
+    new Promise<Counter>((resolve, reject) =>
+      enqueue({ key, points, msDuration, resolve, reject }),
+    );
 });
