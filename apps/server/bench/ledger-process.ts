@@ -1,7 +1,8 @@
 // A Ledger server for the ceiling bench, in a process of its own: `ledger serve` as `pnpm start`
 // composes it (same config defaults, rate limits and the billing job off so the load measures
-// requests, unless argv[3] is `rate-limited`), on the PostgreSQL URL or PGlite data directory given as argv[2]. It counts the SQL
-// statements its pool sends (PostgreSQL) and answers its parent's questions over IPC.
+// requests, unless argv[3] is `rate-limited`), on the PostgreSQL URL or PGlite data directory
+// given as argv[2]. It counts the SQL statements its pool sends (PostgreSQL) and answers its
+// parent's questions over IPC.
 import { cpSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
