@@ -95,12 +95,14 @@ describe.runIf(testDatabaseKinds().includes('postgres'))('grouped rate limit cou
   let database: TestDatabase;
   /** Handles of their own on the test database, each counting the statements it sends. */
   const handles: Array<{ db: Db; statements: string[]; end: () => Promise<void> }> = [];
+  /** The test database's URL, for clients of the tests' own. */
+  let url: URL;
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
+    url = new URL(postgresUrl());
     const [current] = rowsOf<{ name: string }>(
       await database.db.execute(sql`SELECT current_database() AS name`),
     );
-    const url = new URL(postgresUrl());
     url.pathname = `/${current?.name}`;
     for (let i = 0; i < 2; i++) {
       const statements: string[] = [];
@@ -152,11 +154,6 @@ describe.runIf(testDatabaseKinds().includes('postgres'))('grouped rate limit cou
   });
 
   it("turns synchronous_commit off for the counters' own commit only", async () => {
-    const [current] = rowsOf<{ name: string }>(
-      await database.db.execute(sql`SELECT current_database() AS name`),
-    );
-    const url = new URL(postgresUrl());
-    url.pathname = `/${current?.name}`;
     // One connection: the statement after the counters' runs where they ran.
     const client = postgres(url.toString(), { max: 1, onnotice: () => {}, fetch_types: false });
     try {

@@ -10,8 +10,9 @@ export interface GroupCommitOptions {
  * A group-commit queue: the first item waits one turn of the event loop and goes with every item
  * that arrived meanwhile (up to `perStatement`), in one call of `send`; items that arrive while
  * `inFlightAtMost` calls run go together in the next. `send` settles each item of its batch
- * itself (and must not reject: a failure is the items'). The entitlement checks' inserts and the
- * rate limit counters' upserts both write this way: many concurrent requests, one statement.
+ * itself (and must not reject: a failure is the items'). The entitlement checks' inserts, the
+ * rate limit counters' upserts and the grouped reads all go this way: many concurrent requests,
+ * one statement.
  */
 export function groupCommit<T>(
   send: (batch: T[]) => Promise<void>,

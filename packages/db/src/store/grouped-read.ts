@@ -2,6 +2,7 @@ import type { Scope } from '@ledger/domain';
 import { and, eq, type SQL, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../database.js';
+import { groupCommit } from './group-commit.js';
 import { perHandle } from './per-handle.js';
 
 /** Reads answered by one statement at most. */
@@ -28,12 +29,9 @@ export function groupedRead<K, R>(
   readAll: (db: Db, keys: readonly K[]) => Promise<R[]>,
 ): (db: Db) => (key: K) => Promise<R> {
   return perHandle((db: Db) => {
-    const queue: Array<Waiting<K, R>> = [];
-    let scheduled = false;
-    const send = () => {
-      scheduled = false;
-      while (queue.length > 0) {
-        const batch = queue.splice(0, MAX_READS_PER_STATEMENT);
+    // Reads hold no lock: every batch goes at once, however many are in flight.
+    const enqueue = groupCommit(
+      (batch: Array<Waiting<K, R>>) =>
         readAll(
           db,
           batch.map((waiting) => waiting.key),
@@ -44,17 +42,10 @@ export function groupedRead<K, R>(
           (error: unknown) => {
             for (const waiting of batch) waiting.reject(error);
           },
-        );
-      }
-    };
-    return (key: K) =>
-      new Promise<R>((resolve, reject) => {
-        queue.push({ key, resolve, reject });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(send);
-        }
-      });
+        ),
+      { inFlightAtMost: Number.POSITIVE_INFINITY, perStatement: MAX_READS_PER_STATEMENT },
+    );
+    return (key: K) => new Promise<R>((resolve, reject) => enqueue({ key, resolve, reject }));
   });
 }
 
